@@ -1,0 +1,119 @@
+"""chainrule: a deep-learning library from first principles, with PyTorch's API.
+
+``import chainrule as torch`` is close to the truth: ``Tensor``, ``tensor``, ``randn``,
+``no_grad``, ``nn``, ``optim`` and ``loss.backward()`` mean what they mean in PyTorch.
+"""
+
+from . import dtypes
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.ops import (
+    abs,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    broadcast_to,
+    cat,
+    chunk,
+    clamp,
+    clip,
+    clone,
+    concat,
+    cos,
+    exp,
+    flatten,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mm,
+    norm,
+    permute,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    softmax,
+    split,
+    sqrt,
+    squeeze,
+    stack,
+    std,
+    sum,
+    tanh,
+    transpose,
+    unbind,
+    unsqueeze,
+    var,
+    where,
+)
+from .autograd.ops import add, div, mul, neg, sub
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool_ as bool,  # noqa: A004
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    uint8,
+)
+from .dtypes import float as float  # noqa: A004, PLC0414
+from .errors import BackwardError, ShapeError
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def __getattr__(name: str):
+    # subpackages load on first use, so `import chainrule` stays fast
+    import importlib
+
+    if name in ("nn", "optim", "data", "train", "lab", "viz", "utils", "autograd"):
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        from . import serialization
+
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

@@ -1,0 +1,25 @@
+"""chainrule.autograd: the graph, the backward engine and gradient checking."""
+
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+
+__all__ = [
+    "Function", "backward", "enable_grad", "gradcheck", "is_grad_enabled", "no_grad",
+    "set_grad_enabled",
+]
+
+
+def __getattr__(name: str):
+    # Function and the engine import Tensor, which imports this package: load them lazily
+    if name == "Function":
+        from .function import Function
+
+        return Function
+    if name == "gradcheck":
+        from .gradcheck import gradcheck
+
+        return gradcheck
+    if name == "backward":
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'chainrule.autograd' has no attribute {name!r}")

@@ -1,0 +1,161 @@
+"""Function: one differentiable operation, its forward and its backward, and a node of the graph.
+
+Calling ``MyOp.apply(*inputs)`` runs ``forward`` and, when an input requires grad, creates a node:
+an instance of ``MyOp`` that is at once the *context* (``ctx``, where forward saves what backward
+needs) and the graph node (``output.grad_fn``) that remembers its inputs. ``backward(ctx, grad)``
+receives dLoss/dOutput and returns dLoss/dInput for each input: the chain rule, one link at a time.
+
+Two flavours share this one mechanism:
+
+* a user's Function exchanges Tensors, exactly as ``torch.autograd.Function`` does;
+* chainrule's own operations set ``array_io = True`` and exchange ``numpy.ndarray``: same graph,
+  same engine, no wrapping on the hot path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import grad_mode
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+_make = Tensor._make
+
+
+class Function:
+    """Base class of differentiable operations; subclass it and define ``forward`` and ``backward``.
+
+    Example (the lecture's sigmoid with its derivative ``s (1 - s)``)::
+
+        class Sigmoid(Function):
+            @staticmethod
+            def forward(ctx, x):
+                s = 1 / (1 + (-x).exp())
+                ctx.save_for_backward(s)
+                return s
+
+            @staticmethod
+            def backward(ctx, grad):
+                (s,) = ctx.saved_tensors
+                return grad * s * (1 - s)
+    """
+
+    __slots__ = ("_parents", "needs_input_grad", "_retained", "_output", "_freed", "__dict__",
+                 "__weakref__")
+    array_io: bool = False  # chainrule's built-in ops exchange ndarrays
+
+    # the graph attributes default to "nothing" without an __init__ on the hot path
+    def __init__(self) -> None:  # only used when a user builds a ctx by hand
+        self._parents = ()
+        self.needs_input_grad = ()
+        self._retained = None
+        self._freed = False
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad_output)")
+
+    # ------------------------------------------------------------------ context API
+    def save_for_backward(self, *tensors: Any) -> None:
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        if self._freed:
+            raise RuntimeError(_freed_message(self))
+        return self.__dict__.get("_saved", ())
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:  # accepted for PyTorch parity
+        pass
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__ + "Backward"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """The nodes this node sends gradients to (a leaf appears as itself), as in PyTorch."""
+        return tuple((p, 0) for p in self._parents)
+
+    # ------------------------------------------------------------------ apply
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run forward and, if any input requires grad, record a node for backward."""
+        ctx = _new(cls)
+        ctx._retained = None
+        ctx._freed = False
+        record = False
+        if grad_mode._enabled:
+            needs = []
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    needs.append(True)
+                    record = True
+                else:
+                    needs.append(False)
+        if cls.array_io:
+            out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+        else:
+            with grad_mode.no_grad():
+                result = cls.forward(ctx, *args, **kwargs)
+            out = result.data if isinstance(result, Tensor) else _asarray(result)
+        if not record:
+            return _make(out)
+        if out.dtype.kind not in "fc":  # integer results (argmax, comparisons) carry no gradient
+            return _make(out)
+        ctx.needs_input_grad = tuple(needs)
+        ctx._parents = tuple(
+            (a if a.grad_fn is None else a.grad_fn) if n else None for a, n in zip(args, needs)
+        )
+        return _make(out, ctx, True)
+
+    # ------------------------------------------------------------------ engine hooks
+    def _run_backward(self, grad: np.ndarray) -> tuple[Any, ...]:
+        """Call backward with this flavour's types and return one ndarray (or None) per input."""
+        if self._freed:
+            raise RuntimeError(_freed_message(self))
+        cls = type(self)
+        if cls.array_io:
+            grads = cls.backward(self, grad)
+            return grads if isinstance(grads, tuple) else (grads,)
+        with grad_mode.no_grad():
+            grads = cls.backward(self, _make(grad))
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        n = len(self._parents)
+        if len(grads) < n:
+            raise RuntimeError(
+                f"{cls.__name__}.backward returned {len(grads)} gradients, but forward took {n} inputs"
+            )
+        return tuple(
+            None if g is None else (g.data if isinstance(g, Tensor) else np.asarray(g))
+            for g in grads[:n]
+        )
+
+    def _release(self) -> None:
+        """Free what forward saved (backward without retain_graph); a second backward then fails."""
+        saved = self.__dict__
+        if saved:
+            saved.clear()
+            self._freed = True
+
+
+_new = object.__new__
+
+
+def _freed_message(node: Function) -> str:
+    return (
+        f"{node.name()}: trying to backward through the graph a second time (or to read saved "
+        "tensors after they were freed). Saved values are freed after backward; call "
+        ".backward(retain_graph=True) the first time if you need to backward twice."
+    )

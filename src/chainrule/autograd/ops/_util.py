@@ -1,0 +1,107 @@
+"""Helpers shared by the operations: broadcasting's backward, dtype promotion, dim handling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ...errors import ShapeError
+from ...tensor import Tensor
+
+_f64 = np.dtype(np.float64)
+_f32 = np.dtype(np.float32)
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a gradient back to the operand's shape: the backward of NumPy broadcasting.
+
+    An operand of shape ``[features]`` added to ``[batch, features]`` was used once per row, so
+    its gradient is the sum over rows (the bias gradient ``db = sum_batch G`` of the lecture).
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return summed.reshape(shape)
+
+
+def promote(out: np.ndarray, a: Any, b: Any) -> np.ndarray:
+    """PyTorch's type promotion where it differs from NumPy's.
+
+    NumPy turns ``int64 + 0.5`` and ``int64 / int64`` into float64 and ``float32 + int64`` into
+    float64; PyTorch keeps the float operand's dtype, or the default float32 when none is float.
+    So a float64 result is kept only if an operand really was float64.
+    """
+    if out.dtype == _f64 and getattr(a, "dtype", None) != _f64 and getattr(b, "dtype", None) != _f64:
+        return out.astype(_f32)
+    return out
+
+
+def broadcast_error(op: str, *operands: Any) -> ShapeError:
+    shapes = " and ".join(str(tuple(np.shape(x))) for x in operands)
+    return ShapeError(
+        f"{op}: shapes {shapes} cannot be broadcast together "
+        "(each dimension, compared from the right, must be equal or 1)"
+    )
+
+
+def normalize_dim(dim: Any, ndim: int, op: str) -> int:
+    """A possibly negative dim as an axis in ``[0, ndim)``, or an IndexError that names the op."""
+    n = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim}) for a tensor with {ndim} dimension(s)"
+        )
+    return int(dim) % n
+
+
+def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """``None`` (all dims), an int, or a sequence of ints -> a sorted tuple of axes."""
+    if dim is None:
+        return None
+    if isinstance(dim, (int, np.integer)):
+        return (normalize_dim(dim, ndim, op),)
+    axes = tuple(normalize_dim(d, ndim, op) for d in dim)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: dim {tuple(dim)} names a dimension more than once")
+    return tuple(sorted(axes))
+
+
+def shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike, as PyTorch does."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    try:
+        return tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"expected a shape of ints, got {tuple(shape)!r}") from None
+
+
+def unwrap_index(index: Any) -> Any:
+    """Tensors and lists inside an index become ndarrays, so NumPy indexes with them."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray([i.data if isinstance(i, Tensor) else i for i in index])
+    if isinstance(index, tuple):
+        return tuple(unwrap_index(i) for i in index)
+    return index
+
+
+def is_advanced(index: Any) -> bool:
+    """Whether an index uses integer arrays (whose repeats must accumulate in backward)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, np.ndarray) and i.dtype.kind != "b" for i in items)
+
+
+def as_operand(x: Any) -> Any:
+    """Tensors give their array; Python numbers and arrays pass through (they need no grad)."""
+    return x.data if isinstance(x, Tensor) else x

@@ -1,0 +1,284 @@
+"""Reductions: sum, mean, var/std, max/min, logsumexp, norm.
+
+A reduction's backward spreads the gradient of each output element back over the input elements
+that produced it: ``expand`` restores the reduced dims so ``G`` broadcasts against the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...tensor import MinMax, Tensor
+from ..function import Function
+from ._util import normalize_dim, normalize_dims
+
+
+def _expand(g: np.ndarray, axes: tuple[int, ...] | None, keepdim: bool, ndim: int) -> np.ndarray:
+    """Put back the reduced dims (size 1) so that G broadcasts against the input."""
+    if keepdim or axes is None and g.ndim == ndim:
+        return g
+    if axes is None:
+        return g.reshape((1,) * ndim)
+    return np.expand_dims(g, axes)
+
+
+class Sum(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dtype):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        return np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)  # y = sum_i x_i
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = ctx.shape  # dx_i = g  (every input counted once)
+        return np.broadcast_to(_expand(g, ctx.axes, ctx.keepdim, len(shape)), shape), None, None, None
+
+
+class Mean(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        return np.mean(x, axis=axes, keepdims=keepdim)  # y = (1/n) sum_i x_i
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = ctx.shape  # dx_i = g / n
+        scaled = _expand(g, ctx.axes, ctx.keepdim, len(shape)) / ctx.count
+        return np.broadcast_to(scaled, shape), None, None
+
+
+class Var(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, correction):
+        mean = np.mean(x, axis=axes, keepdims=True)
+        centred = x - mean
+        count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        ctx.centred, ctx.axes, ctx.keepdim = centred, axes, keepdim
+        ctx.denominator = max(count - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # var = sum_i (x_i - mean)^2 / (n - correction)
+            out = np.sum(centred * centred, axis=axes, keepdims=keepdim) / ctx.denominator
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        centred = ctx.centred  # dx_i = g * 2 (x_i - mean) / (n - correction)
+        ge = _expand(g, ctx.axes, ctx.keepdim, centred.ndim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ge * (2 / ctx.denominator) * centred, None, None, None
+
+
+class AMax(Function):
+    """max over dims; ties share the gradient evenly (PyTorch's amax/amin and max() rule)."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, take_min):
+        reduce = np.min if take_min else np.max
+        out = reduce(x, axis=axes, keepdims=True)
+        ctx.x, ctx.out_keep, ctx.axes, ctx.keepdim = x, out, axes, keepdim
+        if keepdim:
+            return out
+        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.x
+        winners = x == ctx.out_keep
+        count = np.sum(winners, axis=ctx.axes, keepdims=True)
+        ge = _expand(g, ctx.axes, ctx.keepdim, x.ndim)
+        return (winners * (ge / count)).astype(x.dtype, copy=False), None, None, None
+
+
+class MaxDim(Function):
+    """``max(dim)``/``min(dim)``: values whose gradient goes to the arg-max index only."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, take_min):
+        idx = (np.argmin if take_min else np.argmax)(x, axis=axis, keepdims=True)
+        values = np.take_along_axis(x, idx, axis=axis)
+        ctx.shape, ctx.dtype, ctx.idx, ctx.axis, ctx.keepdim = x.shape, x.dtype, idx, axis, keepdim
+        return values if keepdim else np.squeeze(values, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.shape, dtype=ctx.dtype)
+        ge = g if ctx.keepdim else np.expand_dims(g, ctx.axis)
+        np.put_along_axis(dx, ctx.idx, ge, axis=ctx.axis)
+        return dx, None, None, None
+
+
+class LogSumExp(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        # log sum exp(x) = m + log sum exp(x - m) with m = max x: never overflows
+        m = np.max(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        ctx.x, ctx.out_keep, ctx.axes, ctx.keepdim = x, out, axes, keepdim
+        out = out.astype(x.dtype, copy=False)
+        if keepdim:
+            return out
+        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.x  # dx_i = g * softmax(x)_i = g * exp(x_i - lse)
+        ge = _expand(g, ctx.axes, ctx.keepdim, x.ndim)
+        return ge * np.exp(x - ctx.out_keep), None, None
+
+
+class Norm2(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))  # ||x||_2
+        ctx.x, ctx.out_keep, ctx.axes, ctx.keepdim = x, out, axes, keepdim
+        if keepdim:
+            return out
+        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.x, ctx.out_keep  # dx = g x / ||x||  (0 where ||x|| = 0, as in PyTorch)
+        ge = _expand(g, ctx.axes, ctx.keepdim, x.ndim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(out == 0, 0, ge / out)
+        return (x * scale).astype(x.dtype, copy=False), None, None
+
+
+# ------------------------------------------------------------------ functional forms
+def _float_only(x: Tensor, op: str) -> None:
+    if x.data.dtype.kind not in "fc":
+        raise TypeError(
+            f"{op}(): input dtype must be floating point, got {x.data.dtype} "
+            f"(shape {tuple(x.data.shape)}); convert with .float()"
+        )
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
+    axes = normalize_dims(dim, x.data.ndim, "sum")
+    if dtype is None and x.data.dtype.kind in "biu":
+        dtype = np.int64
+    return Sum.apply(x, axes, keepdim, dtype)
+
+
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    _float_only(x, "mean")
+    return Mean.apply(x, normalize_dims(dim, x.data.ndim, "mean"), keepdim)
+
+
+def _correction(unbiased: bool | None, correction: Any) -> float:
+    if correction is not None:
+        return float(correction)
+    return 0.0 if unbiased is False else 1.0
+
+
+def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """Variance, unbiased (``correction=1``) by default like ``torch.var``."""
+    _float_only(x, "var")
+    axes = normalize_dims(dim, x.data.ndim, "var")
+    return Var.apply(x, axes, keepdim, _correction(unbiased, correction))
+
+
+def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    from .elementwise import sqrt
+
+    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+
+
+def _amax(x: Tensor, dim: Any, keepdim: bool, take_min: bool, op: str) -> Tensor:
+    if x.data.size == 0:
+        raise RuntimeError(f"{op}(): cannot reduce an empty tensor (shape {tuple(x.data.shape)})")
+    axes = None if dim is None or dim == () else normalize_dims(dim, x.data.ndim, op)
+    return AMax.apply(x, axes, keepdim, take_min)
+
+
+def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    return _amax(x, dim, keepdim, False, "amax")
+
+
+def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    return _amax(x, dim, keepdim, True, "amin")
+
+
+def _max_or_min(x: Tensor, dim: Any, keepdim: bool, take_min: bool) -> Any:
+    op = "min" if take_min else "max"
+    if isinstance(dim, Tensor):  # x.max(other): elementwise
+        from .elementwise import maximum, minimum
+
+        return (minimum if take_min else maximum)(x, dim)
+    if dim is None:
+        return _amax(x, None, False, take_min, op)
+    axis = normalize_dim(dim, x.data.ndim, op)
+    if x.data.ndim == 0:
+        return MinMax(x, Tensor._make(np.asarray(0)))
+    if x.data.shape[axis] == 0:
+        raise IndexError(f"{op}(): dimension {dim} of shape {tuple(x.data.shape)} is empty")
+    values = MaxDim.apply(x, axis, keepdim, take_min)
+    idx = (np.argmin if take_min else np.argmax)(x.data, axis=axis, keepdims=keepdim)
+    return MinMax(values, Tensor._make(np.asarray(idx, dtype=np.int64)))
+
+
+def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``max(x)`` -> the largest value; ``max(x, dim)`` -> ``(values, indices)``; ``max(x, y)``."""
+    return _max_or_min(x, dim, keepdim, False)
+
+
+def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    return _max_or_min(x, dim, keepdim, True)
+
+
+def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
+    if dim is None:
+        out = np.asarray(fn(x.data.reshape(-1)))
+        return Tensor._make(out.reshape((1,) * x.data.ndim) if keepdim else out.astype(np.int64))
+    axis = normalize_dim(dim, x.data.ndim, op)
+    return Tensor._make(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+
+
+def argmax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return _arg(x, dim, keepdim, np.argmax, "argmax")
+
+
+def argmin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return _arg(x, dim, keepdim, np.argmin, "argmin")
+
+
+def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    _float_only(x, "logsumexp")
+    return LogSumExp.apply(x, normalize_dims(dim, x.data.ndim, "logsumexp"), keepdim)
+
+
+def norm(x: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """The p-norm ``(sum |x|^p)^(1/p)`` over ``dim`` (all elements by default); ``p`` may be inf."""
+    from .elementwise import abs as abs_
+    from .elementwise import pow as pow_
+
+    _float_only(x, "norm")
+    axes = normalize_dims(dim, x.data.ndim, "norm")
+    if p in (2, 2.0, "fro"):
+        return Norm2.apply(x, axes, keepdim)
+    if p in (float("inf"), "inf"):
+        return _amax(abs_(x), axes, keepdim, False, "norm")
+    if p == 1:
+        return sum(abs_(x), axes, keepdim)
+    return pow_(sum(pow_(abs_(x), p), axes, keepdim), 1.0 / p)

@@ -1,0 +1,279 @@
+"""Shape operations and indexing: they move elements around, so backward moves gradients back.
+
+Forward returns NumPy views wherever NumPy can (reshape, transpose, basic slicing, expand): no
+copies. Backward applies the inverse movement to ``G``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ...errors import ShapeError
+from ...tensor import Tensor
+from ..function import Function
+from ._util import is_advanced, normalize_dim, unbroadcast, unwrap_index
+
+
+class Reshape(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, shape, op):
+        try:
+            y = x.reshape(shape)  # a view whenever the memory layout allows
+        except ValueError:
+            raise ShapeError(
+                f"{op}: shape {list(shape)} is invalid for input of shape {tuple(x.shape)} "
+                f"(size {x.size})"
+            ) from None
+        ctx.shape = x.shape
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape), None, None
+
+
+class Permute(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.transpose(g, ctx.inverse), None
+
+
+class Expand(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return np.broadcast_to(x, shape)  # a read-only view with zero strides
+
+    @staticmethod
+    def backward(ctx, g):
+        return unbroadcast(g, ctx.shape), None
+
+
+class Cat(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
+
+
+class Stack(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis, ctx.n = axis, len(arrays)
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        lead = (slice(None),) * ctx.axis
+        return tuple(g[lead + (i,)] for i in range(ctx.n))
+
+
+class GetItem(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, index):
+        try:
+            y = x[index]
+        except IndexError as e:
+            raise IndexError(f"getitem: {e} (indexing a tensor of shape {tuple(x.shape)})") from None
+        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.shape, dtype=ctx.dtype)
+        index = ctx.index
+        if is_advanced(index):
+            np.add.at(dx, index, g)  # a row picked twice receives both gradients
+        else:
+            dx[index] = g
+        return dx, None
+
+
+# ------------------------------------------------------------------ functional forms
+def reshape(x: Tensor, shape: Sequence[int], op: str = "reshape") -> Tensor:
+    shape = tuple(shape)
+    if shape == x.data.shape:
+        return x
+    return Reshape.apply(x, shape, op)
+
+
+def view(x: Tensor, *shape: Any) -> Tensor:
+    return x.view(*shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    shape = x.data.shape
+    if len(shape) == 0:
+        return reshape(x, (1,), "flatten")
+    s = normalize_dim(start_dim, len(shape), "flatten")
+    e = normalize_dim(end_dim, len(shape), "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
+    return reshape(x, shape[:s] + (-1 if x.data.size else int(np.prod(shape[s:e + 1])),) + shape[e + 1:],
+                   "flatten")
+
+
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    shape = x.data.shape
+    if dim is None:
+        return reshape(x, tuple(n for n in shape if n != 1), "squeeze")
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    axes = {normalize_dim(d, len(shape), "squeeze") for d in dims}
+    return reshape(x, tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1)), "squeeze")
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    shape = x.data.shape
+    axis = normalize_dim(dim, len(shape) + 1, "unsqueeze")
+    return reshape(x, shape[:axis] + (1,) + shape[axis:], "unsqueeze")
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    n = x.data.ndim
+    if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    dims = list(range(n))
+    a, b = normalize_dim(dim0, n, "transpose"), normalize_dim(dim1, n, "transpose")
+    dims[a], dims[b] = dims[b], dims[a]
+    return Permute.apply(x, tuple(dims))
+
+
+def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
+    n = x.data.ndim
+    axes = tuple(normalize_dim(d, n, "permute") for d in dims)
+    if sorted(axes) != list(range(n)):
+        raise ValueError(
+            f"permute: dims {tuple(dims)} must be a permutation of the {n} dimensions of a tensor "
+            f"of shape {tuple(x.data.shape)}"
+        )
+    return Permute.apply(x, axes)
+
+
+def expand(x: Tensor, sizes: Sequence[int]) -> Tensor:
+    shape = x.data.shape
+    sizes = tuple(sizes)
+    if len(sizes) < len(shape):
+        raise ShapeError(
+            f"expand: the number of sizes ({len(sizes)}) must be at least the number of dimensions "
+            f"of the tensor (shape {tuple(shape)})"
+        )
+    lead = len(sizes) - len(shape)
+    target = list(sizes)
+    for i, n in enumerate(shape):
+        want = sizes[lead + i]
+        if want == -1:
+            target[lead + i] = n
+        elif n != 1 and want != n:
+            raise ShapeError(
+                f"expand: the expanded size ({want}) must match the existing size ({n}) at "
+                f"non-singleton dimension {lead + i}; target sizes {list(sizes)}, tensor shape "
+                f"{tuple(shape)}"
+            )
+    if any(s < 0 for s in target[:lead]):
+        raise ShapeError(f"expand: -1 is not allowed for new leading dimensions, got sizes {list(sizes)}")
+    return Expand.apply(x, tuple(target))
+
+
+def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    return expand(x, tuple(shape))
+
+
+def _tensors(tensors: Sequence[Any], op: str) -> list[Any]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
+    return list(tensors)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    tensors = _tensors(tensors, "cat")
+    shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    ndim = len(shapes[0])
+    axis = normalize_dim(dim, ndim, "cat")
+    for s in shapes:
+        if len(s) != ndim or s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
+            raise ShapeError(
+                f"cat: tensors must have the same shape except in dimension {axis}; got shapes "
+                f"{', '.join(map(str, shapes))}"
+            )
+    return Cat.apply(*tensors, axis=axis)
+
+
+concat = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    tensors = _tensors(tensors, "stack")
+    shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    if len(set(shapes)) != 1:
+        raise ShapeError(f"stack: all tensors must have the same shape; got {', '.join(map(str, shapes))}")
+    axis = normalize_dim(dim, len(shapes[0]) + 1, "stack")
+    return Stack.apply(*tensors, axis=axis)
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    return GetItem.apply(x, unwrap_index(index))
+
+
+def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+    axis = normalize_dim(dim, x.data.ndim, "split")
+    length = x.data.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise ValueError(f"split: split_size must be a positive integer, got {step}")
+        sizes = [min(step, length - s) for s in range(0, length, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != length:
+            raise ShapeError(
+                f"split: sizes {sizes} sum to {sum(sizes)}, but dimension {axis} of shape "
+                f"{tuple(x.data.shape)} has length {length}"
+            )
+    lead = (slice(None),) * axis
+    out, start = [], 0
+    for size in sizes:
+        out.append(getitem(x, lead + (slice(start, start + size),)))
+        start += size
+    return tuple(out)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive integer, got {chunks}")
+    axis = normalize_dim(dim, x.data.ndim, "chunk")
+    length = x.data.shape[axis]
+    return split(x, max(-(-length // chunks), 1), axis)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    axis = normalize_dim(dim, x.data.ndim, "unbind")
+    lead = (slice(None),) * axis
+    return tuple(getitem(x, lead + (i,)) for i in range(x.data.shape[axis]))

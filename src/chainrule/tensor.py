@@ -1,0 +1,730 @@
+"""Tensor: a NumPy array that remembers how it was made, so that ``backward()`` can run the chain rule.
+
+A Tensor holds ``data`` (a ``numpy.ndarray``), and, when it takes part in a graph that needs
+gradients, ``grad_fn``: the operation (a :class:`chainrule.autograd.Function`) that produced it.
+Leaves (tensors created by the user, such as weights) have no ``grad_fn``; after
+``loss.backward()`` their ``grad`` holds dLoss/dLeaf, summed over every path (the total derivative).
+
+Operators and methods dispatch to the functions in :mod:`chainrule.autograd.ops`, so ``x.exp()`` and
+``chainrule.exp(x)`` are one and the same operation.
+"""
+
+from __future__ import annotations
+
+import builtins
+import weakref
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from . import dtypes as _dt
+from .autograd import grad_mode as _grad_mode
+from .errors import ShapeError
+
+MinMax = namedtuple("MinMax", ["values", "indices"])
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, printed like ``torch.Size``."""
+
+    def __repr__(self) -> str:
+        return f"chainrule.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Array for new tensor data, with PyTorch's dtype rules.
+
+    NumPy arrays keep their dtype; Python floats become the default float dtype (float32), Python
+    ints int64 and bools bool, exactly as ``torch.tensor`` does.
+    """
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        arr = np.array([_as_array(x) for x in data])
+    else:
+        arr = np.asarray(data)
+        if dtype is None and arr.dtype.kind == "f" and not isinstance(data, np.generic):
+            arr = arr.astype(_dt.get_default_dtype())
+    if arr.dtype.kind in "OUS":
+        raise TypeError(
+            f"tensor(): could not make a numeric tensor from {type(data).__name__} "
+            f"(NumPy sees dtype {arr.dtype})"
+        )
+    if dtype is not None:
+        arr = arr.astype(_dt.as_dtype(dtype), copy=False)
+    return arr
+
+
+def _flat(data: Any):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation, as ``torch.Tensor``."""
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data: Any = (), dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _as_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data: np.ndarray, grad_fn: Any = None, requires_grad: bool = False) -> Tensor:
+        """Wrap an ndarray without copying or checking: the engine's fast constructor."""
+        t = _new(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.grad_fn = grad_fn
+        t._retains_grad = False
+        return t
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> Size:
+        return Size(self.data.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:
+        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self.data.shape)
+        return self.data.shape[_ops.normalize_dim(dim, self.data.ndim, "size")]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def element_size(self) -> int:
+        return int(self.data.itemsize)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def item(self) -> builtins.float | int | bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): a Tensor with {self.data.size} elements (shape {tuple(self.data.shape)}) "
+                "cannot be converted to a Python scalar; only one-element tensors can"
+            )
+        return self.data.reshape(()).item()
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad and _grad_mode._enabled:
+            raise RuntimeError(
+                "numpy(): can't call numpy() on a Tensor that requires grad; "
+                "use tensor.detach().numpy()"
+            )
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is not None:
+            return self.data.astype(dtype, copy=False)
+        return self.data
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} elements "
+                f"(shape {tuple(self.data.shape)}) is ambiguous; use .any() or .all()"
+            )
+        return bool(self.data.reshape(()))
+
+    def __float__(self) -> builtins.float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.reshape(()))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return _format_tensor(self)
+
+    # ---------------------------------------------------------------- autograd
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None) -> None:
+        """Backpropagate: fill ``.grad`` of every leaf this tensor depends on with d(self)/d(leaf)."""
+        from .autograd.engine import backward
+
+        backward(self, gradient, retain_graph=bool(retain_graph))
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"requires_grad: only floating point tensors can require gradients, "
+                f"got dtype {_dt.dtype_name(self.data.dtype)} (shape {tuple(self.data.shape)}); "
+                "make it a float tensor first, e.g. x.float()"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad_(False): a non-leaf tensor's requires_grad cannot be turned off; "
+                "use .detach()"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): can't retain_grad on a Tensor that has requires_grad=False")
+        if self.grad_fn is not None and not self._retains_grad:
+            self._retains_grad = True
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory, like PyTorch)."""
+        return Tensor._make(self.data)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    # ------------------------------------------------------------ copies, dtype
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(dtype)``; a device of ``"cpu"`` is accepted and ignored (chainrule runs on the CPU)."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, str) and a.startswith("cpu"):
+                continue
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and a in ("cuda", "mps") or str(a).startswith("cuda"):
+                raise RuntimeError(f"to(): chainrule runs on the CPU only, got device {a!r}")
+            else:
+                dtype = a
+        if dtype is None:
+            return self
+        return _ops.to_dtype(self, _dt.as_dtype(dtype))
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return f"chainrule.{_dt.dtype_name(self.data.dtype)}"
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.float32)
+
+    def double(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.float64)
+
+    def long(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.int64)
+
+    def int(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.int32)
+
+    def bool(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    # ----------------------------------------------------------- in-place (no graph)
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and _grad_mode._enabled:
+            kind = "leaf Variable" if self.grad_fn is None else "tensor that is part of a graph"
+            raise RuntimeError(
+                f"{op}: a {kind} that requires grad is being used in an in-place operation; "
+                "wrap parameter updates in `with chainrule.no_grad():`"
+            )
+
+    def zero_(self) -> Tensor:
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value: Any) -> Tensor:
+        self._check_inplace("fill_")
+        self.data[...] = _unwrap(value)
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        self._check_inplace("copy_")
+        src = _unwrap(src)
+        try:
+            np.copyto(self.data, np.broadcast_to(src, self.data.shape), casting="unsafe")
+        except ValueError:
+            raise ShapeError(
+                f"copy_: source of shape {tuple(np.shape(src))} cannot be broadcast to the "
+                f"destination's shape {tuple(self.data.shape)}"
+            ) from None
+        return self
+
+    def _inplace(self, op: str, ufunc: Any, other: Any, alpha: Any = None) -> Tensor:
+        self._check_inplace(op)
+        other = _unwrap(other)
+        if alpha is not None:
+            other = np.multiply(other, alpha)
+        try:
+            ufunc(self.data, other, out=self.data, casting="unsafe")
+        except ValueError:
+            raise ShapeError(
+                f"{op}: operand of shape {tuple(np.shape(other))} cannot be broadcast to the "
+                f"in-place target's shape {tuple(self.data.shape)}"
+            ) from None
+        return self
+
+    def add_(self, other: Any, alpha: Any = None) -> Tensor:
+        return self._inplace("add_", np.add, other, alpha)
+
+    def sub_(self, other: Any, alpha: Any = None) -> Tensor:
+        return self._inplace("sub_", np.subtract, other, alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace("div_", np.divide, other)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        self._check_inplace("clamp_")
+        np.clip(self.data, _unwrap(min), _unwrap(max), out=self.data)
+        return self
+
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
+        from .random import rng
+
+        self._check_inplace("uniform_")
+        self.data[...] = rng(generator).uniform(a, b, self.data.shape)
+        return self
+
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None) -> Tensor:
+        from .random import rng
+
+        self._check_inplace("normal_")
+        self.data[...] = rng(generator).normal(mean, std, self.data.shape)
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        index = _ops.unwrap_index(index)
+        try:
+            self.data[index] = _unwrap(value)
+        except IndexError as e:
+            raise IndexError(f"__setitem__: {e} (tensor of shape {tuple(self.data.shape)})") from None
+        except ValueError as e:
+            raise ShapeError(
+                f"__setitem__: value of shape {tuple(np.shape(_unwrap(value)))} does not fit the "
+                f"indexed region of a tensor of shape {tuple(self.data.shape)} ({e})"
+            ) from None
+
+    # ------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        if self.requires_grad and _grad_mode._enabled:
+            return _ops.add(self, other)
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        if self.requires_grad and _grad_mode._enabled:
+            return _ops.sub(self, other)
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        if self.requires_grad and _grad_mode._enabled:
+            return _ops.mul(self, other)
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        if self.requires_grad and _grad_mode._enabled:
+            return _ops.div(self, other)
+        return self.div_(other)
+
+    # comparisons: bool tensors, never part of the graph
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.compare(np.not_equal, self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ops.compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ops.compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ops.compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ops.compare(np.greater_equal, self, other)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.compare(np.logical_and if self.dtype == _dt.bool_ else np.bitwise_and, self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.compare(np.logical_or if self.dtype == _dt.bool_ else np.bitwise_or, self, other)
+
+    def __invert__(self) -> Tensor:
+        return Tensor._make(np.logical_not(self.data) if self.dtype == _dt.bool_ else ~self.data)
+
+    def eq(self, other: Any) -> Tensor:
+        return self.__eq__(other)
+
+    def ne(self, other: Any) -> Tensor:
+        return self.__ne__(other)
+
+    def lt(self, other: Any) -> Tensor:
+        return self.__lt__(other)
+
+    def le(self, other: Any) -> Tensor:
+        return self.__le__(other)
+
+    def gt(self, other: Any) -> Tensor:
+        return self.__gt__(other)
+
+    def ge(self, other: Any) -> Tensor:
+        return self.__ge__(other)
+
+    def logical_not(self) -> Tensor:
+        return Tensor._make(np.logical_not(self.data))
+
+    def isnan(self) -> Tensor:
+        return Tensor._make(np.isnan(self.data))
+
+    def isinf(self) -> Tensor:
+        return Tensor._make(np.isinf(self.data))
+
+    def isfinite(self) -> Tensor:
+        return Tensor._make(np.isfinite(self.data))
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return Tensor._make(np.asarray(np.any(self.data, axis=dim, keepdims=keepdim)))
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return Tensor._make(np.asarray(np.all(self.data, axis=dim, keepdims=keepdim)))
+
+    def equal(self, other: Tensor) -> bool:
+        return bool(self.data.shape == other.data.shape and np.array_equal(self.data, other.data))
+
+    def allclose(self, other: Any, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8) -> bool:
+        return bool(np.allclose(self.data, _unwrap(other), rtol=rtol, atol=atol))
+
+    def sign(self) -> Tensor:
+        return Tensor._make(np.sign(self.data))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    # -------------------------------------------------------------- math methods
+    def add(self, other: Any, alpha: Any = None) -> Tensor:
+        return _ops.add(self, other if alpha is None else _ops.mul(other, alpha))
+
+    def sub(self, other: Any, alpha: Any = None) -> Tensor:
+        return _ops.sub(self, other if alpha is None else _ops.mul(other, alpha))
+
+    def mul(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _ops.pow(self, exponent)
+
+    def matmul(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def mm(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def neg(self) -> Tensor:
+        return _ops.neg(self)
+
+    def exp(self) -> Tensor:
+        return _ops.exp(self)
+
+    def log(self) -> Tensor:
+        return _ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ops.abs(self)
+
+    def sin(self) -> Tensor:
+        return _ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ops.cos(self)
+
+    def square(self) -> Tensor:
+        return _ops.mul(self, self)
+
+    def reciprocal(self) -> Tensor:
+        return _ops.div(1.0, self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ops.minimum(self, other)
+
+    def sigmoid(self) -> Tensor:
+        return _ops.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.tanh(self)
+
+    def relu(self) -> Tensor:
+        return _ops.relu(self)
+
+    def softmax(self, dim: int) -> Tensor:
+        return _ops.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return _ops.log_softmax(self, dim)
+
+    # ------------------------------------------------------------- reductions
+    def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return _ops.sum(self, dim, keepdim, dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.mean(self, dim, keepdim)
+
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: Any = None) -> Tensor:
+        return _ops.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: Any = None) -> Tensor:
+        return _ops.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.min(self, dim, keepdim)
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return _ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _ops.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def norm(self, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.norm(self, p, dim, keepdim)
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape: Any) -> Tensor:
+        return _ops.reshape(self, _ops.shape_arg(shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
+            return self.to(shape[0])
+        return _ops.reshape(self, _ops.shape_arg(shape), op="view")
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.data.shape, op="view_as")
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.data.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return _ops.transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        if self.data.ndim > 2:
+            raise ShapeError(f"t(): expects a tensor with <= 2 dimensions, got shape {tuple(self.shape)}")
+        return self.T
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _ops.permute(self, _ops.shape_arg(dims))
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return _ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _ops.unsqueeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return _ops.expand(self, _ops.shape_arg(sizes))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _ops.expand(self, other.data.shape)
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        return _ops.broadcast_to(self, shape)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return _ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return _ops.unbind(self, dim)
+
+
+def _unwrap(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+_new = object.__new__
+
+
+def _format_tensor(t: Tensor) -> str:
+    data = t.data
+    kind = data.dtype.kind
+    if kind == "f":
+        finite = data[np.isfinite(data)] if data.size else data
+        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
+        if big:
+            fmt = {"float_kind": lambda v: f"{v:.4e}"}
+        elif integral:
+            fmt = {"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
+        else:
+            fmt = {"float_kind": lambda v: f"{v:.4f}"}
+    else:
+        fmt = None
+    body = np.array2string(
+        data, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000, edgeitems=3
+    )
+    extras = []
+    if data.dtype not in (_dt.get_default_dtype(), _dt.int64, _dt.bool_):
+        extras.append(f"dtype=chainrule.{_dt.dtype_name(data.dtype)}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+from .autograd import ops as _ops  # noqa: E402  (ops need Tensor defined first)
