@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from ...dtypes import get_default_dtype
 from ...errors import ShapeError
 from ...tensor import Tensor
 
 _f64 = np.dtype(np.float64)
-_f32 = np.dtype(np.float32)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -31,15 +31,31 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def promote(out: np.ndarray, a: Any, b: Any) -> np.ndarray:
-    """PyTorch's type promotion where it differs from NumPy's.
+    """PyTorch's type promotion where it differs from NumPy's (NumPy upcasts to float64).
 
-    NumPy turns ``int64 + 0.5`` and ``int64 / int64`` into float64 and ``float32 + int64`` into
-    float64; PyTorch keeps the float operand's dtype, or the default float32 when none is float.
-    So a float64 result is kept only if an operand really was float64.
+    NumPy turns ``int64 + 0.5``, ``int64 / int64`` and ``float32 + int64`` into float64, and
+    ``float32[n] + float64[]`` too. PyTorch ranks operands: tensors with dimensions decide first,
+    then 0-d tensors, then Python numbers; a lower rank only matters when it brings a higher
+    category (bool < int < float), and a Python float brings the default dtype (float32).
     """
-    if out.dtype == _f64 and getattr(a, "dtype", None) != _f64 and getattr(b, "dtype", None) != _f64:
-        return out.astype(_f32)
-    return out
+    if out.dtype != _f64:  # the hot path: float32 stays float32
+        return out
+    target = _float_result(a, b)
+    return out if target == _f64 else out.astype(target)
+
+
+def _float_result(a: Any, b: Any) -> np.dtype:
+    """The float dtype PyTorch gives ``a (op) b`` when NumPy's answer is float64."""
+    dimensioned, zero_dim = [], []
+    for x in (a, b):
+        dt = getattr(x, "dtype", None)  # None for Python numbers
+        if dt is not None and dt.kind == "f":
+            (dimensioned if np.ndim(x) else zero_dim).append(dt)
+    if dimensioned:
+        return np.result_type(*dimensioned)
+    if zero_dim:
+        return np.result_type(*zero_dim)
+    return get_default_dtype()
 
 
 def broadcast_error(op: str, *operands: Any) -> ShapeError:
