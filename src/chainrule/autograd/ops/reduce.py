@@ -6,6 +6,7 @@ that produced it: ``expand`` restores the reduced dims so ``G`` broadcasts again
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -54,27 +55,52 @@ class Mean(Function):
         return np.broadcast_to(scaled, shape), None, None
 
 
+def _centred(ctx, x, axes, keepdim, correction):
+    """Save x - mean and n - correction for var/std; return sum_i (x_i - mean)^2 / (n - c)."""
+    centred = x - np.mean(x, axis=axes, keepdims=True)
+    count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    ctx.centred, ctx.axes, ctx.keepdim = centred, axes, keepdim
+    ctx.denominator = builtins.max(count - correction, 0)  # this module's max is the op
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.sum(centred * centred, axis=axes, keepdims=keepdim) / ctx.denominator
+    return np.asarray(out).astype(x.dtype, copy=False)
+
+
 class Var(Function):
+    """var = sum_i (x_i - mean)^2 / (n - correction);  dx_i = g * 2 (x_i - mean) / (n - correction)."""
+
     array_io = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        mean = np.mean(x, axis=axes, keepdims=True)
-        centred = x - mean
-        count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        ctx.centred, ctx.axes, ctx.keepdim = centred, axes, keepdim
-        ctx.denominator = max(count - correction, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # var = sum_i (x_i - mean)^2 / (n - correction)
-            out = np.sum(centred * centred, axis=axes, keepdims=keepdim) / ctx.denominator
-        return out.astype(x.dtype, copy=False)
+        return _centred(ctx, x, axes, keepdim, correction)
 
     @staticmethod
     def backward(ctx, g):
-        centred = ctx.centred  # dx_i = g * 2 (x_i - mean) / (n - correction)
+        centred = ctx.centred  # the mean's own gradient term sums to zero
         ge = _expand(g, ctx.axes, ctx.keepdim, centred.ndim)
         with np.errstate(divide="ignore", invalid="ignore"):
             return ge * (2 / ctx.denominator) * centred, None, None, None
+
+
+class Std(Function):
+    """std = sqrt(var);  dx_i = g * (x_i - mean) / ((n - correction) std)  (0 where std = 0)."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, correction):
+        out = np.sqrt(_centred(ctx, x, axes, keepdim, correction))
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        centred, out = ctx.centred, ctx.out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(out == 0, 0, g / (out * ctx.denominator))  # PyTorch masks std = 0
+        ge = _expand(scale.astype(g.dtype, copy=False), ctx.axes, ctx.keepdim, centred.ndim)
+        return ge * centred, None, None, None
 
 
 class AMax(Function):
@@ -143,6 +169,21 @@ class LogSumExp(Function):
         return ge * np.exp(x - ctx.out_keep), None, None
 
 
+class NormZero(Function):
+    """The "0-norm": the number of nonzero elements, a step function whose gradient is 0."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape = x.shape
+        return np.count_nonzero(x, axis=axes, keepdims=keepdim).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros(ctx.shape, dtype=g.dtype), None, None  # dx = 0 almost everywhere
+
+
 class Norm2(Function):
     array_io = True
 
@@ -200,9 +241,10 @@ def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 
 def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: Any = None) -> Tensor:
-    from .elementwise import sqrt
-
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    """Standard deviation, the square root of :func:`var` (unbiased by default)."""
+    _float_only(x, "std")
+    axes = normalize_dims(dim, x.data.ndim, "std")
+    return Std.apply(x, axes, keepdim, _correction(unbiased, correction))
 
 
 def _amax(x: Tensor, dim: Any, keepdim: bool, take_min: bool, op: str) -> Tensor:
@@ -279,6 +321,8 @@ def norm(x: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Tenso
         return Norm2.apply(x, axes, keepdim)
     if p in (float("inf"), "inf"):
         return _amax(abs_(x), axes, keepdim, False, "norm")
+    if p == 0:
+        return NormZero.apply(x, axes, keepdim)
     if p == 1:
         return sum(abs_(x), axes, keepdim)
     return pow_(sum(pow_(abs_(x), p), axes, keepdim), 1.0 / p)
