@@ -45,7 +45,8 @@ def gradcheck(
     def outputs() -> np.ndarray:
         with no_grad():
             out = fn(*inputs)
-        return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64).ravel()
+        # a copy: the output may be a view of the input (reshape, slicing) that we perturb
+        return np.array(out.data if isinstance(out, Tensor) else out, dtype=np.float64).ravel()
 
     out = fn(*inputs)
     if not isinstance(out, Tensor):
@@ -85,7 +86,7 @@ def gradcheck(
                 idx = np.unravel_index(j, x.shape)
                 raise GradcheckError(
                     f"gradcheck: input {i}, element {tuple(int(v) for v in idx)}, output element {k}: "
-                    f"analytical gradient {got[k]!r} vs numerical {numerical[k]!r} "
+                    f"analytical gradient {float(got[k])!r} vs numerical {float(numerical[k])!r} "
                     f"(atol={atol}, rtol={rtol})"
                 )
     for i in checked:
