@@ -54,19 +54,21 @@ def _seed_gradient(root: Tensor, gradient: Any) -> np.ndarray:
 
 
 def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
+    tensor_type = Tensor
     # 1. how many consumers does each node have? (its in-degree in the reversed graph)
     consumers: dict[Any, int] = {root_node: 0}
     stack = [root_node]
+    push, pop = stack.append, stack.pop
     while stack:
-        node = stack.pop()
-        for parent in node._parents:
-            if parent is None or isinstance(parent, Tensor):
+        for parent in pop()._parents:
+            if parent is None or isinstance(parent, tensor_type):
                 continue
-            if parent in consumers:
-                consumers[parent] += 1
-            else:
+            count = consumers.get(parent)
+            if count is None:
                 consumers[parent] = 1
-                stack.append(parent)
+                push(parent)
+            else:
+                consumers[parent] = count + 1
 
     # 2. walk in reverse topological order, summing gradients that arrive along several paths
     pending: dict[Any, np.ndarray] = {root_node: grad}
@@ -79,13 +81,21 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
             kept = node._retained()
             if kept is not None:
                 _accumulate(kept, grad_out, handed_out)
-        grads_in = node._run_backward(grad_out)
+        if node.array_io and not node._freed:
+            grads_in = node.backward(node, grad_out)
+            if type(grads_in) is not tuple:
+                grads_in = (grads_in,)
+        else:
+            grads_in = node._run_backward(grad_out)
         if not retain_graph:
-            node._release()
+            saved = node.__dict__
+            if saved:  # free what forward saved; a second backward then says so
+                saved.clear()
+                node._freed = True
         for parent, g in zip(node._parents, grads_in):
             if parent is None or g is None:
                 continue
-            if isinstance(parent, Tensor):
+            if isinstance(parent, tensor_type):
                 _accumulate(parent, g, handed_out)
                 continue
             if parent in pending:

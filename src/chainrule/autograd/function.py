@@ -44,16 +44,10 @@ class Function:
                 return grad * s * (1 - s)
     """
 
-    __slots__ = ("_parents", "needs_input_grad", "_retained", "_output", "_freed", "__dict__",
-                 "__weakref__")
+    __slots__ = ("_parents", "__dict__", "__weakref__")
     array_io: bool = False  # chainrule's built-in ops exchange ndarrays
-
-    # the graph attributes default to "nothing" without an __init__ on the hot path
-    def __init__(self) -> None:  # only used when a user builds a ctx by hand
-        self._parents = ()
-        self.needs_input_grad = ()
-        self._retained = None
-        self._freed = False
+    _retained: Any = None  # weakref to the output when it retains its grad
+    _freed: bool = False
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -76,6 +70,11 @@ class Function:
     def mark_non_differentiable(self, *tensors: Any) -> None:  # accepted for PyTorch parity
         pass
 
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each forward input: does it need a gradient? (lets backward skip work)"""
+        return tuple(p is not None for p in self._parents)
+
     @classmethod
     def name(cls) -> str:
         return cls.__name__ + "Backward"
@@ -90,33 +89,28 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run forward and, if any input requires grad, record a node for backward."""
         ctx = _new(cls)
-        ctx._retained = None
-        ctx._freed = False
         record = False
         if grad_mode._enabled:
-            needs = []
+            parents = []
             for a in args:
                 if isinstance(a, Tensor) and a.requires_grad:
-                    needs.append(True)
+                    parents.append(a if a.grad_fn is None else a.grad_fn)
                     record = True
                 else:
-                    needs.append(False)
+                    parents.append(None)
         if cls.array_io:
             out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
             if type(out) is not _ndarray:
                 out = _asarray(out)
         else:
+            # needs_input_grad is readable inside forward
+            ctx._parents = tuple(parents) if grad_mode._enabled else (None,) * len(args)
             with grad_mode.no_grad():
                 result = cls.forward(ctx, *args, **kwargs)
             out = result.data if isinstance(result, Tensor) else _asarray(result)
-        if not record:
+        if not record or out.dtype.kind not in "fc":  # integer results carry no gradient
             return _make(out)
-        if out.dtype.kind not in "fc":  # integer results (argmax, comparisons) carry no gradient
-            return _make(out)
-        ctx.needs_input_grad = tuple(needs)
-        ctx._parents = tuple(
-            (a if a.grad_fn is None else a.grad_fn) if n else None for a, n in zip(args, needs)
-        )
+        ctx._parents = tuple(parents)
         return _make(out, ctx, True)
 
     # ------------------------------------------------------------------ engine hooks
@@ -141,14 +135,6 @@ class Function:
             None if g is None else (g.data if isinstance(g, Tensor) else np.asarray(g))
             for g in grads[:n]
         )
-
-    def _release(self) -> None:
-        """Free what forward saved (backward without retain_graph); a second backward then fails."""
-        saved = self.__dict__
-        if saved:
-            saved.clear()
-            self._freed = True
-
 
 _new = object.__new__
 

@@ -30,6 +30,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return summed.reshape(shape)
 
 
+def shape_of(x: Any) -> tuple[int, ...]:
+    """An operand's shape (a Python number is 0-d); cheaper than np.shape for arrays."""
+    return x.shape if type(x) is np.ndarray else np.shape(x)
+
+
 def promote(out: np.ndarray, a: Any, b: Any) -> np.ndarray:
     """PyTorch's type promotion where it differs from NumPy's (NumPy upcasts to float64).
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ..function import Function
-from ._util import as_operand, broadcast_error, promote, unbroadcast
+from ._util import as_operand, broadcast_error, promote, shape_of, unbroadcast
 
 
 class Add(Function):
@@ -24,7 +24,7 @@ class Add(Function):
             out = a + b  # Y = A + B
         except ValueError:
             raise broadcast_error("add", a, b) from None
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (shape_of(a), shape_of(b))
         return promote(out, a, b)
 
     @staticmethod
@@ -42,7 +42,7 @@ class Sub(Function):
             out = a - b  # Y = A - B
         except ValueError:
             raise broadcast_error("sub", a, b) from None
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (shape_of(a), shape_of(b))
         return promote(out, a, b)
 
     @staticmethod
@@ -68,8 +68,8 @@ class Mul(Function):
     def backward(ctx, g):
         a, b = ctx.a, ctx.b  # dA = G * B, dB = G * A
         need_a, need_b = ctx.needs_input_grad
-        da = unbroadcast(g * b, np.shape(a)) if need_a else None
-        db = unbroadcast(g * a, np.shape(b)) if need_b else None
+        da = unbroadcast(g * b, shape_of(a)) if need_a else None
+        db = unbroadcast(g * a, shape_of(b)) if need_b else None
         return da, db
 
 

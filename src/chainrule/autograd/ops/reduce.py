@@ -25,6 +25,13 @@ def _expand(g: np.ndarray, axes: tuple[int, ...] | None, keepdim: bool, ndim: in
     return np.expand_dims(g, axes)
 
 
+def _spread(g: np.ndarray, shape: tuple[int, ...], axes: Any, keepdim: bool) -> np.ndarray:
+    """Each input element receives its output element's gradient (a broadcast, no copy)."""
+    if g.ndim == 0:
+        return np.full(shape, g, dtype=g.dtype)  # the common loss.sum()/mean() case: cheapest
+    return np.broadcast_to(_expand(g, axes, keepdim, len(shape)), shape)
+
+
 class Sum(Function):
     array_io = True
 
@@ -35,8 +42,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        shape = ctx.shape  # dx_i = g  (every input counted once)
-        return np.broadcast_to(_expand(g, ctx.axes, ctx.keepdim, len(shape)), shape), None, None, None
+        return _spread(g, ctx.shape, ctx.axes, ctx.keepdim), None, None, None  # dx_i = g
 
 
 class Mean(Function):
@@ -50,9 +56,7 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, g):
-        shape = ctx.shape  # dx_i = g / n
-        scaled = _expand(g, ctx.axes, ctx.keepdim, len(shape)) / ctx.count
-        return np.broadcast_to(scaled, shape), None, None
+        return _spread(g / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None  # dx_i = g / n
 
 
 def _centred(ctx, x, axes, keepdim, correction):

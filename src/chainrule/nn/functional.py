@@ -1,0 +1,455 @@
+"""nn.functional: the stateless forms of the layers, activations and losses (``import ... as F``).
+
+Each function validates its arguments (errors name the function and the offending shapes or
+values) and runs one graph node from :mod:`chainrule.nn._functions`, where forward and backward
+are written side by side.
+
+``inplace=`` is accepted wherever PyTorch has it, but the result is always a new tensor: NumPy
+arrays carry no version counter that would make overwriting an input safe for backward.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..autograd import ops as _ops
+from ..errors import ShapeError
+from ..random import Generator, rng
+from ..tensor import Tensor
+from ._functions import activation as _act
+from ._functions import classification_loss as _cls
+from ._functions import normalization as _norm
+from ._functions.linear import LinearFunction
+from ._functions.reduction import resolve
+from ._functions.regression_loss import RegressionLoss
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "batch_norm", "cross_entropy",
+    "dropout", "elu", "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "silu",
+    "smooth_l1_loss", "softmax", "softplus", "tanh",
+]
+
+
+def _tensor(x: Any, op: str, arg: str = "input") -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{arg}' must be a Tensor, not {type(x).__name__}")
+    return x
+
+
+def _floating(x: Tensor, op: str) -> None:
+    if x.data.dtype.kind != "f":
+        raise TypeError(
+            f"{op}(): expected a floating point input, got dtype {_dt.dtype_name(x.data.dtype)} "
+            f"(shape {tuple(x.data.shape)}); convert it first, e.g. x.float()"
+        )
+
+
+def _array(x: Any, dtype: np.dtype) -> np.ndarray | None:
+    """An optional constant tensor (class weights, running stats) as an array of ``dtype``."""
+    if x is None:
+        return None
+    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return arr.astype(dtype, copy=False)
+
+
+# =========================================================================== linear
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``y = input @ weight.T + bias``: the lecture's ``XW + b`` with ``W = weight.T``.
+
+    ``input`` ``[..., in]``, ``weight`` ``[out, in]``, ``bias`` ``[out]`` -> ``[..., out]``.
+    """
+    _tensor(input, "linear")
+    x, w = input.data, weight.data
+    if w.ndim != 2:
+        raise ShapeError(f"linear: weight must be 2-D [out_features, in_features], got shape {w.shape}")
+    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ShapeError(
+            f"linear: weight of shape {tuple(w.shape)} expects input [..., {w.shape[1]}], "
+            f"got shape {tuple(x.shape)}"
+        )
+    if bias is not None and bias.data.shape != (w.shape[0],):
+        raise ShapeError(
+            f"linear: bias must have shape ({w.shape[0]},) to match weight {tuple(w.shape)}, "
+            f"got {tuple(bias.data.shape)}"
+        )
+    check_linear_dtypes("linear", x, w)
+    return LinearFunction.apply(input, weight, bias)
+
+
+def check_linear_dtypes(op: str, x: np.ndarray, w: np.ndarray) -> None:
+    if x.dtype != w.dtype:
+        raise TypeError(
+            f"{op}: input dtype {_dt.dtype_name(x.dtype)} does not match weight dtype "
+            f"{_dt.dtype_name(w.dtype)}; convert the input (x.to(weight.dtype)) or the layer "
+            "(.float() / .double())"
+        )
+
+
+# =========================================================================== activations
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``max(0, x)``."""
+    return _ops.relu(_tensor(input, "relu"))
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """``1 / (1 + e^-x)``."""
+    return _ops.sigmoid(_tensor(input, "sigmoid"))
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return _ops.tanh(_tensor(input, "tanh"))
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x`` for x > 0, ``negative_slope * x`` otherwise."""
+    _floating(_tensor(input, "leaky_relu"), "leaky_relu")
+    return _act.LeakyReLU.apply(input, negative_slope=negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x`` for x > 0, ``alpha (e^x - 1)`` otherwise."""
+    _floating(_tensor(input, "elu"), "elu")
+    return _act.ELU.apply(input, alpha=alpha)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """``x Phi(x)`` (exact, with erf) or its tanh approximation (``approximate='tanh'``)."""
+    _floating(_tensor(input, "gelu"), "gelu")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _act.GELU.apply(input, approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x sigmoid(x)`` (also called swish)."""
+    _floating(_tensor(input, "silu"), "silu")
+    return _act.SiLU.apply(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """``log(1 + e^(beta x)) / beta``, and ``x`` where ``beta x > threshold``."""
+    _floating(_tensor(input, "softplus"), "softplus")
+    return _act.Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
+    if dim is not None:
+        return dim
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=4,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """``e^x_i / sum_j e^x_j`` along ``dim`` (computed with the max subtracted)."""
+    _tensor(input, "softmax")
+    if dtype is not None:
+        input = input.to(dtype)  # noqa: A001
+    return _ops.softmax(input, _softmax_dim("softmax", input.data.ndim, dim))
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+                dtype: Any = None) -> Tensor:
+    """``x_i - log sum_j e^x_j`` along ``dim``."""
+    _tensor(input, "log_softmax")
+    if dtype is not None:
+        input = input.to(dtype)  # noqa: A001
+    return _ops.log_softmax(input, _softmax_dim("log_softmax", input.data.ndim, dim))
+
+
+# =========================================================================== dropout
+def check_dropout_p(p: Any, op: str) -> float:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p <= 1:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got p={p!r}")
+    return float(p)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,  # noqa: A002
+            generator: Generator | None = None) -> Tensor:
+    """Inverted dropout: zero each element with probability ``p`` and scale the rest by
+    ``1 / (1 - p)``, so the expected output equals the input; identity when not ``training``."""
+    _tensor(input, "dropout")
+    p = check_dropout_p(p, "dropout")
+    if not training or p == 0:
+        return input
+    x = input.data
+    if p == 1:
+        return _ops.mul(input, np.zeros_like(x))
+    keep = rng(generator).random(x.shape, dtype=np.float32) >= p  # kept with probability 1 - p
+    return _ops.mul(input, keep.astype(x.dtype) * (1 / (1 - p)))
+
+
+# =========================================================================== normalisation
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (axis 1) of ``[N, C, *]`` by batch statistics (``training``) or by
+    the running ones; in training the running buffers are updated in place with ``momentum``."""
+    _tensor(input, "batch_norm")
+    _floating(input, "batch_norm")
+    x = input.data
+    if x.ndim < 2:
+        raise ShapeError(f"batch_norm: expected input [N, C, *] with at least 2 dims, got shape {x.shape}")
+    c = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.data.shape != (c,):
+            raise ShapeError(
+                f"batch_norm: {name} must have one entry per channel, shape ({c},), "
+                f"got {tuple(t.data.shape)} for input of shape {tuple(x.shape)}"
+            )
+    if training:
+        if x.size // max(c, 1) <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, "
+                f"got input of shape {tuple(x.shape)}"
+            )
+    elif running_mean is None or running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var must be given in evaluation mode")
+    rm = None if running_mean is None else running_mean.data
+    rv = None if running_var is None else running_var.data
+    return _norm.BatchNorm.apply(input, weight, bias, running_mean=rm, running_var=rv,
+                                 training=training, momentum=momentum, eps=eps)
+
+
+def normalized_shape_tuple(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
+    if isinstance(normalized_shape, (int, np.integer)):
+        return (int(normalized_shape),)
+    return tuple(int(s) for s in normalized_shape)
+
+
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over its trailing ``normalized_shape`` dims, then scale and shift."""
+    _tensor(input, "layer_norm")
+    _floating(input, "layer_norm")
+    shape = normalized_shape_tuple(normalized_shape)
+    check_layer_norm_input(f"layer_norm(normalized_shape={shape})", input.data.shape, shape)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.data.shape != shape:
+            raise ShapeError(f"layer_norm: {name} must have shape {shape}, got {tuple(t.data.shape)}")
+    return _norm.LayerNorm.apply(input, weight, bias, k=len(shape), eps=eps)
+
+
+def check_layer_norm_input(name: str, got: tuple[int, ...], shape: tuple[int, ...]) -> None:
+    k = len(shape)
+    if len(got) < k or tuple(got[len(got) - k:]) != shape:
+        dims = ", ".join(str(s) for s in shape)
+        raise ShapeError(f"{name} expected input [*, {dims}], got shape {tuple(got)}")
+
+
+# =========================================================================== losses
+def _same_shape(op: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
+    if input.data.shape != target.data.shape:
+        raise ShapeError(
+            f"{op}: input of shape {tuple(input.data.shape)} and target of shape "
+            f"{tuple(target.data.shape)} must have the same shape (a loss does not broadcast its "
+            "target: that silently compares every prediction with every target)"
+        )
+
+
+def _as_input_dtype(input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+    """The target in the input's dtype (so float32 stays float32)."""
+    if target.data.dtype != input.data.dtype:
+        return target.to(input.data.dtype)
+    return target
+
+
+def _regression(op: str, kind: str, input: Tensor, target: Tensor, reduction: str,  # noqa: A002
+                param: float, weight: Tensor | None, weighted_mean_by_weight: bool) -> Tensor:
+    _tensor(input, op)
+    _tensor(target, op, "target")
+    _floating(input, op)
+    _same_shape(op, input, target)
+    target = _as_input_dtype(input, target)
+    if weight is None:
+        return RegressionLoss.apply(input, target, kind=kind, param=param, reduction=reduction)
+    _tensor(weight, op, "weight")
+    if weight.data.shape != input.data.shape:
+        raise ShapeError(
+            f"{op}: weight of shape {tuple(weight.data.shape)} must have the input's shape "
+            f"{tuple(input.data.shape)}"
+        )
+    loss = RegressionLoss.apply(input, target, kind=kind, param=param, reduction="none") * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum" or not weighted_mean_by_weight:
+        return loss.sum() if reduction == "sum" else loss.mean()
+    return loss.sum() / weight.sum()
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  # noqa: A002
+             reduce: bool | None = None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """Mean squared error ``(x - y)^2``; with ``weight``, ``mean`` is ``sum(w l) / sum(w)``."""
+    reduction = resolve(reduction, size_average, reduce, "mse_loss")
+    return _regression("mse_loss", "mse", input, target, reduction, 0.0, weight, True)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  # noqa: A002
+            reduce: bool | None = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error ``|x - y|``; with ``weight``, ``mean`` is ``sum(w l) / sum(w)``."""
+    reduction = resolve(reduction, size_average, reduce, "l1_loss")
+    return _regression("l1_loss", "l1", input, target, reduction, 0.0, weight, True)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  # noqa: A002
+                   reduce: bool | None = None, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, ``|d| - 0.5 beta`` elsewhere (``d = x - y``)."""
+    reduction = resolve(reduction, size_average, reduce, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got beta={beta}")
+    return _regression("smooth_l1_loss", "smooth_l1", input, target, reduction, beta, None, False)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,  # noqa: A002
+               weight: Tensor | None = None) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, ``delta (|d| - 0.5 delta)`` elsewhere."""
+    reduction = resolve(reduction, None, None, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got delta={delta}")
+    return _regression("huber_loss", "huber", input, target, reduction, delta, weight, False)
+
+
+def _class_weight(op: str, weight: Any, x: np.ndarray) -> np.ndarray | None:
+    if weight is None:
+        return None
+    c = x.shape[0] if x.ndim == 1 else x.shape[1]
+    w = _array(weight, x.dtype)
+    _cls.check_weight(op, w, c)
+    return w
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax and negative log-likelihood in one stable node (logits in, not probabilities).
+
+    ``target`` holds class indices (shape of ``input`` without its class dim 1) or class
+    probabilities (``input``'s shape). ``mean`` divides by the summed weight of the counted targets.
+    """
+    op = "cross_entropy"
+    reduction = resolve(reduction, size_average, reduce, op)
+    _tensor(input, op)
+    _tensor(target, op, "target")
+    _floating(input, op)
+    x, t = input.data, target.data
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    w = _class_weight(op, weight, x)
+    if t.shape == x.shape and t.dtype.kind == "f":
+        if ignore_index >= 0:
+            raise ValueError(f"{op}: ignore_index={ignore_index} is not supported for class-probability targets")
+        target = _as_input_dtype(input, target)
+    else:
+        _cls.check_class_target(op, x, t, ignore_index)
+    return _cls.CrossEntropy.apply(input, target, weight=w, ignore_index=ignore_index,
+                                   label_smoothing=float(label_smoothing), reduction=reduction)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+             size_average: bool | None = None, ignore_index: int = -100,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood ``-w_y x[y]`` of log-probabilities ``x`` (e.g. from log_softmax)."""
+    op = "nll_loss"
+    reduction = resolve(reduction, size_average, reduce, op)
+    _tensor(input, op)
+    _tensor(target, op, "target")
+    _floating(input, op)
+    x = input.data
+    w = _class_weight(op, weight, x)
+    _cls.check_class_target(op, x, target.data, ignore_index)
+    return _cls.NLLLoss.apply(input, target, weight=w, ignore_index=ignore_index, reduction=reduction)
+
+
+def _broadcast_weight(op: str, name: str, weight: Any, shape: tuple[int, ...],
+                      dtype: np.dtype) -> np.ndarray | None:
+    w = _array(weight, dtype)
+    if w is None:
+        return None
+    try:
+        fits = np.broadcast_shapes(w.shape, shape) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"{op}: {name} of shape {tuple(w.shape)} cannot be broadcast to the input's shape {tuple(shape)}")
+    return w
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """``-w [y log x + (1 - y) log(1 - x)]`` for probabilities ``x`` in [0, 1]; logs are clamped
+    at -100 so ``x = 0`` or ``1`` gives a finite loss."""
+    op = "binary_cross_entropy"
+    reduction = resolve(reduction, size_average, reduce, op)
+    _tensor(input, op)
+    _tensor(target, op, "target")
+    _floating(input, op)
+    _same_shape(op, input, target)
+    x = input.data
+    if x.size and not ((x >= 0) & (x <= 1)).all():
+        raise ValueError(
+            f"{op}: all elements of input should be between 0 and 1 (probabilities; use "
+            f"binary_cross_entropy_with_logits for logits), got values in [{np.nanmin(x)}, {np.nanmax(x)}]"
+            + (" and nan" if np.isnan(x).any() else "")
+        )
+    w = _broadcast_weight(op, "weight", weight, x.shape, x.dtype)
+    target = _as_input_dtype(input, target)
+    return _cls.BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
+                                     weight: Tensor | None = None,
+                                     size_average: bool | None = None, reduce: bool | None = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Sigmoid and BCE in one stable node; ``pos_weight`` (per class, broadcast along the last
+    dim) weighs the positive term: ``-w [p y log s(x) + (1 - y) log(1 - s(x))]``."""
+    op = "binary_cross_entropy_with_logits"
+    reduction = resolve(reduction, size_average, reduce, op)
+    _tensor(input, op)
+    _tensor(target, op, "target")
+    _floating(input, op)
+    _same_shape(op, input, target)
+    x = input.data
+    w = _broadcast_weight(op, "weight", weight, x.shape, x.dtype)
+    pw = _broadcast_weight(op, "pos_weight", pos_weight, x.shape, x.dtype)
+    target = _as_input_dtype(input, target)
+    return _cls.BinaryCrossEntropyWithLogits.apply(input, target, weight=w, pos_weight=pw,
+                                                   reduction=reduction)
+
+
+# =========================================================================== encoding
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """``[*] -> [*, num_classes]`` int64 with a 1 at each index (``num_classes=-1``: max + 1)."""
+    _tensor(tensor, "one_hot", "tensor")
+    t = tensor.data
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer (int64) index tensor, got dtype {t.dtype}")
+    if t.size and t.min() < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {int(t.min())}")
+    if num_classes == -1:
+        if not t.size:
+            raise ValueError("one_hot: can not infer the number of classes of an empty tensor")
+        num_classes = int(t.max()) + 1
+    elif t.size and t.max() >= num_classes:
+        raise ValueError(
+            f"one_hot: class values must be smaller than num_classes={num_classes}, got {int(t.max())}"
+        )
+    out = np.zeros(t.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, t[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor._make(out)

@@ -1,0 +1,159 @@
+"""Normalisation layers: BatchNorm1d/BatchNorm2d (per channel, over the batch) and LayerNorm
+(per sample, over its features). The maths and the backward are in
+:mod:`chainrule.nn._functions.normalization`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import ShapeError
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from ._functions import normalization as _norm
+from .module import Module
+from .parameter import Parameter
+
+
+class _BatchNorm(Module):
+    """Shared by BatchNorm1d and BatchNorm2d; subclasses set the accepted input ranks."""
+
+    _ranks: tuple[int, ...] = ()
+    _layout: str = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        d = _dt.as_dtype(dtype)
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype=d))
+            self.bias = Parameter(np.zeros(num_features, dtype=d))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=d)))
+            self.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype=d)))
+            self.register_buffer("num_batches_tracked", Tensor._make(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self._get_name()}: expected a Tensor input, got {type(input).__name__}")
+        x = input.data
+        if x.ndim not in self._ranks or x.shape[1] != self.num_features:
+            raise ShapeError(
+                f"{self._get_name()}(num_features={self.num_features}) expected input "
+                f"{self._layout} with C = {self.num_features}, got shape {tuple(x.shape)}"
+            )
+        # batch statistics while training, or always when no running statistics are kept
+        use_batch = self.training or self.running_mean is None
+        if use_batch and x.size // x.shape[1] <= 1:
+            raise ValueError(
+                f"{self._get_name()}: expected more than 1 value per channel when training, "
+                f"got input of shape {tuple(x.shape)}"
+            )
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        # running buffers: updated while training (if tracked), read in evaluation
+        keep = not self.training or self.track_running_stats
+        rm = self.running_mean.data if keep and self.running_mean is not None else None
+        rv = self.running_var.data if keep and self.running_var is not None else None
+        return _norm.BatchNorm.apply(input, self.weight, self.bias, running_mean=rm,
+                                     running_var=rv, training=use_batch, momentum=factor,
+                                     eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of ``[N, C]`` or ``[N, C, L]`` (Ioffe & Szegedy, 2015).
+
+    Training: ``y = (x - mean_B) / sqrt(var_B + eps) * weight + bias`` with the batch's mean and
+    biased variance per channel, and the running estimates updated as
+    ``running = (1 - momentum) running + momentum * batch_stat`` (unbiased variance;
+    ``momentum=None``: a cumulative average ``1 / num_batches_tracked``).
+    Evaluation: the running estimates replace the batch statistics.
+    """
+
+    _ranks = (2, 3)
+    _layout = "[N, C] or [N, C, L]"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of images ``[N, C, H, W]``, per channel over ``N, H, W``."""
+
+    _ranks = (4,)
+    _layout = "[N, C, H, W]"
+
+
+class LayerNorm(Module):
+    """Layer normalisation (Ba et al., 2016): each sample is standardised over its last
+    ``len(normalized_shape)`` dims, ``y = (x - mean) / sqrt(var + eps) * weight + bias``;
+    the same in training and evaluation."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.normalized_shape = F.normalized_shape_tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        d = _dt.as_dtype(dtype)
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=d))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=d))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"LayerNorm: expected a Tensor input, got {type(input).__name__}")
+        F.check_layer_norm_input(f"LayerNorm({self.normalized_shape})", input.data.shape,
+                                 self.normalized_shape)
+        return _norm.LayerNorm.apply(input, self.weight, self.bias,
+                                     k=len(self.normalized_shape), eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

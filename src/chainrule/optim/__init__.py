@@ -1,0 +1,39 @@
+"""chainrule.optim: the lecture's optimisers and learning-rate schedules, as ``torch.optim``.
+
+Gradient descent ``θ ← θ - η ∇θ J(θ)`` (:class:`SGD`, with momentum and Nesterov momentum) and
+the adaptive methods (:class:`Adagrad`, :class:`Adadelta`, :class:`RMSprop`, :class:`Adamax`,
+:class:`Adam`, :class:`AdamW`, :class:`NAdam`, :class:`RAdam`), each step for step equal to its
+PyTorch namesake. Usage is PyTorch's::
+
+    opt = chainrule.optim.Adam(model.parameters(), lr=1e-3)
+    for x, y in loader:
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+"""
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+    "lr_scheduler",
+]

@@ -1,0 +1,103 @@
+"""Adagrad: per-coordinate learning rates shrinking with the sum of squared gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, check_common, check_nonnegative
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad, as ``torch.optim.Adagrad``.
+
+    The lecture's first adaptive method: coordinates whose gradients have been large (frequent
+    features) get small steps, rarely-updated ones large steps. With :math:`g_t = ∇_θ J(θ_{t-1})`,
+    learning rate :math:`η`, decay :math:`δ` (``lr_decay``) and weight decay :math:`λ`::
+
+        g_t ← -g_t                              if maximize
+        g_t ← g_t + λ θ_{t-1}                   if λ ≠ 0
+        η̃_t = η / (1 + (t - 1) δ)
+        G_t = G_{t-1} + g_t²                    (G_0 = initial_accumulator_value)
+        θ_t = θ_{t-1} - η̃_t g_t / (√G_t + ε)
+
+    All operations are elementwise. As in PyTorch, the accumulator of every parameter is created
+    when the optimiser is built, from the constructor's ``initial_accumulator_value`` (a group's
+    own value of it is not used).
+
+    Reference: J. Duchi, E. Hazan, Y. Singer, "Adaptive Subgradient Methods for Online Learning
+    and Stochastic Optimization", JMLR 12, 2011.
+
+    Args:
+        params: parameters or parameter groups to optimise.
+        lr: learning rate η (default 1e-2).
+        lr_decay: learning-rate decay δ (default 0).
+        weight_decay: L2 penalty λ (default 0).
+        initial_accumulator_value: starting value of G (default 0).
+        eps: ε added to the denominator for numerical stability (default 1e-10).
+        maximize: maximise the objective instead of minimising it.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "maximize": maximize,
+        }
+        self._validate(defaults)
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        check_common("Adagrad", group)
+        check_nonnegative("Adagrad", "lr_decay", group["lr_decay"])
+        check_nonnegative(
+            "Adagrad", "initial_accumulator_value", group["initial_accumulator_value"]
+        )
+
+    def _init_state(self, p: Any) -> dict[str, Any]:
+        state = self.state[p]
+        if not state:
+            state["step"] = 0.0
+            state["sum"] = self._buffer(p.data, self.defaults["initial_accumulator_value"])
+        return state
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One Adagrad step on every parameter that has a gradient."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+            for p, grad in self._params_with_grad(group):
+                param = p.data
+                state = self._init_state(p)
+                state["step"] = step = state["step"] + 1
+                g = self._gradient(param, grad, group["weight_decay"], group["maximize"])
+                clr = lr / (1 + (step - 1) * lr_decay)
+                total = state["sum"].data
+                tmp = self._scratch(1, param)
+                np.multiply(g, g, out=tmp)
+                np.add(total, tmp, out=total)  # G += g²
+                std = self._scratch(2, param)
+                np.sqrt(total, out=std)
+                np.add(std, eps, out=std)  # √G + ε
+                np.multiply(g, -clr, out=tmp)
+                np.divide(tmp, std, out=tmp)
+                np.add(param, tmp, out=param)  # θ += (-η̃ g) / (√G + ε)
+        return loss

@@ -1,0 +1,128 @@
+"""Adam: momentum and RMSprop together, with bias correction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, check_betas, check_common, lerp_
+
+
+class Adam(Optimizer):
+    r"""Adam, as ``torch.optim.Adam``.
+
+    Adam keeps two exponential moving averages per coordinate: of the gradient (momentum's
+    velocity, :math:`m`) and of its square (RMSprop's :math:`v`), and corrects both for their
+    start at zero. With :math:`g_t = ∇_θ J(θ_{t-1})`, learning rate :math:`η` and weight decay
+    :math:`λ`::
+
+        g_t ← -g_t                                  if maximize
+        θ_{t-1} ← θ_{t-1} (1 - η λ)                 if λ ≠ 0 and decoupled_weight_decay (AdamW)
+        g_t ← g_t + λ θ_{t-1}                       if λ ≠ 0 otherwise (L2 penalty)
+        m_t = β₁ m_{t-1} + (1 - β₁) g_t
+        v_t = β₂ v_{t-1} + (1 - β₂) g_t²
+        v̂_t = max(v̂_{t-1}, v_t)                    if amsgrad, else v̂_t = v_t
+        θ_t = θ_{t-1} - η / (1 - β₁ᵗ) · m_t / (√v̂_t / √(1 - β₂ᵗ) + ε)
+
+    The last line is the paper's :math:`θ - η\, \hat m_t / (\sqrt{\hat v_t} + ε)` with
+    :math:`\hat m_t = m_t / (1 - β₁ᵗ)`, :math:`\hat v_t = v_t / (1 - β₂ᵗ)`, computed in PyTorch's
+    order. State: ``step`` (t), ``exp_avg`` (m), ``exp_avg_sq`` (v) and ``max_exp_avg_sq`` (v̂).
+
+    References: D. P. Kingma, J. Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015,
+    arXiv:1412.6980; S. J. Reddi, S. Kale, S. Kumar, "On the Convergence of Adam and Beyond",
+    ICLR 2018 (AMSGrad); I. Loshchilov, F. Hutter, "Decoupled Weight Decay Regularization",
+    ICLR 2019 (decoupled weight decay).
+
+    Args:
+        params: parameters or parameter groups to optimise.
+        lr: learning rate η (default 1e-3).
+        betas: (β₁, β₂), decays of the two moving averages (default (0.9, 0.999)).
+        eps: ε added to the denominator (default 1e-8).
+        weight_decay: weight decay λ (default 0).
+        amsgrad: use the running maximum of v (AMSGrad).
+        maximize: maximise the objective instead of minimising it.
+        decoupled_weight_decay: decay the weights directly (AdamW) instead of adding λθ to g.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        self._validate(defaults)
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        check_common(name, group)
+        check_betas(name, group["betas"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One Adam step on every parameter that has a gradient."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
+            for p, grad in self._params_with_grad(group):
+                param = p.data
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0.0
+                    state["exp_avg"] = self._buffer(param)
+                    state["exp_avg_sq"] = self._buffer(param)
+                if amsgrad and "max_exp_avg_sq" not in state:
+                    state["max_exp_avg_sq"] = self._buffer(param)
+                state["step"] = step = state["step"] + 1
+
+                if weight_decay != 0 and decoupled:
+                    np.multiply(param, 1 - lr * weight_decay, out=param)  # θ ← θ (1 - ηλ)
+                    g = self._gradient(param, grad, 0, group["maximize"])
+                else:
+                    g = self._gradient(param, grad, weight_decay, group["maximize"])
+                exp_avg = state["exp_avg"].data
+                exp_avg_sq = state["exp_avg_sq"].data
+                tmp = self._scratch(1, param)
+                denom = self._scratch(2, param)
+
+                lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
+                np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+                np.multiply(g, 1 - beta2, out=tmp)
+                np.multiply(tmp, g, out=tmp)
+                np.add(exp_avg_sq, tmp, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
+
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = bias_correction2**0.5
+                if amsgrad:
+                    max_sq = state["max_exp_avg_sq"].data
+                    np.maximum(max_sq, exp_avg_sq, out=max_sq)  # v̂ = max(v̂, v)
+                    second = max_sq
+                else:
+                    second = exp_avg_sq
+                np.sqrt(second, out=denom)
+                np.divide(denom, bias_correction2_sqrt, out=denom)
+                np.add(denom, eps, out=denom)  # √v̂ / √(1-β₂ᵗ) + ε
+                np.multiply(exp_avg, -step_size, out=tmp)
+                np.divide(tmp, denom, out=tmp)
+                np.add(param, tmp, out=param)  # θ ← θ + (-η/(1-β₁ᵗ) m) / denom
+        return loss

@@ -1,0 +1,132 @@
+"""SGD: gradient descent, optionally with momentum and Nesterov momentum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, check_common, check_nonnegative, check_real
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with momentum, as ``torch.optim.SGD``.
+
+    Gradient descent, in the lecture's notation: :math:`θ ← θ - η ∇_θ J(θ)`. Batch GD, SGD and
+    mini-batch GD are all this update; they differ only in how many samples the gradient is
+    averaged over (the data loader's ``batch_size``: the whole set, one sample, or a mini-batch).
+
+    The algorithm, with :math:`g_t = ∇_θ J(θ_{t-1})`, learning rate :math:`η`, momentum
+    :math:`μ`, dampening :math:`τ` and weight decay :math:`λ`::
+
+        g_t ← -g_t                          if maximize
+        g_t ← g_t + λ θ_{t-1}               if λ ≠ 0          (L2 penalty λ/2 ‖θ‖²)
+        if μ ≠ 0:
+            b_t ← g_t                       if t = 1
+            b_t ← μ b_{t-1} + (1 - τ) g_t   otherwise
+            g_t ← g_t + μ b_t               if nesterov
+            g_t ← b_t                       otherwise
+        θ_t ← θ_{t-1} - η g_t
+
+    **The lecture's momentum and PyTorch's agree.** The lecture writes momentum as a velocity
+    that already contains the learning rate,
+
+        v_t = γ v_{t-1} + η ∇_θ J(θ),    θ ← θ - v_t,
+
+    while PyTorch (and this class) keeps the buffer free of it,
+
+        b_t = μ b_{t-1} + g_t,            θ ← θ - η b_t.
+
+    Put :math:`v_t = η b_t`: then :math:`v_t = η μ b_{t-1} + η g_t = μ v_{t-1} + η g_t`, the
+    lecture's recursion with :math:`γ = μ`, and :math:`θ - v_t = θ - η b_t`: for a constant
+    learning rate both produce the same iterates (the first step too: :math:`b_1 = g_1` is
+    :math:`v_1 = η g_1 = γ·0 + η g_1`). They differ only when :math:`η` changes during training
+    (a scheduler): the lecture's velocity keeps the old rates' steps, PyTorch's applies the new
+    rate to the whole buffer at once.
+
+    References: B. T. Polyak, "Some methods of speeding up the convergence of iteration methods",
+    USSR Comput. Math. and Math. Physics 4(5), 1964 (momentum); I. Sutskever, J. Martens,
+    G. Dahl, G. Hinton, "On the importance of initialization and momentum in deep learning",
+    ICML 2013 (Nesterov momentum, in the form used here).
+
+    Args:
+        params: parameters or parameter groups to optimise.
+        lr: learning rate η (default 1e-3).
+        momentum: momentum factor μ (default 0: plain gradient descent).
+        dampening: dampening τ of the momentum (default 0).
+        weight_decay: L2 penalty λ (default 0).
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize: maximise the objective instead of minimising it.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+        }
+        self._validate(defaults)
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        check_common("SGD", group)
+        check_nonnegative("SGD", "momentum", group["momentum"])
+        check_real("SGD", "dampening", group["dampening"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                "SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got "
+                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One step of (momentum) gradient descent on every parameter that has a gradient."""
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            lr = group["lr"]
+            momentum = group["momentum"]
+            dampening = group["dampening"]
+            nesterov = group["nesterov"]
+            for p, grad in self._params_with_grad(group):
+                param = p.data
+                d_p = self._gradient(param, grad, group["weight_decay"], group["maximize"])
+                if momentum != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:  # b_1 = g_1
+                        state["momentum_buffer"] = buf = self._buffer(param)
+                        np.copyto(buf.data, d_p)
+                        b = buf.data
+                    else:  # b = μ b + (1 - τ) g
+                        b = buf.data
+                        np.multiply(b, momentum, out=b)
+                        if dampening == 0:
+                            np.add(b, d_p, out=b)
+                        else:
+                            tmp = self._scratch(1, param)
+                            np.multiply(d_p, 1 - dampening, out=tmp)
+                            np.add(b, tmp, out=b)
+                    if nesterov:  # g = g + μ b
+                        tmp = self._scratch(1, param)
+                        np.multiply(b, momentum, out=tmp)
+                        np.add(d_p, tmp, out=tmp)
+                        d_p = tmp
+                    else:
+                        d_p = b
+                step = self._scratch(1, param)
+                np.multiply(d_p, lr, out=step)  # η g
+                np.subtract(param, step, out=param)  # θ ← θ - η g
+        return loss

@@ -1,0 +1,311 @@
+"""``chainrule.save`` / ``chainrule.load``: checkpoints as NumPy ``.npz`` files, never pickle.
+
+A checkpoint is one object: a tensor, an array, a number, a string, ``None``, a bool, or any nesting
+of dicts, lists and tuples of those (a model's ``state_dict``, an optimiser's, the epoch, the RNG
+state, all in one dict, as with ``torch.save``). On disk it is a zip archive in NumPy's ``.npz``
+layout, so ``numpy.load(path)`` can read its arrays too:
+
+* ``__chainrule__.json``: the header, ``{"format": "chainrule.checkpoint", "version": 1,
+  "root": ...}``, where ``root`` describes the object as JSON and names an array member wherever a
+  tensor or array sits;
+* ``t0.npy``, ``t1.npy``, ...: one ``.npy`` member per distinct tensor or array, in its own dtype.
+
+Loading parses JSON and ``.npy`` headers only (``allow_pickle=False``), so a hostile file can
+make ``load`` fail but never run code. Every member carries a CRC-32 that is checked as it is read:
+a truncated, corrupted or foreign file raises :class:`CheckpointError` naming the file and what is
+wrong with it.
+
+Writes are atomic: the archive goes to a temporary file in the destination's directory, is flushed
+and ``fsync``-ed, then ``os.replace``-d over the destination. A crash or Ctrl-C mid-write leaves
+the previous file intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+import numpy as np
+from numpy.lib import format as npy_format
+
+from .tensor import Tensor
+
+FORMAT = "chainrule.checkpoint"
+VERSION = 1
+HEADER = "__chainrule__.json"
+
+PathLike = str | os.PathLike
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file that cannot be read: truncated, corrupted, foreign, or too new."""
+
+
+# --------------------------------------------------------------------------- atomic writes
+@contextlib.contextmanager
+def atomic_write(path: PathLike, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
+    """Open a temporary file beside ``path``; on success, fsync it and rename it over ``path``.
+
+    If the block raises (or the process dies), ``path`` keeps its previous content and the
+    temporary file is removed (after a hard kill, a hidden ``.<name>.*.tmp`` file may remain).
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- encoding
+class _Encoder:
+    """Turn an object into a JSON tree plus a list of arrays (one per distinct tensor/array)."""
+
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self._seen: dict[int, str] = {}  # id(tensor or array) -> member name: sharing survives
+
+    def _member(self, obj: Any, arr: np.ndarray) -> str:
+        key = self._seen.get(id(obj))
+        if key is None:
+            key = f"t{len(self.arrays)}"
+            self._seen[id(obj)] = key
+            self.arrays.append(arr)
+        return key
+
+    def encode(self, obj: Any, where: str) -> Any:
+        if isinstance(obj, np.generic):  # before float: np.float64 subclasses float
+            return {"__scalar__": self._member(obj, self._array(np.asarray(obj), where))}
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int):
+            return obj
+        if isinstance(obj, float):
+            return obj if math.isfinite(obj) else {"__float__": repr(obj)}
+        if isinstance(obj, Tensor):
+            arr = self._array(obj.data, where)
+            node = {"key": self._member(obj, arr)}
+            if obj.requires_grad:
+                node["requires_grad"] = True
+            return {"__tensor__": node}
+        if isinstance(obj, np.ndarray):
+            return {"__ndarray__": self._member(obj, self._array(obj, where))}
+        if isinstance(obj, np.dtype):
+            return {"__dtype__": obj.str}
+        if isinstance(obj, dict):
+            if all(isinstance(k, str) for k in obj):
+                return {"__dict__": {k: self.encode(v, f"{where}[{k!r}]") for k, v in obj.items()}}
+            return {"__items__": [[self._key(k, where), self.encode(v, f"{where}[{k!r}]")]
+                                  for k, v in obj.items()]}
+        if isinstance(obj, list):
+            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, tuple):
+            return {"__tuple__": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        raise TypeError(
+            f"save(): cannot store an object of type {type(obj).__name__} at {where}; a checkpoint "
+            "holds tensors, arrays, numbers, strings, None, bools, and dicts/lists/tuples of them"
+        )
+
+    def _key(self, key: Any, where: str) -> Any:
+        if key is None or isinstance(key, (bool, int, float, str)):
+            return self.encode(key, where)
+        if isinstance(key, tuple):
+            return {"__tuple__": [self._key(k, where) for k in key]}
+        raise TypeError(
+            f"save(): cannot store a dict key of type {type(key).__name__} ({key!r}) at {where}; "
+            "keys must be strings, numbers, bools, None or tuples of them"
+        )
+
+    @staticmethod
+    def _array(arr: np.ndarray, where: str) -> np.ndarray:
+        if arr.dtype.hasobject or arr.dtype.kind == "V":
+            raise TypeError(
+                f"save(): the array at {where} has dtype {arr.dtype}, which cannot be stored "
+                "without pickle; use a numeric, bool or string dtype"
+            )
+        return arr
+
+
+def save(obj: Any, f: PathLike | IO[bytes]) -> None:
+    """Save ``obj`` (tensors, arrays, numbers, strings and dicts/lists/tuples of them) to ``f``.
+
+    ``f`` is a path (written atomically) or a binary file object such as ``io.BytesIO``.
+    The same tensor appearing twice is stored once and loads as one tensor.
+    """
+    enc = _Encoder()
+    root = enc.encode(obj, "obj")
+    header = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
+    if isinstance(f, (str, os.PathLike)):
+        with atomic_write(f) as out:
+            _write_archive(out, header, enc.arrays)
+    else:
+        _write_archive(f, header, enc.arrays)
+
+
+def _write_archive(f: IO[bytes], header: str, arrays: list[np.ndarray]) -> None:
+    with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        zf.writestr(HEADER, header)
+        for i, arr in enumerate(arrays):
+            with zf.open(f"t{i}.npy", "w", force_zip64=arr.nbytes > 2**30) as member:
+                npy_format.write_array(member, np.asanyarray(arr), allow_pickle=False)
+
+
+# --------------------------------------------------------------------------- decoding
+def load(f: PathLike | IO[bytes], map_location: Any = None, weights_only: bool = True) -> Any:
+    """Load an object written by :func:`save`. No code is executed, whatever the file holds.
+
+    ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility (chainrule runs
+    on the CPU, and its checkpoints only ever hold data).
+    """
+    if isinstance(f, (str, os.PathLike)):
+        name = os.fspath(f)
+        if not os.path.exists(name):
+            raise FileNotFoundError(f"load(): no such checkpoint file: {name!r}")
+        if os.path.isdir(name):
+            raise IsADirectoryError(f"load(): {name!r} is a directory, not a checkpoint file")
+        with open(name, "rb") as fh:
+            return _read_archive(fh, name)
+    return _read_archive(f, str(getattr(f, "name", "<file object>")))
+
+
+def _read_archive(fh: IO[bytes], name: str) -> Any:
+    start = fh.read(4)
+    fh.seek(-len(start), io.SEEK_CUR)
+    if start[:2] != b"PK":
+        what = "empty" if not start else f"it starts with bytes {start!r}, not a zip archive"
+        raise CheckpointError(f"load(): {name!r} is not a chainrule checkpoint: {what}")
+    try:
+        zf = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise CheckpointError(
+            f"load(): {name!r} is truncated or corrupted: its zip directory cannot be read ({e})"
+        ) from None
+    with zf:
+        members = set(zf.namelist())
+        if HEADER not in members:
+            listed = ", ".join(sorted(members)[:5]) or "none"
+            raise CheckpointError(
+                f"load(): {name!r} is a zip/npz archive but not a chainrule checkpoint "
+                f"(no {HEADER}; members: {listed})"
+            )
+        try:
+            header = json.loads(_read_member(zf, HEADER, name).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise CheckpointError(f"load(): {name!r} has a corrupted header: {e}") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise CheckpointError(
+                f"load(): {name!r} has a header that is not a chainrule checkpoint's "
+                f"(format {header.get('format') if isinstance(header, dict) else None!r})"
+            )
+        version = header.get("version")
+        if not isinstance(version, int) or version > VERSION:
+            raise CheckpointError(
+                f"load(): {name!r} is checkpoint format version {version!r}; this chainrule reads "
+                f"versions up to {VERSION}: upgrade chainrule"
+            )
+        return _Decoder(zf, name, members).decode(header.get("root"), "obj")
+
+
+def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
+    try:
+        return zf.read(member)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise CheckpointError(
+            f"load(): {name!r} is truncated or corrupted in {member} ({e})"
+        ) from None
+
+
+class _Decoder:
+    def __init__(self, zf: zipfile.ZipFile, name: str, members: set[str]) -> None:
+        self.zf, self.name, self.members = zf, name, members
+        self._cache: dict[str, Any] = {}
+
+    def _fail(self, where: str, what: str) -> CheckpointError:
+        return CheckpointError(f"load(): {self.name!r} is corrupted: {what} at {where}")
+
+    def _array(self, key: Any, where: str) -> np.ndarray:
+        member = f"{key}.npy"
+        if not isinstance(key, str) or member not in self.members:
+            raise self._fail(where, f"it refers to a missing array member {key!r}")
+        try:
+            with self.zf.open(member) as fh:
+                arr = npy_format.read_array(fh, allow_pickle=False)
+                if fh.read(1):
+                    raise ValueError("trailing bytes after the array data")
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise CheckpointError(
+                f"load(): {self.name!r} is truncated or corrupted in member {member} ({e})"
+            ) from None
+        return arr
+
+    def decode(self, node: Any, where: str) -> Any:
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [self.decode(v, f"{where}[{i}]") for i, v in enumerate(node)]
+        if not isinstance(node, dict) or len(node) != 1:
+            raise self._fail(where, f"an unrecognised entry {str(node)[:60]}")
+        ((tag, value),) = node.items()
+        if tag == "__dict__" and isinstance(value, dict):
+            return {k: self.decode(v, f"{where}[{k!r}]") for k, v in value.items()}
+        if tag == "__items__" and isinstance(value, list):
+            out = {}
+            for item in value:
+                if not isinstance(item, list) or len(item) != 2:
+                    raise self._fail(where, "a malformed dict item")
+                k = self.decode(item[0], where)
+                out[k] = self.decode(item[1], f"{where}[{k!r}]")
+            return out
+        if tag == "__tuple__" and isinstance(value, list):
+            return tuple(self.decode(v, f"{where}[{i}]") for i, v in enumerate(value))
+        if tag == "__float__" and value in ("nan", "inf", "-inf"):
+            return float(value)
+        if tag == "__dtype__" and isinstance(value, str):
+            try:
+                return np.dtype(value)
+            except TypeError:
+                raise self._fail(where, f"an unknown dtype {value!r}") from None
+        if tag in ("__tensor__", "__ndarray__", "__scalar__"):
+            key = value.get("key") if tag == "__tensor__" and isinstance(value, dict) else value
+            if key not in self._cache:
+                arr = self._array(key, where)
+                if tag == "__tensor__":
+                    t = Tensor._make(arr)
+                    if value.get("requires_grad"):
+                        t.requires_grad_(True)
+                    self._cache[key] = t
+                elif tag == "__scalar__":
+                    self._cache[key] = arr[()]
+                else:
+                    self._cache[key] = arr
+            return self._cache[key]
+        raise self._fail(where, f"an unknown tag {tag!r}")
