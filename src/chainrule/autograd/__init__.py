@@ -1,5 +1,6 @@
 """chainrule.autograd: the graph, the backward engine and gradient checking."""
 
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [

@@ -16,6 +16,8 @@ import numpy as np
 
 from ..errors import BackwardError
 from ..tensor import Tensor
+from . import grad_mode
+from .anomaly import check_gradients
 
 
 def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
@@ -87,6 +89,8 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
                 grads_in = (grads_in,)
         else:
             grads_in = node._run_backward(grad_out)
+        if grad_mode._anomaly:
+            check_gradients(node, grads_in)
         if not retain_graph:
             saved = node.__dict__
             if saved:  # free what forward saved; a second backward then says so

@@ -111,6 +111,10 @@ class Function:
         if not record or out.dtype.kind not in "fc":  # integer results carry no gradient
             return _make(out)
         ctx._parents = tuple(parents)
+        if grad_mode._anomaly:
+            from .anomaly import record_creation
+
+            record_creation(ctx)
         return _make(out, ctx, True)
 
     # ------------------------------------------------------------------ engine hooks

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 _enabled: bool = True
+_anomaly: bool = False  # see anomaly.detect_anomaly
 
 
 def is_grad_enabled() -> bool:
