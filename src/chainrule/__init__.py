@@ -8,6 +8,7 @@ from . import dtypes
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.ops import (
     abs,
+    add,
     amax,
     amin,
     argmax,
@@ -20,6 +21,7 @@ from .autograd.ops import (
     clone,
     concat,
     cos,
+    div,
     exp,
     flatten,
     log,
@@ -32,6 +34,8 @@ from .autograd.ops import (
     min,
     minimum,
     mm,
+    mul,
+    neg,
     norm,
     permute,
     pow,
@@ -45,6 +49,7 @@ from .autograd.ops import (
     squeeze,
     stack,
     std,
+    sub,
     sum,
     tanh,
     transpose,
@@ -53,7 +58,6 @@ from .autograd.ops import (
     var,
     where,
 )
-from .autograd.ops import add, div, mul, neg, sub
 from .creation import (
     arange,
     as_tensor,
@@ -78,6 +82,8 @@ from .creation import (
 )
 from .dtypes import (
     bool_ as bool,  # noqa: A004
+)
+from .dtypes import (
     double,
     float16,
     float32,
