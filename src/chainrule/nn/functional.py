@@ -144,7 +144,7 @@ def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
     warnings.warn(
         f"Implicit dimension choice for {name} has been deprecated. "
         "Change the call to include dim=X as an argument.",
-        stacklevel=4,
+        stacklevel=3,
     )
     return 0 if ndim in (0, 1, 3) else 1
 

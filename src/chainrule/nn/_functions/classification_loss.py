@@ -235,6 +235,9 @@ class NLLLoss(Function):
 
 
 # --------------------------------------------------------------------------- binary
+_BCE_EPS = np.float32(1e-12)  # PyTorch keeps this floor in single precision, even for float64
+
+
 class BinaryCrossEntropy(Function):
     """``l = -w [y log x + (1 - y) log(1 - x)]`` (logs clamped at -100);
     ``dX = w (x - y) / max(x (1 - x), 1e-12)``,  ``dY = -w logit(x)``."""
@@ -261,7 +264,7 @@ class BinaryCrossEntropy(Function):
         need_x, need_y = ctx.needs_input_grad
         dx = dy = None
         if need_x:
-            dx = scale * (x - y) / np.maximum((1 - x) * x, x.dtype.type(1e-12))
+            dx = scale * (x - y) / np.maximum((1 - x) * x, x.dtype.type(_BCE_EPS))
         if need_y:
             with np.errstate(divide="ignore"):
                 dy = -scale * np.log(x / (1 - x))
