@@ -699,21 +699,31 @@ def _unwrap(x: Any) -> Any:
 _new = object.__new__
 
 
+def _float_formatter(data: np.ndarray) -> dict[str, Any]:
+    """PyTorch's float style: 4 decimals, ``1.`` for integral values, scientific for extreme
+    magnitudes, every element right-aligned to the widest one."""
+    finite = data[np.isfinite(data)] if data.size else data
+    integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+    magnitude = np.abs(finite)
+    big = finite.size and (magnitude.max() >= 1e8 or magnitude[magnitude != 0].min(initial=1) < 1e-4)
+
+    def one(v: Any) -> str:
+        if not np.isfinite(v):
+            return str(v)
+        if big:
+            return f"{v:.4e}"
+        return f"{v:.0f}." if integral else f"{v:.4f}"
+
+    # the widest string is that of the smallest or the largest value, or of a nan/inf
+    probes = [finite.min(), finite.max()] if finite.size else []
+    probes += list(np.unique(data[~np.isfinite(data)]))
+    width = builtins.max((len(one(v)) for v in probes), default=0)
+    return {"float_kind": lambda v: one(v).rjust(width)}
+
+
 def _format_tensor(t: Tensor) -> str:
     data = t.data
-    kind = data.dtype.kind
-    if kind == "f":
-        finite = data[np.isfinite(data)] if data.size else data
-        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
-        if big:
-            fmt = {"float_kind": lambda v: f"{v:.4e}"}
-        elif integral:
-            fmt = {"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
-        else:
-            fmt = {"float_kind": lambda v: f"{v:.4f}"}
-    else:
-        fmt = None
+    fmt = _float_formatter(data) if data.dtype.kind == "f" else None
     body = np.array2string(
         data, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000, edgeitems=3
     )
