@@ -283,7 +283,11 @@ def fit(
             for cb in callbacks:
                 cb.on_epoch_begin(run, epoch)
             started, lr = time.perf_counter(), _lr(optimizer)
-            logs = _train_epoch(run, epoch, metric_fns, named, lr)
+            # with the guard on, a NaN/inf is reported once, clearly, by NonFiniteError rather
+            # than by NumPy's RuntimeWarnings from whichever op overflowed first
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore") if named \
+                    else contextlib.nullcontext():
+                logs = _train_epoch(run, epoch, metric_fns, named, lr)
             if val_loader is not None:
                 val = _evaluate(model, val_loader, loss_fn, metric_fns)
                 logs.update({f"val_{k}": v for k, v in val.items()})
