@@ -258,7 +258,7 @@ class MultiStepLR(LRScheduler):
     ) -> None:
         milestones = list(milestones)
         for m in milestones:
-            _check_number("MultiStepLR", "each milestone", m, nonnegative=True, integer=True)
+            _check_number("MultiStepLR", "milestone", m, nonnegative=True, integer=True)
         _check_number("MultiStepLR", "gamma", gamma, positive=True)
         self.milestones = Counter(milestones)
         self.gamma = gamma

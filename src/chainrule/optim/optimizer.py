@@ -74,6 +74,12 @@ class Optimizer:
                 f"{name}: params must be an iterable of Tensors or of parameter-group dicts, but "
                 "got a dict; pass [{'params': ...}] for a single group"
             )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(
+                f"{name}: parameters must be given in an ordered collection (a list), not a set: "
+                "a set's order changes between runs, and state_dict identifies parameters by "
+                "position"
+            )
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
