@@ -385,7 +385,9 @@ def _broadcast_weight(op: str, name: str, weight: Any, shape: tuple[int, ...],
     except ValueError:
         fits = False
     if not fits:
-        raise ShapeError(f"{op}: {name} of shape {tuple(w.shape)} cannot be broadcast to the input's shape {tuple(shape)}")
+        raise ShapeError(
+            f"{op}: {name} of shape {tuple(w.shape)} cannot be broadcast to the input's shape {tuple(shape)}"
+        )
     return w
 
 

@@ -118,7 +118,8 @@ class CrossEntropy(Function):
         log_s = np.log(s)  # [M, 1]
         eps = label_smoothing
         w = None if weight is None else weight.astype(z.dtype, copy=False)
-        ctx.e, ctx.s, ctx.shape, ctx.w, ctx.eps, ctx.reduction = e, s, z.shape, w, eps, reduction
+        e /= s  # softmax(z), kept for backward
+        ctx.p, ctx.shape, ctx.w, ctx.eps, ctx.reduction = e, z.shape, w, eps, reduction
         ctx.soft = target.shape == z.shape and target.dtype.kind == "f"
         if ctx.soft:
             return CrossEntropy._soft(ctx, shifted - log_s, target, w, eps, reduction)
@@ -166,8 +167,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, g):
-        p = ctx.e
-        p /= ctx.s  # softmax(z), in place over the saved exponentials   [M, C]
+        p = ctx.p  # softmax(z)   [M, C]
         shape, reduction = ctx.shape, ctx.reduction
         need_z, need_t = ctx.needs_input_grad
         if ctx.soft:

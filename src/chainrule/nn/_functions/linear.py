@@ -13,8 +13,6 @@ is ``weight.T``, so ``Y = X @ weight.T + b`` is exactly ``X W + b``. With ``G = 
 
 from __future__ import annotations
 
-import numpy as np
-
 from ...autograd.function import Function
 
 
