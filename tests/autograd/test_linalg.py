@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import check, float_dtypes, randn, seeds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule
+from conftest import check, float_dtypes, randn, seeds
 
 
 def _matmul_forms(lib, x, y):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import assert_close, check, float_dtypes, randn, seeds, shapes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule
+from conftest import assert_close, check, float_dtypes, randn, seeds, shapes
 
 
 @st.composite
