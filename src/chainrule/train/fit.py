@@ -91,11 +91,15 @@ class Run:
             "callbacks": {k: cb.state_dict() for k, cb in self._stateful_callbacks().items()},
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: dict[str, Any], source: str | None = None) -> None:
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            what = f"{source!r} is" if source else "the state is"
+            held = (f"it holds the keys {', '.join(map(str, list(state)[:6]))}"
+                    if isinstance(state, dict) else f"it holds a {type(state).__name__}")
             raise ValueError(
-                "fit(resume_from=...): not a training checkpoint (a file written by "
-                "ModelCheckpoint without save_weights_only, or Run.state_dict())"
+                f"fit(resume_from=...): {what} not a training checkpoint ({held}); resume from a "
+                "file written by ModelCheckpoint without save_weights_only, or Run.state_dict(). "
+                "A weights-only file loads with model.load_state_dict(chainrule.load(path))"
             )
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
@@ -271,7 +275,10 @@ def fit(
     run = Run(model, loss_fn, optimizer, train_loader, val_loader, int(epochs), scheduler,
               callbacks, history)
     if resume_from is not None:
-        run.load_state_dict(resume_from if isinstance(resume_from, dict) else load(resume_from))
+        if isinstance(resume_from, dict):
+            run.load_state_dict(resume_from)
+        else:
+            run.load_state_dict(load(resume_from), os.fspath(resume_from))
     plateau = scheduler is not None and _is_plateau(scheduler)
     named = list(model.named_parameters()) if check_finite else []
 

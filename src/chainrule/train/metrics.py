@@ -37,7 +37,8 @@ def _predicted_classes(output: np.ndarray) -> np.ndarray:
 def accuracy_counts(output: np.ndarray, target: np.ndarray) -> tuple[float, int]:
     """``(number of correct predictions, number of samples)`` for a batch."""
     pred = _predicted_classes(output)
-    if target.dtype.kind == "f" and target.ndim == output.ndim and output.shape[-1] > 1:
+    multiclass = output.ndim >= 2 and output.shape[-1] > 1
+    if multiclass and target.dtype.kind == "f" and target.ndim == output.ndim:
         target = target.argmax(-1)  # one-hot or class probabilities
     elif target.ndim == pred.ndim + 1 and target.shape[-1] == 1:
         target = target[..., 0]
