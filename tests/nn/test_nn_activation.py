@@ -44,7 +44,9 @@ def _check(ours, theirs, arr, dtype):
     g = rand(tuple(ty.shape), dtype, seed=11)
     y.backward(g)
     ty.backward(torch.from_numpy(g))
-    assert_close(x.grad, tx.grad, dtype)
+    # PyTorch's own float32 tanh-GELU gradient is off by up to ~1e-6 near |x| = 5 (see below)
+    scale = 4 if isinstance(ours, nn.GELU) and dtype == np.float32 else 1
+    assert_close(x.grad, tx.grad, dtype, scale)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -102,6 +104,19 @@ def test_gelu_exact_is_erf_based_to_float64_precision():
     arr = np.linspace(-8, 8, 2001)
     y = F.gelu(cr.tensor(arr))
     assert_close(y, TF.gelu(torch.tensor(arr)))
+
+
+def test_gelu_tanh_float32_is_as_accurate_as_float64_allows():
+    x = np.linspace(-12, 12, 20001)
+    ref = torch.tensor(x, requires_grad=True)
+    TF.gelu(ref, approximate="tanh").sum().backward()
+    ours = cr.tensor(x.astype(np.float32), requires_grad=True)
+    F.gelu(ours, approximate="tanh").sum().backward()
+    theirs = torch.tensor(x.astype(np.float32), requires_grad=True)
+    TF.gelu(theirs, approximate="tanh").sum().backward()
+    our_err = np.abs(ours.grad.data - ref.grad.numpy()).max()
+    their_err = np.abs(theirs.grad.numpy() - ref.grad.numpy()).max()
+    assert our_err < 5e-7 and our_err <= their_err
 
 
 def test_reprs_match_torch():

@@ -58,7 +58,8 @@ class GELU(Function):
     """``f(x) = x Phi(x)``, ``Phi(x) = (1 + erf(x / sqrt 2)) / 2``;  ``f'(x) = Phi(x) + x phi(x)``.
 
     ``approximate='tanh'``: ``f(x) = x/2 (1 + tanh(u))``, ``u = sqrt(2/pi) (x + 0.044715 x^3)``;
-    ``f'(x) = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)``.
+    ``f'(x) = (1 + tanh u)/2 + x/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)``. Both are
+    evaluated through ``(1 + tanh u)/2 = sigmoid(2u)``, exact where ``tanh u`` rounds to +-1.
     """
 
     array_io = True
@@ -67,9 +68,10 @@ class GELU(Function):
     def forward(ctx, x, *, approximate):
         ctx.x, ctx.approximate = x, approximate
         if approximate == "tanh":
-            t = np.tanh(_TANH_BETA * (x + _TANH_KAPPA * (x * x * x)))
-            ctx.t = t
-            return 0.5 * x * (1 + t)
+            u2 = (2 * _TANH_BETA) * (x + _TANH_KAPPA * (x * x * x))
+            s, s_neg = stable_sigmoid(u2), stable_sigmoid(-u2)  # (1 + tanh u)/2 and (1 - tanh u)/2
+            ctx.s, ctx.s_neg = s, s_neg
+            return x * s
         cdf = 0.5 * (1 + erf(x * _SQRT1_2))
         ctx.cdf = cdf
         return x * cdf
@@ -78,10 +80,9 @@ class GELU(Function):
     def backward(ctx, g):
         x = ctx.x
         if ctx.approximate == "tanh":
-            t = ctx.t
-            left = 0.5 * (1 + t)
-            right = 0.5 * x * (1 - t * t) * _TANH_BETA * (1 + 3 * _TANH_KAPPA * (x * x))
-            return (g * (left + right),)
+            s = ctx.s  # 1 - tanh^2 u = 4 s s_neg, free of the cancellation 1 - t^2 suffers near |t| = 1
+            right = (2 * _TANH_BETA) * x * s * ctx.s_neg * (1 + 3 * _TANH_KAPPA * (x * x))
+            return (g * (s + right),)
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * (x * x))
         return (g * (ctx.cdf + x * pdf),)
 
