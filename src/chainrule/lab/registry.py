@@ -62,7 +62,14 @@ def get(name: str) -> Experiment:
 
 
 def run(name: str, fast: bool = False, seed: int = DEFAULT_SEED) -> Result:
-    """Run one experiment and return its result; the same seed gives the same numbers."""
+    """Run one experiment and return its result; the same seed gives the same numbers.
+
+    BLAS runs single-threaded meanwhile: the lab's matrices are small, where threads only add
+    synchronisation (and, on a busy machine, many-fold slowdowns), and one thread makes the
+    floating-point summation order, hence every number, the same on every machine.
+    """
+    from threadpoolctl import threadpool_limits
+
     exp = get(name)
     res = Result(
         name=exp.name, title=exp.title, slide=exp.slide, claim=exp.claim,
@@ -70,7 +77,8 @@ def run(name: str, fast: bool = False, seed: int = DEFAULT_SEED) -> Result:
     )
     manual_seed(seed)
     start = time.perf_counter()
-    exp.run(res, fast)
+    with threadpool_limits(limits=1, user_api="blas"):
+        exp.run(res, fast)
     res.seconds = time.perf_counter() - start
     return res
 
