@@ -136,7 +136,9 @@ class History:
                        if not k.startswith("val_") and k not in ("loss", "lr", "time")]
         panels = ["loss", *metrics]
         rename = {"train": "train", "val": "validation", **(labels or {})}
-        fig = Figure(figsize=(4.2 * len(panels), 3.4), layout="constrained")
+        fig = Figure(figsize=(4.2 * len(panels), 3.4))
+        fig.subplots_adjust(left=0.1 / len(panels) + 0.04, right=0.98, bottom=0.15,
+                            top=0.82 if title else 0.9, wspace=0.3)
         axes = fig.subplots(1, len(panels), squeeze=False)[0]
         for ax, name in zip(axes, panels, strict=True):
             for key, split in ((name, "train"), (f"val_{name}", "val")):

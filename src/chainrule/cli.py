@@ -1,0 +1,475 @@
+"""The ``chainrule`` command: train a network on a data set, evaluate a finished run.
+
+``chainrule train`` with no options trains the MLP of the MNIST-1D paper (two hidden layers of
+100 ReLU units, Adam at lr 1e-2, batches of 100, 6,000 steps) on MNIST-1D and writes a run
+directory::
+
+    runs/mnist1d-mlp/config.json     the options, resolved
+                     history.csv     loss, accuracy, test loss/accuracy, lr, time per epoch
+                     metrics.json    final train and test metrics
+                     curves.png      loss and accuracy per epoch
+                     model.npz       checkpoint of the last completed epoch (chainrule.load)
+                     boundary.png    decision regions (2-D data sets)
+                     prediction.png  the fitted curve (1-D regression data sets)
+
+``chainrule evaluate DIR`` reloads the checkpoint and reports its metrics. Bad input gives a
+one-line error and exit status 2; Ctrl-C stops after the last completed epoch, whose checkpoint
+and history are kept (exit status 130).
+
+The Typer application is ``chainrule.cli.app``; other command groups register on it with
+``app.add_typer(...)`` (the lecture lab does, as ``chainrule lab``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from . import __version__
+
+DatasetName = Literal["mnist1d", "digits", "moons", "circles", "spirals", "xor", "blobs", "sine",
+                      "polynomial", "abs"]
+ModelName = Literal["mlp", "logreg"]
+ActivationName = Literal["relu", "sigmoid", "tanh", "leaky_relu", "elu"]
+InitName = Literal["default", "xavier", "kaiming", "normal", "zeros"]
+OptimizerName = Literal["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adamax",
+                        "adam", "adamw", "nadam"]
+ScaleName = Literal["standard", "minmax", "none"]
+# optimiser -> (class name in chainrule.optim, extra arguments, default learning rate)
+OPTIMIZERS: dict[str, tuple[str, dict[str, Any], float]] = {
+    "sgd": ("SGD", {}, 0.1),
+    "momentum": ("SGD", {"momentum": 0.9}, 0.01),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}, 0.01),
+    "adagrad": ("Adagrad", {}, 0.01),
+    "adadelta": ("Adadelta", {}, 1.0),
+    "rmsprop": ("RMSprop", {}, 0.001),
+    "adamax": ("Adamax", {}, 0.002),
+    "adam": ("Adam", {}, 0.01),
+    "adamw": ("AdamW", {}, 0.01),
+    "nadam": ("NAdam", {}, 0.01),
+}
+CHECKPOINT = "model.npz"
+
+app = typer.Typer(
+    name="chainrule",
+    help="Train and evaluate neural networks built from first principles in NumPy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"chainrule {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Train and evaluate neural networks built from first principles in NumPy."""
+
+
+# --------------------------------------------------------------------------- option parsing
+def parse_hidden(value: str) -> tuple[int, ...]:
+    """``"256,256"`` -> ``(256, 256)``: the hidden layer widths of the MLP."""
+    parts = [p.strip() for p in value.split(",")]
+    try:
+        widths = tuple(int(p) for p in parts)
+    except ValueError:
+        widths = ()
+    if not widths or any(w <= 0 for w in widths):
+        raise typer.BadParameter(
+            f"{value!r} is not a comma-separated list of positive integers, e.g. 100,100",
+            param_hint="'--hidden'",
+        )
+    return widths
+
+
+def parse_batch_size(value: str) -> int | None:
+    """``"full"`` -> ``None`` (the whole training set per step), else a positive integer."""
+    if value.strip().lower() == "full":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n <= 0:
+        raise typer.BadParameter(f"{value!r} is neither a positive integer nor 'full'",
+                                 param_hint="'--batch-size'")
+    return n
+
+
+def _positive_lr(value: float | None) -> float | None:
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise typer.BadParameter(f"{value} is not a positive, finite learning rate")
+    return value
+
+
+def _writable_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        raise typer.BadParameter(f"cannot write to {str(path)!r} ({e.strerror or e})",
+                                 param_hint="'--out'") from None
+    return path
+
+
+# --------------------------------------------------------------------------- model building
+def build_model(in_features: int, out_features: int, model: str, hidden: tuple[int, ...],
+                activation: str, init: str) -> Any:
+    """Logistic regression (one ``Linear``) or an MLP with ``hidden`` widths, initialised by ``init``."""
+    from . import nn
+
+    acts = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU,
+            "elu": nn.ELU}
+    layers: list[Any] = []
+    width = in_features
+    if model == "mlp":
+        for h in hidden:
+            layers += [nn.Linear(width, h), acts[activation]()]
+            width = h
+    layers.append(nn.Linear(width, out_features))
+    net = nn.Sequential(*layers)
+    if init != "default":
+        gain_name = "relu" if activation == "elu" else activation  # ELU: ReLU's gain
+        for layer in layers:
+            if isinstance(layer, nn.Linear):
+                w = layer.weight
+                if init == "xavier":
+                    nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain(gain_name))
+                elif init == "kaiming":
+                    nn.init.kaiming_normal_(w, nonlinearity=gain_name)
+                elif init == "normal":
+                    nn.init.normal_(w, 0.0, 0.01)
+                else:
+                    nn.init.zeros_(w)
+                nn.init.zeros_(layer.bias)
+    return net
+
+
+def build_optimizer(name: str, params: Any, lr: float) -> Any:
+    from . import optim
+
+    cls_name, extra, _ = OPTIMIZERS[name]
+    return getattr(optim, cls_name)(params, lr=lr, **extra)
+
+
+def _setup(config: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+    """The data splits, model, loss function and metrics that a config describes."""
+    import chainrule
+
+    from . import nn
+    from .data import datasets
+
+    scale = None if config["scale"] == "none" else config["scale"]
+    splits = datasets.load(config["dataset"], scale=scale)
+    chainrule.manual_seed(config["seed"])
+    model = build_model(splits.num_features, splits.num_outputs, config["model"],
+                        tuple(config["hidden"]), config["activation"], config["init"])
+    if splits.task == "classification":
+        return splits, model, nn.CrossEntropyLoss(), ("accuracy",)
+    return splits, model, nn.MSELoss(), ()
+
+
+# --------------------------------------------------------------------------- reporting
+def _table(rows: dict[str, dict[str, float]], task: str) -> str:
+    loss_name = "loss (MSE)" if task == "regression" else "loss"
+    lines = [f"{'':8}{loss_name:>12}" + ("    accuracy" if task == "classification" else "")]
+    for split, m in rows.items():
+        line = f"{split:8}{m['loss']:12.4f}"
+        if task == "classification":
+            line += f"{100 * m['accuracy']:11.2f}%"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _final_metrics(model: Any, splits: Any, loss_fn: Any, metrics: Any) -> dict[str, dict]:
+    from .data import DataLoader
+    from .train import evaluate
+
+    return {name: evaluate(model, DataLoader(ds, batch_size=None), loss_fn, metrics)
+            for name, ds in (("train", splits.train), ("test", splits.test))}
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    from .serialization import atomic_write
+
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2, allow_nan=True)
+        f.write("\n")
+
+
+def _plot_2d(model: Any, splits: Any, path: Path, title: str) -> None:
+    """Decision regions of a 2-D classifier over the inputs' range, with the data points."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    import chainrule
+
+    from .serialization import atomic_write
+
+    xtr, ytr, xte, yte = splits.arrays()
+    scaler = splits.scaler
+    raw_tr = scaler.inverse_transform(xtr) if scaler is not None else xtr
+    raw_te = scaler.inverse_transform(xte) if scaler is not None else xte
+    pts = np.concatenate([raw_tr, raw_te])
+    lo, hi = pts.min(0), pts.max(0)
+    pad = 0.1 * (hi - lo)
+    g0, g1 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200),
+                         np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200))
+    grid = np.stack([g0.ravel(), g1.ravel()], axis=1)
+    if scaler is not None:
+        grid = scaler.transform(grid)
+    model.eval()
+    with chainrule.no_grad():
+        pred = model(chainrule.from_numpy(grid.astype(xtr.dtype))).data.argmax(-1)
+    fig = Figure(figsize=(5.5, 5))
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.1, top=0.93)
+    ax = fig.subplots()
+    k = splits.num_classes
+    ax.contourf(g0, g1, pred.reshape(g0.shape), levels=np.arange(k + 1) - 0.5, cmap="coolwarm",
+                alpha=0.35)
+    ax.scatter(raw_tr[:, 0], raw_tr[:, 1], c=ytr, cmap="coolwarm", vmin=0, vmax=k - 1, s=12,
+               edgecolors="none", label="train")
+    ax.scatter(raw_te[:, 0], raw_te[:, 1], c=yte, cmap="coolwarm", vmin=0, vmax=k - 1, s=22,
+               marker="^", edgecolors="black", linewidths=0.5, label="test")
+    ax.set_title(title)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="upper right")
+    _save_fig(fig, path, atomic_write)
+
+
+def _plot_1d(model: Any, splits: Any, path: Path, title: str) -> None:
+    """The fitted curve of a 1-D regression model over the data."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    import chainrule
+
+    from .serialization import atomic_write
+
+    xtr, ytr, xte, yte = splits.arrays()
+    scaler = splits.scaler
+    raw_tr = scaler.inverse_transform(xtr) if scaler is not None else xtr
+    raw_te = scaler.inverse_transform(xte) if scaler is not None else xte
+    xs = np.linspace(min(raw_tr.min(), raw_te.min()), max(raw_tr.max(), raw_te.max()), 400)
+    xs = xs[:, None]
+    inp = scaler.transform(xs) if scaler is not None else xs
+    model.eval()
+    with chainrule.no_grad():
+        ys = model(chainrule.from_numpy(inp.astype(xtr.dtype))).data[:, 0]
+    fig = Figure(figsize=(6, 4))
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.13, top=0.91)
+    ax = fig.subplots()
+    ax.scatter(raw_tr[:, 0], ytr[:, 0], s=8, alpha=0.5, label="train")
+    ax.scatter(raw_te[:, 0], yte[:, 0], s=14, marker="^", alpha=0.7, label="test")
+    ax.plot(xs[:, 0], ys, color="black", lw=2, label="model")
+    ax.set_title(title)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend()
+    _save_fig(fig, path, atomic_write)
+
+
+def _save_fig(fig: Any, path: Path, atomic_write: Any) -> None:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    with atomic_write(path) as f:
+        f.write(buf.getvalue())
+
+
+# --------------------------------------------------------------------------- commands
+@app.command()
+def train(
+    dataset: Annotated[DatasetName, typer.Option(case_sensitive=False,
+                                                 help="The data set.")] = "mnist1d",
+    model: Annotated[ModelName, typer.Option(
+        case_sensitive=False, help="Logistic regression or a multilayer perceptron.")] = "mlp",
+    hidden: Annotated[str, typer.Option(help="Hidden layer widths of the MLP, e.g. 256,256.")
+                      ] = "100,100",
+    activation: Annotated[ActivationName, typer.Option(
+        case_sensitive=False, help="Activation between the MLP's layers.")] = "relu",
+    init: Annotated[InitName, typer.Option(
+        case_sensitive=False, help="Weight initialisation (default: PyTorch's).")] = "default",
+    optimizer: Annotated[OptimizerName, typer.Option(
+        case_sensitive=False, help="Optimiser (momentum/nesterov: SGD with momentum 0.9).")
+    ] = "adam",
+    lr: Annotated[float | None, typer.Option(
+        callback=_positive_lr, help="Learning rate [default: per optimiser, adam 0.01].")
+    ] = None,
+    batch_size: Annotated[str, typer.Option(
+        "--batch-size", help="Samples per step, or 'full' for batch gradient descent.")
+    ] = "100",
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training set.")] = 150,
+    scale: Annotated[ScaleName, typer.Option(
+        case_sensitive=False, help="Feature scaling, fitted on the training split.")] = "none",
+    seed: Annotated[int, typer.Option(help="Seed for initialisation and shuffling.")] = 42,
+    out: Annotated[Path | None, typer.Option(
+        help="Run directory [default: runs/<dataset>-<model>].")] = None,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bar [default: when on a terminal].")
+    ] = None,
+) -> None:
+    """Train a model and write its run directory (config, history, metrics, plots, checkpoint)."""
+    widths = parse_hidden(hidden)
+    batch = parse_batch_size(batch_size)
+    out = _writable_dir(out if out is not None else Path("runs") / f"{dataset}-{model}")
+    config = {
+        "dataset": dataset, "model": model, "hidden": list(widths) if model == "mlp" else [],
+        "activation": activation, "init": init, "optimizer": optimizer,
+        "lr": lr if lr is not None else OPTIMIZERS[optimizer][2], "batch_size": batch,
+        "epochs": epochs, "scale": scale, "seed": seed, "chainrule": __version__,
+    }
+    _write_json(out / "config.json", config)
+    _run_training(config, out, progress)
+
+
+def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> None:
+    import numpy as np
+
+    import chainrule
+
+    from .data import DataLoader
+    from .train import ModelCheckpoint, NonFiniteError, fit
+
+    splits, net, loss_fn, metrics = _setup(config)
+    opt = build_optimizer(config["optimizer"], net.parameters(), config["lr"])
+    train_loader = DataLoader(splits.train, batch_size=config["batch_size"], shuffle=True)
+    test_loader = DataLoader(splits.test, batch_size=None)
+    ckpt = ModelCheckpoint(out / CHECKPOINT)
+    started = time.perf_counter()
+    error = None
+    try:
+        with np.errstate(all="ignore"):  # a diverging run is reported once, by the guard
+            history = fit(net, loss_fn, opt, train_loader, test_loader, epochs=config["epochs"],
+                          metrics=metrics, callbacks=[ckpt], progress=progress)
+    except NonFiniteError as e:
+        history, error = e.history, e
+    seconds = time.perf_counter() - started
+    history.to_csv(out / "history.csv")
+    if len(history):
+        history.plot(out / "curves.png", title=f"{config['dataset']}, {config['model']}",
+                     labels={"val": "test"})
+    if history.interrupted or error is not None:
+        if ckpt.last_saved is None:  # nothing completed: nothing to report
+            if error is not None:
+                raise error
+            typer.echo("interrupted before the first epoch finished; nothing was kept",
+                       err=True)
+            raise typer.Exit(130)
+        net.load_state_dict(chainrule.load(ckpt.last_saved)["model"])  # the last good epoch
+    final = _final_metrics(net, splits, loss_fn, metrics)
+    title = f"{config['dataset']}: {config['model']}, epoch {len(history)}"
+    if splits.task == "classification" and splits.num_features == 2:
+        _plot_2d(net, splits, out / "boundary.png", title)
+    elif splits.task == "regression" and splits.num_features == 1:
+        _plot_1d(net, splits, out / "prediction.png", title)
+    report = {**final, "epochs_completed": len(history), "seconds": round(seconds, 3),
+              "interrupted": history.interrupted, "error": None if error is None else str(error)}
+    _write_json(out / "metrics.json", report)
+    typer.echo(_table(final, splits.task))
+    typer.echo(f"wrote {out}{os.sep} (config.json, history.csv, metrics.json, curves.png, "
+               f"{CHECKPOINT}) in {seconds:.1f}s")
+    if error is not None:
+        raise error
+    if history.interrupted:
+        typer.echo(f"interrupted: kept epoch {len(history)} of {config['epochs']}", err=True)
+        raise typer.Exit(130)
+
+
+@app.command()
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A directory written by train.")],
+) -> None:
+    """Reload a run's checkpoint and report its train and test metrics."""
+    import chainrule
+
+    from .nn import StateDictError
+    from .serialization import CheckpointError
+
+    config_path = run_dir / "config.json"
+    if not config_path.is_file():
+        raise typer.BadParameter(f"{str(run_dir)!r} is not a run directory: it has no config.json",
+                                 param_hint="'DIR'")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        splits, net, loss_fn, metrics = _setup(config)
+    except (ValueError, KeyError, TypeError) as e:
+        raise typer.BadParameter(f"{str(config_path)!r} is not a valid run config ({e!r})",
+                                 param_hint="'DIR'") from None
+    try:
+        state = chainrule.load(run_dir / CHECKPOINT)
+        net.load_state_dict(state["model"] if "model" in state else state)
+    except (CheckpointError, FileNotFoundError, StateDictError, KeyError, TypeError) as e:
+        raise typer.BadParameter(str(e).splitlines()[0], param_hint="'DIR'") from None
+    final = _final_metrics(net, splits, loss_fn, metrics)
+    typer.echo(f"{run_dir}: {config['dataset']}, {config['model']}, "
+               f"epoch {state.get('epoch', '?')}")
+    typer.echo(_table(final, splits.task))
+
+
+def _register_lab() -> None:
+    """Add ``chainrule lab`` when the lab is installed."""
+    if importlib.util.find_spec("chainrule.lab.cli") is None:
+        return
+    from .lab.cli import lab_app
+
+    app.add_typer(lab_app, name="lab")
+
+
+_register_lab()
+
+
+# --------------------------------------------------------------------------- entry point
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 failure, 2 bad input, 130 Ctrl-C).
+
+    Errors are reported on one line of stderr, never as a traceback.
+    """
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="chainrule", standalone_mode=False)
+    except typer.Exit as e:
+        return e.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        typer.echo("interrupted", err=True)
+        return 130
+    except typer.TyperException as e:  # click's usage errors and bad parameters
+        if type(e).__name__ == "NoArgsIsHelpError":  # bare `chainrule`: the help, not an error
+            typer.echo(e.format_message())
+            return 0
+        ctx = getattr(e, "ctx", None)
+        where = ctx.command_path if ctx is not None else "chainrule"
+        message = " ".join(str(e.format_message()).replace("Value error, ", "").split())
+        typer.echo(f"{where}: error: {message}", err=True)
+        return int(getattr(e, "exit_code", 1))
+    except FloatingPointError as e:  # training diverged (chainrule.train.NonFiniteError)
+        typer.echo(f"chainrule: error: {e}", err=True)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _exit() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    _exit()

@@ -1,0 +1,221 @@
+"""The `chainrule` command: outputs of train and evaluate, one-line errors with exit status 2."""
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import chainrule
+from chainrule import cli
+
+
+def run(args, capsys):
+    code = cli.main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_version_and_help(capsys):
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.strip() == f"chainrule {chainrule.__version__}"
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0 and "train" in out and "evaluate" in out
+    code, out, _ = run([], capsys)  # bare command: the help
+    assert code == 0 and "train" in out
+    code, out, _ = run(["train", "--help"], capsys)
+    for option in ("--dataset", "--model", "--hidden", "--activation", "--init", "--optimizer",
+                   "--lr", "--batch-size", "--epochs", "--scale", "--seed", "--out"):
+        assert option in out
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["train", "--dataset", "imagenet"], "'imagenet' is not one of"),
+    (["train", "--optimizer", "adamm"], "'adamm' is not one of"),
+    (["train", "--lr", "-1"], "'--lr': -1.0 is not a positive"),
+    (["train", "--lr", "0"], "'--lr': 0.0 is not a positive"),
+    (["train", "--lr", "abc"], "'--lr'"),
+    (["train", "--hidden", "abc"], "'--hidden': 'abc' is not a comma-separated list"),
+    (["train", "--hidden", "100,0"], "'--hidden'"),
+    (["train", "--epochs", "0"], "'--epochs'"),
+    (["train", "--epochs", "two"], "'--epochs'"),
+    (["train", "--batch-size", "0"], "'--batch-size': '0' is neither"),
+    (["train", "--scale", "zscore"], "'--scale'"),
+    (["train", "--activation", "swish"], "'--activation'"),
+    (["train", "--no-such-option"], "No such option"),
+    (["train", "--lr"], "requires an argument"),
+    (["fly"], "No such command 'fly'"),
+    (["evaluate"], "Missing argument 'DIR'"),
+])
+def test_bad_input_is_one_line_and_status_2(capsys, args, fragment):
+    code, out, err = run(args, capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and fragment in err
+    assert err.startswith("chainrule") and "Traceback" not in err + out
+
+
+def test_unwritable_out(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run(["train", "--dataset", "xor", "--out", str(blocker / "run")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "'--out': cannot write to" in err
+
+
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_train_writes_the_run_directory_and_evaluate_reloads_it(tmp_path, capsys):
+    out_dir = tmp_path / "moons"
+    code, out, err = run(["train", "--dataset", "moons", "--epochs", "3", "--hidden", "16,16",
+                          "--scale", "standard", "--out", str(out_dir), "--no-progress"], capsys)
+    assert code == 0, err
+    names = {"config.json", "history.csv", "metrics.json", "curves.png", "model.npz",
+             "boundary.png"}
+    assert names <= set(os.listdir(out_dir))
+    config = json.loads((out_dir / "config.json").read_text())
+    assert config["dataset"] == "moons" and config["hidden"] == [16, 16]
+    assert config["optimizer"] == "adam" and config["lr"] == 0.01 and config["batch_size"] == 100
+    history = rows(out_dir / "history.csv")
+    assert [r["epoch"] for r in history] == ["1", "2", "3"]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "lr", "time"} <= set(history[0])
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["epochs_completed"] == 3 and not metrics["interrupted"]
+    assert set(metrics["test"]) == {"loss", "accuracy"}
+    assert f"{100 * metrics['test']['accuracy']:.2f}%" in out and "train" in out
+    for png in ("curves.png", "boundary.png"):
+        assert (out_dir / png).read_bytes()[:4] == b"\x89PNG"
+    state = chainrule.load(out_dir / "model.npz")
+    assert state["epoch"] == 3 and "0.weight" in state["model"]
+
+    code, out, err = run(["evaluate", str(out_dir)], capsys)
+    assert code == 0, err
+    assert "epoch 3" in out and f"{100 * metrics['test']['accuracy']:.2f}%" in out
+
+
+def test_regression_run_reports_mse_and_draws_the_fit(tmp_path, capsys):
+    code, out, err = run(["train", "--dataset", "sine", "--epochs", "2", "--optimizer", "sgd",
+                          "--batch-size", "full", "--out", str(tmp_path), "--no-progress"],
+                         capsys)
+    assert code == 0, err
+    assert "loss (MSE)" in out and "accuracy" not in out
+    assert (tmp_path / "prediction.png").exists() and not (tmp_path / "boundary.png").exists()
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(metrics["test"]) == {"loss"}
+    assert json.loads((tmp_path / "config.json").read_text())["batch_size"] is None
+
+
+@pytest.mark.parametrize("name", list(cli.OPTIMIZERS))
+def test_optimizer_table(name):
+    model = cli.build_model(2, 2, "logreg", (), "relu", "default")
+    opt = cli.build_optimizer(name, model.parameters(), 0.5)
+    group = opt.param_groups[0]
+    assert group["lr"] == 0.5
+    if name in ("momentum", "nesterov"):
+        assert group["momentum"] == 0.9 and group["nesterov"] == (name == "nesterov")
+    assert type(opt).__name__.lower() == {"momentum": "sgd", "nesterov": "sgd"}.get(name, name)
+
+
+@pytest.mark.parametrize("init", ["default", "xavier", "kaiming", "normal", "zeros"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "leaky_relu", "elu"])
+def test_model_table(init, activation):
+    chainrule.manual_seed(0)
+    model = cli.build_model(40, 10, "mlp", (300, 200), activation, init)
+    linears = [m for m in model if isinstance(m, chainrule.nn.Linear)]
+    assert [tuple(m.weight.shape) for m in linears] == [(300, 40), (200, 300), (10, 200)]
+    acts = [type(m).__name__ for m in model if not isinstance(m, chainrule.nn.Linear)]
+    names = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "leaky_relu": "LeakyReLU",
+             "elu": "ELU"}
+    assert acts == [names[activation]] * 2
+    w = linears[0].weight.data
+    std = {"zeros": 0.0, "normal": 0.01}.get(init)
+    if std is not None:
+        assert w.std() == pytest.approx(std, rel=0.05, abs=1e-12)
+    if init == "kaiming":
+        gain = {"sigmoid": 1.0, "tanh": 5 / 3, "leaky_relu": (2 / 1.0001) ** 0.5}.get(activation,
+                                                                                       2**0.5)
+        assert w.std() == pytest.approx(gain / 40**0.5, rel=0.05)
+    if init != "default":
+        assert not linears[0].bias.data.any()
+
+
+def test_logreg_with_nesterov_trains(tmp_path, capsys):
+    code, _, err = run(["train", "--dataset", "xor", "--model", "logreg", "--epochs", "1",
+                        "--optimizer", "nesterov", "--init", "xavier", "--out", str(tmp_path),
+                        "--no-progress"], capsys)
+    assert code == 0, err
+    state = chainrule.load(tmp_path / "model.npz")
+    assert set(state["model"]) == {"0.weight", "0.bias"}  # one Linear layer
+
+
+def test_default_out_directory(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["train", "--dataset", "blobs", "--epochs", "1", "--no-progress"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "runs" / "blobs-mlp" / "model.npz").exists()
+
+
+def test_evaluate_bad_checkpoint_is_one_line(tmp_path, capsys):
+    code, _, _ = run(["train", "--dataset", "xor", "--epochs", "1", "--out", str(tmp_path),
+                      "--no-progress"], capsys)
+    assert code == 0
+    data = (tmp_path / "model.npz").read_bytes()
+    (tmp_path / "model.npz").write_bytes(data[: len(data) // 2])
+    code, out, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "model.npz" in err and "truncated" in err
+    (tmp_path / "model.npz").unlink()
+    code, _, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 2 and "no such checkpoint file" in err
+
+
+def test_divergence_is_one_line_with_status_1(tmp_path, capsys):
+    code, out, err = run(["train", "--dataset", "sine", "--optimizer", "sgd", "--lr", "1e10",
+                          "--epochs", "5", "--out", str(tmp_path), "--no-progress"], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "not finite" in err or "loss is" in err
+    assert "lr=10000000000.0" in err and "step" in err and "Traceback" not in err
+
+
+def test_ctrl_c_keeps_last_epoch_and_history(tmp_path):
+    out_dir = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chainrule", "train", "--dataset", "moons", "--epochs", "100000",
+         "--batch-size", "8", "--out", str(out_dir), "--no-progress"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while not (out_dir / "model.npz").exists():
+            assert proc.poll() is None and time.time() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted: kept epoch" in err
+    kept = chainrule.load(out_dir / "model.npz")["epoch"]
+    assert kept >= 1 and len(rows(out_dir / "history.csv")) == kept
+    assert json.loads((out_dir / "metrics.json").read_text())["interrupted"] is True
+
+
+@pytest.mark.parametrize("entry", ["python -m chainrule", "chainrule"])
+def test_entry_points_exit_2_on_bad_input(entry):
+    if entry == "chainrule":
+        script = shutil.which("chainrule")
+        if script is None:
+            pytest.skip("the console script is not installed (pip install -e .)")
+        command = [script]
+    else:
+        command = [sys.executable, "-m", "chainrule"]
+    proc = subprocess.run([*command, "train", "--epochs", "-3"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "'--epochs'" in proc.stderr
+    assert proc.stdout == ""
