@@ -43,10 +43,15 @@ def promote(out: np.ndarray, a: Any, b: Any) -> np.ndarray:
     then 0-d tensors, then Python numbers; a lower rank only matters when it brings a higher
     category (bool < int < float), and a Python float brings the default dtype (float32).
     """
-    if out.dtype != _f64:  # the hot path: float32 stays float32
-        return out
-    target = _float_result(a, b)
-    return out if target == _f64 else out.astype(target)
+    dt = out.dtype
+    if dt == _f64:
+        target = _float_result(a, b)
+        return out if target == _f64 else out.astype(target)
+    if dt.kind in "iu" and out.ndim:  # int64 0-d with int32 [n]: NumPy says int64, PyTorch int32
+        target = _int_result(a, b)
+        if target is not None and target != dt:
+            return out.astype(target)
+    return out  # the hot path: float32 stays float32
 
 
 def _float_result(a: Any, b: Any) -> np.dtype:
@@ -61,6 +66,17 @@ def _float_result(a: Any, b: Any) -> np.dtype:
     if zero_dim:
         return np.result_type(*zero_dim)
     return get_default_dtype()
+
+
+def _int_result(a: Any, b: Any) -> np.dtype | None:
+    """The integer dtype PyTorch gives when a 0-d integer tensor meets a dimensioned one: the
+    dimensioned operands decide (a 0-d tensor of the same category never widens them)."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or (a.ndim == 0) == (b.ndim == 0):
+        return None
+    dimensioned, zero_dim = (a, b) if b.ndim == 0 else (b, a)
+    if dimensioned.dtype.kind not in "iu" or zero_dim.dtype.kind not in "iu":
+        return None
+    return dimensioned.dtype
 
 
 def broadcast_error(op: str, *operands: Any) -> ShapeError:
