@@ -39,12 +39,17 @@ def numpy_of(t: Any) -> np.ndarray:
     return np.asarray(t)
 
 
-def assert_close(got: Any, want: Any, what: str = "") -> None:
-    """Same dtype, shape, non-finite pattern and values (within the dtype's tolerance)."""
+def assert_close(got: Any, want: Any, what: str = "", rtol: float | None = None) -> None:
+    """Same dtype, shape, non-finite pattern and values (within the dtype's tolerance; exact for
+    integer and bool results)."""
     g, w = numpy_of(got), numpy_of(want)
     assert g.dtype == w.dtype, f"{what}: dtype {g.dtype}, torch {w.dtype}"
     assert g.shape == w.shape, f"{what}: shape {g.shape}, torch {w.shape}"
-    rtol, atol = TOL[w.dtype]
+    if w.dtype.kind not in "fc":
+        np.testing.assert_array_equal(g, w, err_msg=what)
+        return
+    default_rtol, atol = TOL[w.dtype]
+    rtol = default_rtol if rtol is None else rtol
     finite = w[np.isfinite(w)]
     scale = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
     np.testing.assert_allclose(g, w, rtol=rtol, atol=atol * scale, err_msg=what)
