@@ -86,6 +86,32 @@ def test_random_gradients_on_any_shape_equal_torch(config, shape, seed):
         np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("config", CONFIGS, ids=config_id)
+def test_large_and_strided_parameters_equal_torch(config):
+    """A parameter big enough to be updated in several blocks, and a transposed (strided) one."""
+    name, kwargs = config
+    rng = np.random.default_rng(7)
+    big0, wide0 = rng.normal(size=(300, 450)), rng.normal(size=(260, 260))
+    g_big = rng.normal(size=big0.shape).astype(np.float32)
+    g_strided = rng.normal(size=wide0.shape).T  # a transposed (strided) gradient
+    big = cr.tensor(big0.astype(np.float32), requires_grad=True)
+    strided = cr.from_numpy(wide0.copy().T).requires_grad_()  # a non-contiguous parameter
+    ref = [torch.tensor(big0, dtype=torch.float32, requires_grad=True),
+           torch.tensor(wide0.T.copy(), requires_grad=True)]
+    opt = getattr(cr.optim, name)([big, strided], **kwargs)
+    assert len(list(opt._blocks(big.data))) > 1 and len(list(opt._blocks(strided.data))) == 1
+    topt = getattr(torch.optim, name)(ref, **kwargs, foreach=False)
+    for step in range(3):
+        big.grad = cr.tensor(g_big * (step + 1))
+        strided.grad = cr.from_numpy(g_strided * (step + 1))
+        ref[0].grad = torch.tensor(g_big * (step + 1))
+        ref[1].grad = torch.tensor(g_strided * (step + 1))
+        opt.step()
+        topt.step()
+    np.testing.assert_allclose(big.data, ref[0].detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(strided.data, ref[1].detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_sgd_momentum_is_the_lectures_momentum_for_a_constant_rate():
     """v_t = γ v_{t-1} + η ∇J(θ); θ ← θ - v_t  equals PyTorch's  b = μ b + g; θ ← θ - η b."""
     lr, gamma = 0.05, 0.9

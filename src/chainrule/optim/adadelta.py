@@ -70,34 +70,33 @@ class Adadelta(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             lr, rho, eps = group["lr"], group["rho"], group["eps"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
             for p, grad in self._params_with_grad(group):
-                param = p.data
                 state = self.state[p]
                 if not state:
                     state["step"] = 0.0
-                    state["square_avg"] = self._buffer(param)
-                    state["acc_delta"] = self._buffer(param)
+                    state["square_avg"] = self._buffer(p.data)
+                    state["acc_delta"] = self._buffer(p.data)
                 state["step"] += 1
-                g = self._gradient(param, grad, group["weight_decay"], group["maximize"])
-                square_avg = state["square_avg"].data
-                acc_delta = state["acc_delta"].data
-                std = self._scratch(1, param)
-                delta = self._scratch(2, param)
-
-                np.multiply(square_avg, rho, out=square_avg)
-                np.multiply(g, 1 - rho, out=std)
-                np.multiply(std, g, out=std)
-                np.add(square_avg, std, out=square_avg)  # E[g²] = ρ E[g²] + (1-ρ) g²
-                np.add(square_avg, eps, out=std)
-                np.sqrt(std, out=std)  # √(E[g²] + ε)
-                np.add(acc_delta, eps, out=delta)
-                np.sqrt(delta, out=delta)  # √(E[Δθ²] + ε)
-                np.divide(delta, std, out=delta)
-                np.multiply(delta, g, out=delta)  # Δθ
-                np.multiply(acc_delta, rho, out=acc_delta)
-                np.multiply(delta, 1 - rho, out=std)
-                np.multiply(std, delta, out=std)
-                np.add(acc_delta, std, out=acc_delta)  # E[Δθ²] = ρ E[Δθ²] + (1-ρ) Δθ²
-                np.multiply(delta, lr, out=delta)
-                np.subtract(param, delta, out=param)  # θ ← θ - η Δθ
+                arrays = (p.data, grad, state["square_avg"].data, state["acc_delta"].data)
+                for param, grad_b, square_avg, acc_delta in self._blocks(*arrays):
+                    g = self._gradient(param, grad_b, weight_decay, maximize)
+                    std = self._scratch(1, param)
+                    delta = self._scratch(2, param)
+                    np.multiply(square_avg, rho, out=square_avg)
+                    np.multiply(g, 1 - rho, out=std)
+                    np.multiply(std, g, out=std)
+                    np.add(square_avg, std, out=square_avg)  # E[g²] = ρ E[g²] + (1-ρ) g²
+                    np.add(square_avg, eps, out=std)
+                    np.sqrt(std, out=std)  # √(E[g²] + ε)
+                    np.add(acc_delta, eps, out=delta)
+                    np.sqrt(delta, out=delta)  # √(E[Δθ²] + ε)
+                    np.divide(delta, std, out=delta)
+                    np.multiply(delta, g, out=delta)  # Δθ
+                    np.multiply(acc_delta, rho, out=acc_delta)
+                    np.multiply(delta, 1 - rho, out=std)
+                    np.multiply(std, delta, out=std)
+                    np.add(acc_delta, std, out=acc_delta)  # E[Δθ²] = ρ E[Δθ²] + (1-ρ) Δθ²
+                    np.multiply(delta, lr, out=delta)
+                    np.subtract(param, delta, out=param)  # θ ← θ - η Δθ
         return loss

@@ -84,20 +84,20 @@ class Adagrad(Optimizer):
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
             for p, grad in self._params_with_grad(group):
-                param = p.data
                 state = self._init_state(p)
                 state["step"] = step = state["step"] + 1
-                g = self._gradient(param, grad, group["weight_decay"], group["maximize"])
                 clr = lr / (1 + (step - 1) * lr_decay)
-                total = state["sum"].data
-                tmp = self._scratch(1, param)
-                np.multiply(g, g, out=tmp)
-                np.add(total, tmp, out=total)  # G += g²
-                std = self._scratch(2, param)
-                np.sqrt(total, out=std)
-                np.add(std, eps, out=std)  # √G + ε
-                np.multiply(g, -clr, out=tmp)
-                np.divide(tmp, std, out=tmp)
-                np.add(param, tmp, out=param)  # θ += (-η̃ g) / (√G + ε)
+                for param, grad_b, total in self._blocks(p.data, grad, state["sum"].data):
+                    g = self._gradient(param, grad_b, weight_decay, maximize)
+                    tmp = self._scratch(1, param)
+                    std = self._scratch(2, param)
+                    np.multiply(g, g, out=tmp)
+                    np.add(total, tmp, out=total)  # G += g²
+                    np.sqrt(total, out=std)
+                    np.add(std, eps, out=std)  # √G + ε
+                    np.multiply(g, -clr, out=tmp)
+                    np.divide(tmp, std, out=tmp)
+                    np.add(param, tmp, out=param)  # θ += (-η̃ g) / (√G + ε)
         return loss

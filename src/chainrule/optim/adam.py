@@ -27,8 +27,10 @@ class Adam(Optimizer):
         θ_t = θ_{t-1} - η / (1 - β₁ᵗ) · m_t / (√v̂_t / √(1 - β₂ᵗ) + ε)
 
     The last line is the paper's :math:`θ - η\, \hat m_t / (\sqrt{\hat v_t} + ε)` with
-    :math:`\hat m_t = m_t / (1 - β₁ᵗ)`, :math:`\hat v_t = v_t / (1 - β₂ᵗ)`, computed in PyTorch's
-    order. State: ``step`` (t), ``exp_avg`` (m), ``exp_avg_sq`` (v) and ``max_exp_avg_sq`` (v̂).
+    :math:`\hat m_t = m_t / (1 - β₁ᵗ)`, :math:`\hat v_t = v_t / (1 - β₂ᵗ)`; the step computes it
+    as :math:`θ - \frac{η \sqrt{1-β₂ᵗ}}{1-β₁ᵗ} · m_t / (\sqrt{v̂_t} + ε \sqrt{1-β₂ᵗ})`, the same
+    number up to rounding with one pass over the arrays fewer. State: ``step`` (t), ``exp_avg``
+    (m), ``exp_avg_sq`` (v) and ``max_exp_avg_sq`` (v̂).
 
     References: D. P. Kingma, J. Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015,
     arXiv:1412.6980; S. J. Reddi, S. Kale, S. Kumar, "On the Convergence of Adam and Beyond",
@@ -82,47 +84,48 @@ class Adam(Optimizer):
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
+            maximize = group["maximize"]
             for p, grad in self._params_with_grad(group):
-                param = p.data
                 state = self.state[p]
                 if not state:
                     state["step"] = 0.0
-                    state["exp_avg"] = self._buffer(param)
-                    state["exp_avg_sq"] = self._buffer(param)
+                    state["exp_avg"] = self._buffer(p.data)
+                    state["exp_avg_sq"] = self._buffer(p.data)
                 if amsgrad and "max_exp_avg_sq" not in state:
-                    state["max_exp_avg_sq"] = self._buffer(param)
+                    state["max_exp_avg_sq"] = self._buffer(p.data)
                 state["step"] = step = state["step"] + 1
-
-                if weight_decay != 0 and decoupled:
-                    np.multiply(param, 1 - lr * weight_decay, out=param)  # θ ← θ (1 - ηλ)
-                    g = self._gradient(param, grad, 0, group["maximize"])
-                else:
-                    g = self._gradient(param, grad, weight_decay, group["maximize"])
-                exp_avg = state["exp_avg"].data
-                exp_avg_sq = state["exp_avg_sq"].data
-                tmp = self._scratch(1, param)
-                denom = self._scratch(2, param)
-
-                lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
-                np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                np.multiply(g, 1 - beta2, out=tmp)
-                np.multiply(tmp, g, out=tmp)
-                np.add(exp_avg_sq, tmp, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
-
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
                 step_size = lr / bias_correction1
                 bias_correction2_sqrt = bias_correction2**0.5
+
+                arrays = [p.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data]
                 if amsgrad:
-                    max_sq = state["max_exp_avg_sq"].data
-                    np.maximum(max_sq, exp_avg_sq, out=max_sq)  # v̂ = max(v̂, v)
-                    second = max_sq
-                else:
-                    second = exp_avg_sq
-                np.sqrt(second, out=denom)
-                np.divide(denom, bias_correction2_sqrt, out=denom)
-                np.add(denom, eps, out=denom)  # √v̂ / √(1-β₂ᵗ) + ε
-                np.multiply(exp_avg, -step_size, out=tmp)
-                np.divide(tmp, denom, out=tmp)
-                np.add(param, tmp, out=param)  # θ ← θ + (-η/(1-β₁ᵗ) m) / denom
+                    arrays.append(state["max_exp_avg_sq"].data)
+                for param, grad_b, exp_avg, exp_avg_sq, *max_sq in self._blocks(*arrays):
+                    if weight_decay != 0 and decoupled:
+                        np.multiply(param, 1 - lr * weight_decay, out=param)  # θ ← θ (1 - ηλ)
+                        g = self._gradient(param, grad_b, 0, maximize)
+                    else:
+                        g = self._gradient(param, grad_b, weight_decay, maximize)
+                    tmp = self._scratch(1, param)
+                    denom = self._scratch(2, param)
+
+                    lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
+                    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+                    np.multiply(g, 1 - beta2, out=tmp)
+                    np.multiply(tmp, g, out=tmp)
+                    np.add(exp_avg_sq, tmp, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
+                    if amsgrad:
+                        np.maximum(max_sq[0], exp_avg_sq, out=max_sq[0])  # v̂ = max(v̂, v)
+                        second = max_sq[0]
+                    else:
+                        second = exp_avg_sq
+                    # PyTorch's  θ - η/(1-β₁ᵗ) · m / (√v̂/√(1-β₂ᵗ) + ε)  with √(1-β₂ᵗ) moved to
+                    # the scalars: one full pass (a division) fewer, equal to rounding
+                    np.sqrt(second, out=denom)
+                    np.add(denom, eps * bias_correction2_sqrt, out=denom)  # √v̂ + ε√(1-β₂ᵗ)
+                    np.divide(exp_avg, denom, out=tmp)
+                    np.multiply(tmp, step_size * bias_correction2_sqrt, out=tmp)
+                    np.subtract(param, tmp, out=param)
         return loss

@@ -67,26 +67,25 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             lr, eps = group["lr"], group["eps"]
             beta1, beta2 = group["betas"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
             for p, grad in self._params_with_grad(group):
-                param = p.data
                 state = self.state[p]
                 if not state:
                     state["step"] = 0.0
-                    state["exp_avg"] = self._buffer(param)
-                    state["exp_inf"] = self._buffer(param)
+                    state["exp_avg"] = self._buffer(p.data)
+                    state["exp_inf"] = self._buffer(p.data)
                 state["step"] = step = state["step"] + 1
-                g = self._gradient(param, grad, group["weight_decay"], group["maximize"])
-                exp_avg = state["exp_avg"].data
-                exp_inf = state["exp_inf"].data
-                tmp = self._scratch(1, param)
-
-                lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
-                np.multiply(exp_inf, beta2, out=exp_inf)
-                np.abs(g, out=tmp)
-                np.add(tmp, eps, out=tmp)
-                np.maximum(exp_inf, tmp, out=exp_inf)  # u = max(β₂ u, |g| + ε)
                 clr = lr / (1 - beta1**step)
-                np.multiply(exp_avg, -clr, out=tmp)
-                np.divide(tmp, exp_inf, out=tmp)
-                np.add(param, tmp, out=param)  # θ ← θ + (-η̂ m) / u
+                arrays = (p.data, grad, state["exp_avg"].data, state["exp_inf"].data)
+                for param, grad_b, exp_avg, exp_inf in self._blocks(*arrays):
+                    g = self._gradient(param, grad_b, weight_decay, maximize)
+                    tmp = self._scratch(1, param)
+                    lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
+                    np.multiply(exp_inf, beta2, out=exp_inf)
+                    np.abs(g, out=tmp)
+                    np.add(tmp, eps, out=tmp)
+                    np.maximum(exp_inf, tmp, out=exp_inf)  # u = max(β₂ u, |g| + ε)
+                    np.multiply(exp_avg, -clr, out=tmp)
+                    np.divide(tmp, exp_inf, out=tmp)
+                    np.add(param, tmp, out=param)  # θ ← θ + (-η/(1-β₁ᵗ) m) / u
         return loss

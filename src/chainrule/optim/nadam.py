@@ -88,46 +88,45 @@ class NAdam(Optimizer):
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
             momentum_decay = group["momentum_decay"]
+            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
             for p, grad in self._params_with_grad(group):
-                param = p.data
                 state = self.state[p]
                 if not state:
                     state["step"] = 0.0
                     state["mu_product"] = 1.0
-                    state["exp_avg"] = self._buffer(param)
-                    state["exp_avg_sq"] = self._buffer(param)
+                    state["exp_avg"] = self._buffer(p.data)
+                    state["exp_avg_sq"] = self._buffer(p.data)
                 state["step"] = step = state["step"] + 1
                 bias_correction2 = 1 - beta2**step
-
-                if weight_decay != 0 and group["decoupled_weight_decay"]:
-                    np.multiply(param, 1 - lr * weight_decay, out=param)
-                    g = self._gradient(param, grad, 0, group["maximize"])
-                else:
-                    g = self._gradient(param, grad, weight_decay, group["maximize"])
-
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                 mu_product = float(scalar(state["mu_product"]) * scalar(mu))
                 state["mu_product"] = mu_product
                 mu_product_next = mu_product * mu_next
+                grad_scale = -lr * (1.0 - mu) / (1.0 - mu_product)
+                momentum_scale = (-lr * mu_next) / (1.0 - mu_product_next)
 
-                exp_avg = state["exp_avg"].data
-                exp_avg_sq = state["exp_avg_sq"].data
-                tmp = self._scratch(1, param)
-                denom = self._scratch(2, param)
-                lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
-                np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                np.multiply(g, 1 - beta2, out=tmp)
-                np.multiply(tmp, g, out=tmp)
-                np.add(exp_avg_sq, tmp, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
-                np.divide(exp_avg_sq, bias_correction2, out=denom)
-                np.sqrt(denom, out=denom)
-                np.add(denom, eps, out=denom)  # d = √(v / (1-β₂ᵗ)) + ε
-
-                np.multiply(g, -lr * (1.0 - mu) / (1.0 - mu_product), out=tmp)
-                np.divide(tmp, denom, out=tmp)
-                np.add(param, tmp, out=param)  # the current gradient's share
-                np.multiply(exp_avg, (-lr * mu_next) / (1.0 - mu_product_next), out=tmp)
-                np.divide(tmp, denom, out=tmp)
-                np.add(param, tmp, out=param)  # the look-ahead momentum's share
+                arrays = (p.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data)
+                for param, grad_b, exp_avg, exp_avg_sq in self._blocks(*arrays):
+                    if weight_decay != 0 and decoupled:
+                        np.multiply(param, 1 - lr * weight_decay, out=param)
+                        g = self._gradient(param, grad_b, 0, maximize)
+                    else:
+                        g = self._gradient(param, grad_b, weight_decay, maximize)
+                    tmp = self._scratch(1, param)
+                    denom = self._scratch(2, param)
+                    lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
+                    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+                    np.multiply(g, 1 - beta2, out=tmp)
+                    np.multiply(tmp, g, out=tmp)
+                    np.add(exp_avg_sq, tmp, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
+                    np.divide(exp_avg_sq, bias_correction2, out=denom)
+                    np.sqrt(denom, out=denom)
+                    np.add(denom, eps, out=denom)  # d = √(v / (1-β₂ᵗ)) + ε
+                    np.multiply(g, grad_scale, out=tmp)
+                    np.divide(tmp, denom, out=tmp)
+                    np.add(param, tmp, out=param)  # the current gradient's share
+                    np.multiply(exp_avg, momentum_scale, out=tmp)
+                    np.divide(tmp, denom, out=tmp)
+                    np.add(param, tmp, out=param)  # the look-ahead momentum's share
         return loss

@@ -43,6 +43,10 @@ StateDict: TypeAlias = dict[str, Any]
 # state entries that are numbers rather than arrays (PyTorch keeps them as 0-d tensors)
 _SCALAR_STATE = ("step", "mu_product")
 
+# updates run block by block, 512 KiB of each array at a time: the dozen passes of an update then
+# find a block in the CPU cache, and the scratch buffers stay small whatever the parameter's size
+_BLOCK_BYTES = 1 << 19
+
 
 def _scalar_dtype() -> np.dtype:
     """dtype of a step count in a state_dict: float64 when that is the default, else float32."""
@@ -241,10 +245,27 @@ class Optimizer:
                 )
             yield p, grad
 
+    @staticmethod
+    def _blocks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+        """The arrays of one parameter's update, cut into matching flat blocks of ``_BLOCK_BYTES``.
+
+        An update makes a dozen elementwise passes over its arrays; done block by block, the
+        passes find their data in the CPU cache rather than in main memory, and the scratch
+        buffers stay block-sized. Arrays that are small or not C-contiguous are yielded whole.
+        """
+        n = arrays[0].size
+        block = max(_BLOCK_BYTES // arrays[0].itemsize, 1)
+        if n <= block or not all(a.flags.c_contiguous for a in arrays):
+            yield arrays
+            return
+        flat = [a.reshape(-1) for a in arrays]  # views: the arrays are contiguous
+        for start in range(0, n, block):
+            yield tuple(f[start : start + block] for f in flat)
+
     def _scratch(self, slot: int, like: np.ndarray) -> np.ndarray:
         """A reusable temporary shaped and typed like ``like`` (slot 0: the effective gradient).
 
-        One flat buffer per (slot, dtype), grown to the largest parameter: the temporaries of an
+        One flat buffer per (slot, dtype), grown to the largest block: the temporaries of an
         update cost no allocation after the first step.
         """
         key = (slot, like.dtype)
@@ -345,6 +366,8 @@ class Optimizer:
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups, strict=True):
             saved["params"] = group["params"]
+            for key, default in self.defaults.items():  # hyperparameters newer than the save
+                saved.setdefault(key, default)
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
             self._validate(saved)

@@ -80,49 +80,49 @@ class RAdam(Optimizer):
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
+            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
+            rho_inf = 2 / (1 - beta2) - 1
             for p, grad in self._params_with_grad(group):
-                param = p.data
                 state = self.state[p]
                 if not state:
                     state["step"] = 0.0
-                    state["exp_avg"] = self._buffer(param)
-                    state["exp_avg_sq"] = self._buffer(param)
+                    state["exp_avg"] = self._buffer(p.data)
+                    state["exp_avg_sq"] = self._buffer(p.data)
                 state["step"] = step = state["step"] + 1
-
-                if weight_decay != 0 and group["decoupled_weight_decay"]:
-                    np.multiply(param, 1 - lr * weight_decay, out=param)
-                    g = self._gradient(param, grad, 0, group["maximize"])
-                else:
-                    g = self._gradient(param, grad, weight_decay, group["maximize"])
-
-                exp_avg = state["exp_avg"].data
-                exp_avg_sq = state["exp_avg_sq"].data
-                update = self._scratch(1, param)
-                adaptive = self._scratch(2, param)
-                lerp_(exp_avg, g, 1 - beta1, update)  # m = β₁ m + (1-β₁) g
-                np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                np.multiply(g, 1 - beta2, out=update)
-                np.multiply(update, g, out=update)
-                np.add(exp_avg_sq, update, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
-
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
-                np.divide(exp_avg, bias_correction1, out=update)  # m̂
-                rho_inf = 2 / (1 - beta2) - 1
                 rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
-                np.multiply(update, lr, out=update)  # η m̂
-                if rho_t > 5.0:
+                rect = None
+                if rho_t > 5.0:  # the variance is tractable: adaptive step, rectified
                     rect = (
                         (rho_t - 4)
                         * (rho_t - 2)
                         * rho_inf
                         / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
                     ) ** 0.5
-                    np.sqrt(exp_avg_sq, out=adaptive)
-                    np.add(adaptive, eps, out=adaptive)
-                    np.divide(bias_correction2**0.5, adaptive, out=adaptive)  # l_t
-                    np.multiply(update, adaptive, out=update)
-                    np.multiply(update, rect, out=update)  # η m̂ l r
-                np.subtract(param, update, out=param)
+
+                arrays = (p.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data)
+                for param, grad_b, exp_avg, exp_avg_sq in self._blocks(*arrays):
+                    if weight_decay != 0 and decoupled:
+                        np.multiply(param, 1 - lr * weight_decay, out=param)
+                        g = self._gradient(param, grad_b, 0, maximize)
+                    else:
+                        g = self._gradient(param, grad_b, weight_decay, maximize)
+                    update = self._scratch(1, param)
+                    adaptive = self._scratch(2, param)
+                    lerp_(exp_avg, g, 1 - beta1, update)  # m = β₁ m + (1-β₁) g
+                    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+                    np.multiply(g, 1 - beta2, out=update)
+                    np.multiply(update, g, out=update)
+                    np.add(exp_avg_sq, update, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
+                    np.divide(exp_avg, bias_correction1, out=update)  # m̂
+                    np.multiply(update, lr, out=update)  # η m̂
+                    if rect is not None:
+                        np.sqrt(exp_avg_sq, out=adaptive)
+                        np.add(adaptive, eps, out=adaptive)
+                        np.divide(bias_correction2**0.5, adaptive, out=adaptive)  # l_t
+                        np.multiply(update, adaptive, out=update)
+                        np.multiply(update, rect, out=update)  # η m̂ l r
+                    np.subtract(param, update, out=param)
         return loss
 

@@ -83,45 +83,49 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             momentum, centered = group["momentum"], group["centered"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
             for p, grad in self._params_with_grad(group):
-                param = p.data
                 state = self.state[p]
                 if not state:
                     state["step"] = 0.0
-                    state["square_avg"] = self._buffer(param)
+                    state["square_avg"] = self._buffer(p.data)
                 # (created on demand: a scheduler may switch momentum on after the first step)
                 if momentum > 0 and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = self._buffer(param)
+                    state["momentum_buffer"] = self._buffer(p.data)
                 if centered and "grad_avg" not in state:
-                    state["grad_avg"] = self._buffer(param)
+                    state["grad_avg"] = self._buffer(p.data)
                 state["step"] += 1
-                g = self._gradient(param, grad, group["weight_decay"], group["maximize"])
-                square_avg = state["square_avg"].data
-                avg = self._scratch(1, param)
-                tmp = self._scratch(2, param)
-
-                np.multiply(square_avg, alpha, out=square_avg)
-                np.multiply(g, 1 - alpha, out=tmp)
-                np.multiply(tmp, g, out=tmp)
-                np.add(square_avg, tmp, out=square_avg)  # v = α v + (1-α) g²
+                arrays = [p.data, grad, state["square_avg"].data]
                 if centered:
-                    grad_avg = state["grad_avg"].data
-                    lerp_(grad_avg, g, 1 - alpha, tmp)  # ḡ = α ḡ + (1-α) g
-                    np.multiply(grad_avg, grad_avg, out=avg)
-                    np.subtract(square_avg, avg, out=avg)
-                    np.sqrt(avg, out=avg)  # √(v - ḡ²)
-                else:
-                    np.sqrt(square_avg, out=avg)
-                np.add(avg, eps, out=avg)
+                    arrays.append(state["grad_avg"].data)
                 if momentum > 0:
-                    buf = state["momentum_buffer"].data
-                    np.multiply(buf, momentum, out=buf)
-                    np.divide(g, avg, out=tmp)
-                    np.add(buf, tmp, out=buf)  # b = μ b + g / s
-                    np.multiply(buf, lr, out=tmp)
-                    np.subtract(param, tmp, out=param)  # θ ← θ - η b
-                else:
-                    np.multiply(g, -lr, out=tmp)
-                    np.divide(tmp, avg, out=tmp)
-                    np.add(param, tmp, out=param)  # θ ← θ + (-η g) / s
+                    arrays.append(state["momentum_buffer"].data)
+                for param, grad_b, square_avg, *extra in self._blocks(*arrays):
+                    g = self._gradient(param, grad_b, weight_decay, maximize)
+                    avg = self._scratch(1, param)
+                    tmp = self._scratch(2, param)
+                    np.multiply(square_avg, alpha, out=square_avg)
+                    np.multiply(g, 1 - alpha, out=tmp)
+                    np.multiply(tmp, g, out=tmp)
+                    np.add(square_avg, tmp, out=square_avg)  # v = α v + (1-α) g²
+                    if centered:
+                        grad_avg = extra[0]
+                        lerp_(grad_avg, g, 1 - alpha, tmp)  # ḡ = α ḡ + (1-α) g
+                        np.multiply(grad_avg, grad_avg, out=avg)
+                        np.subtract(square_avg, avg, out=avg)
+                        np.sqrt(avg, out=avg)  # √(v - ḡ²)
+                    else:
+                        np.sqrt(square_avg, out=avg)
+                    np.add(avg, eps, out=avg)
+                    if momentum > 0:
+                        buf = extra[-1]
+                        np.multiply(buf, momentum, out=buf)
+                        np.divide(g, avg, out=tmp)
+                        np.add(buf, tmp, out=buf)  # b = μ b + g / s
+                        np.multiply(buf, lr, out=tmp)
+                        np.subtract(param, tmp, out=param)  # θ ← θ - η b
+                    else:
+                        np.multiply(g, -lr, out=tmp)
+                        np.divide(tmp, avg, out=tmp)
+                        np.add(param, tmp, out=param)  # θ ← θ + (-η g) / s
         return loss

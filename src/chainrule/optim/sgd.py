@@ -100,33 +100,40 @@ class SGD(Optimizer):
             momentum = group["momentum"]
             dampening = group["dampening"]
             nesterov = group["nesterov"]
+            weight_decay, maximize = group["weight_decay"], group["maximize"]
             for p, grad in self._params_with_grad(group):
-                param = p.data
-                d_p = self._gradient(param, grad, group["weight_decay"], group["maximize"])
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:  # b_1 = g_1
-                        state["momentum_buffer"] = buf = self._buffer(param)
-                        np.copyto(buf.data, d_p)
-                        b = buf.data
+                if momentum == 0:
+                    for param, grad_b in self._blocks(p.data, grad):
+                        d_p = self._gradient(param, grad_b, weight_decay, maximize)
+                        _descend(param, d_p, lr, self._scratch(1, param))
+                    continue
+                state = self.state[p]
+                first = state.get("momentum_buffer") is None
+                if first:
+                    state["momentum_buffer"] = self._buffer(p.data)
+                for param, grad_b, b in self._blocks(p.data, grad, state["momentum_buffer"].data):
+                    d_p = self._gradient(param, grad_b, weight_decay, maximize)
+                    tmp = self._scratch(1, param)
+                    if first:  # b_1 = g_1
+                        np.copyto(b, d_p)
                     else:  # b = μ b + (1 - τ) g
-                        b = buf.data
                         np.multiply(b, momentum, out=b)
                         if dampening == 0:
                             np.add(b, d_p, out=b)
                         else:
-                            tmp = self._scratch(1, param)
                             np.multiply(d_p, 1 - dampening, out=tmp)
                             np.add(b, tmp, out=b)
                     if nesterov:  # g = g + μ b
-                        tmp = self._scratch(1, param)
                         np.multiply(b, momentum, out=tmp)
                         np.add(d_p, tmp, out=tmp)
                         d_p = tmp
                     else:
                         d_p = b
-                step = self._scratch(1, param)
-                np.multiply(d_p, lr, out=step)  # η g
-                np.subtract(param, step, out=param)  # θ ← θ - η g
+                    _descend(param, d_p, lr, tmp)
         return loss
+
+
+def _descend(param: np.ndarray, direction: np.ndarray, lr: float, tmp: np.ndarray) -> None:
+    """θ ← θ - η d, in place (``tmp`` is scratch and may be ``direction`` itself)."""
+    np.multiply(direction, lr, out=tmp)
+    np.subtract(param, tmp, out=param)
