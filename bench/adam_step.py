@@ -2,9 +2,10 @@
 
 Both run on this machine's CPU with the same number of threads (NumPy's elementwise ufuncs use
 one; PyTorch is set to the same with ``torch.set_num_threads``). The parameters are those of a
-784-1024-192 MLP (4 tensors, 1,000,640 values) with fixed gradients. Variants run in interleaved
-blocks (A B C C B A ...) so that drifts of the machine hit them alike; each block times single
-steps, and the medians over all blocks are reported with their ratios.
+784-1024-192 MLP (4 tensors, 1,000,640 values) with fixed gradients. The variants run in
+interleaved rounds (A B C, C B A, ...) so that changes in the machine's load hit them alike; each
+round times a few single steps of each. Reported: the medians and minima of all steps, and the
+median over rounds of the ratio of the round's medians (the figure least moved by load).
 
     python bench/adam_step.py            # the full run (results/adam_step.txt holds its output)
     python bench/adam_step.py --smoke    # a few seconds, for CI
@@ -57,8 +58,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a quick run (small, few repeats)")
     parser.add_argument("--threads", type=int, default=1, help="threads for PyTorch (default 1)")
-    parser.add_argument("--blocks", type=int, default=12, help="interleaved blocks per variant")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per block")
+    parser.add_argument("--blocks", type=int, default=60, help="interleaved rounds")
+    parser.add_argument("--steps", type=int, default=5, help="timed steps per variant and round")
     args = parser.parse_args()
     shapes = [(64, 49), (64,), (12, 64), (12,)] if args.smoke else SHAPES
     blocks, steps = (2, 3) if args.smoke else (args.blocks, args.steps)
@@ -70,23 +71,34 @@ def main() -> None:
     for opt, _ in variants.values():  # warm-up: state allocation, caches, lazy imports
         timed_steps(opt, 3)
     times: dict[str, list[float]] = {k: [] for k in names}
+    rounds: list[dict[str, float]] = []  # per round, each variant's median step
     for b in range(blocks):
-        order = names if b % 2 == 0 else names[::-1]
+        order = names if b % 2 == 0 else names[::-1]  # A B C, C B A, ...
+        this = {}
         for name in order:
-            times[name] += timed_steps(variants[name][0], steps)
+            t = timed_steps(variants[name][0], steps)
+            times[name] += t
+            this[name] = statistics.median(t)
+        rounds.append(this)
 
     print(f"Adam step, {n:,} float32 parameters in {len(shapes)} tensors")
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs; "
-          f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}")
+    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}; python {platform.python_version()}, "
+          f"numpy {np.__version__}, torch {torch.__version__}")
     print(f"threads: torch {torch.get_num_threads()}, chainrule 1 (NumPy ufuncs)")
-    print(f"{blocks} interleaved blocks x {steps} steps per variant; medians:")
+    print(f"{blocks} interleaved rounds (A B C, C B A, ...) of {steps} steps per variant")
+    print(f"  {'variant':28s} {'median':>9s} {'min':>9s}   IQR")
     med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
     for k in names:
         q1, _, q3 = statistics.quantiles(times[k], n=4)
-        print(f"  {k:28s} {med[k]:8.3f} ms   (IQR {q1 * 1e3:.3f}-{q3 * 1e3:.3f})")
-    ours = med["chainrule Adam"]
+        print(f"  {k:28s} {med[k]:6.3f} ms {min(times[k]) * 1e3:6.3f} ms   "
+              f"{q1 * 1e3:.3f}-{q3 * 1e3:.3f} ms")
+    ours = "chainrule Adam"
     for k in names[1:]:
-        print(f"ratio chainrule / {k}: {ours / med[k]:.3f}x")
+        paired = statistics.median(r[ours] / r[k] for r in rounds)
+        print(f"chainrule / {k}: {med[ours] / med[k]:.3f}x (medians), "
+              f"{paired:.3f}x (median of per-round ratios), "
+              f"{min(times[ours]) / min(times[k]):.3f}x (minima)")
 
     # the runs took the same steps: their parameters must agree
     ref = variants["torch Adam (default)"][1]
