@@ -119,7 +119,7 @@ def run(op: str, a: Any, b: Any, fn: Callable[[Any, Any, Any], Any] | None = Non
             assert_close(c.grad, t.grad, f"{op} gradient of {name}", rtol=rtol)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(binary_cases())
 def test_binary_op_matches_torch(case):
     op, ka, kb, (sa, sb), seed = case
