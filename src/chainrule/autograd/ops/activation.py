@@ -53,6 +53,9 @@ class Tanh(Function):
         return (g * (1 - y * y),)
 
 
+_UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}  # same-width integers, to mask float bits
+
+
 class ReLU(Function):
     """max(0, x);  derivative 1 for x > 0 and 0 otherwise (0 at x = 0, as in PyTorch)."""
 
@@ -66,7 +69,13 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return (np.where(ctx.y > 0, g, g.dtype.type(0)),)
+        # dX = G where Y > 0, else 0 (and G where Y is NaN, as PyTorch: the mask is "not Y <= 0").
+        # On the bits, since np.where with a data-dependent mask is ~10x slower: (Y <= 0) - 1 is
+        # all ones where G passes and zero elsewhere, so G & mask is exact (even for NaN or inf G)
+        keep = np.asarray(np.less_equal(ctx.y, 0)).view(np.uint8).astype(_UNSIGNED[g.itemsize])
+        keep -= 1
+        np.bitwise_and(keep, g.view(keep.dtype), out=keep)
+        return (keep.view(g.dtype),)
 
 
 class Softmax(Function):
