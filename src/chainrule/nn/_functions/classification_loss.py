@@ -67,6 +67,8 @@ def check_class_target(op: str, x: np.ndarray, t: np.ndarray, ignore_index: int)
             f"{tuple(x.shape)}; expected class indices of shape {expected}"
         )
     c = x.shape[0] if x.ndim == 1 else x.shape[1]
+    if t.dtype == np.int64 and t.size and t.view(np.uint64).max() < c:
+        return  # every target in [0, C): one pass (a negative index wraps to a huge unsigned)
     bad = ((t < 0) | (t >= c)) & (t != ignore_index)
     if bad.any():
         value = int(t[bad].flat[0])
@@ -110,6 +112,12 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, z, target, *, weight, ignore_index, label_smoothing, reduction):
+        if (z.ndim == 2 and weight is None and not label_smoothing and reduction != "none"
+                and target.dtype == np.int64 and target.shape == z.shape[:1] and z.shape[0]
+                and not 0 <= ignore_index < z.shape[1]  # so no valid target is ignored
+                and target.view(np.uint64).max() < z.shape[1]):  # all in [0, C) (negatives wrap)
+            return CrossEntropy._plain(ctx, z, target, reduction)
+        ctx.plain = False
         z2 = class_last(z)  # [M, C]
         m, c = z2.shape
         shifted = z2 - z2.max(axis=1, keepdims=True)
@@ -152,6 +160,27 @@ class CrossEntropy(Function):
             return np.asarray(total / z.dtype.type(denom))
 
     @staticmethod
+    def _plain(ctx, z, t, reduction):
+        """The common case, in fewer passes: ``[N, C]`` logits, class indices, no weight or smoothing.
+
+        ``L = reduce_n(log sum_c e^(z_nc - max_n) - (z_n,y_n - max_n))``, and the softmax is kept
+        for ``dZ = (softmax(Z) - onehot(y)) G / N`` (``G`` alone for ``sum``).
+        """
+        n = z.shape[0]
+        shifted = z - z.max(axis=1, keepdims=True)  # [N, C]
+        rows = np.arange(n)
+        picked = shifted[rows, t]  # z_n,y_n - max_n   [N]
+        e = np.exp(shifted, out=shifted)
+        s = e.sum(axis=1)  # [N]
+        nll = np.log(s)
+        nll -= picked  # -log p_y   [N]
+        e /= s[:, None]  # softmax(z), kept for backward
+        ctx.p, ctx.rows, ctx.t, ctx.plain = e, rows, t, True
+        ctx.scale = n if reduction == "mean" else 1
+        total = nll.sum()
+        return np.asarray(total / z.dtype.type(n) if reduction == "mean" else total)
+
+    @staticmethod
     def _soft(ctx, logp, target, w, eps, reduction):
         c = logp.shape[1]
         q = class_last(target).astype(logp.dtype, copy=False)
@@ -168,6 +197,11 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         p = ctx.p  # softmax(z)   [M, C]
+        if ctx.plain:
+            coef = g / g.dtype.type(ctx.scale) if ctx.scale != 1 else g  # dL/dl_n, the same for all n
+            dz = p * coef  # softmax(z) G / N   [N, C]
+            dz[ctx.rows, ctx.t] -= coef  # - onehot(y) G / N
+            return dz, None
         shape, reduction = ctx.shape, ctx.reduction
         need_z, need_t = ctx.needs_input_grad
         if ctx.soft:
