@@ -63,8 +63,9 @@ def small_run(seed: int = 0):
 
 
 def start_trainer(path: str) -> subprocess.Popen:
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # as conftest.py does in-process
     return subprocess.Popen([sys.executable, "-c", TRAINER, path], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=env)
 
 
 def wait_for_epochs(proc: subprocess.Popen, n: int) -> None:
