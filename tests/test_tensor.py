@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import chainrule
-from conftest import assert_close
+from torch_oracle import assert_close
 
 
 # ----------------------------------------------------------------------------- dtypes of new tensors

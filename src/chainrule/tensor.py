@@ -428,23 +428,25 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return _ops.abs(self)
 
+    # x += y on a graph tensor records x + y and rebinds the name (the graph keeps the old x);
+    # on a leaf that requires grad it is refused by add_() as in PyTorch (use no_grad() for updates)
     def __iadd__(self, other: Any) -> Tensor:
-        if self.requires_grad and _grad_mode._enabled:
+        if self.grad_fn is not None and _grad_mode._enabled:
             return _ops.add(self, other)
         return self.add_(other)
 
     def __isub__(self, other: Any) -> Tensor:
-        if self.requires_grad and _grad_mode._enabled:
+        if self.grad_fn is not None and _grad_mode._enabled:
             return _ops.sub(self, other)
         return self.sub_(other)
 
     def __imul__(self, other: Any) -> Tensor:
-        if self.requires_grad and _grad_mode._enabled:
+        if self.grad_fn is not None and _grad_mode._enabled:
             return _ops.mul(self, other)
         return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        if self.requires_grad and _grad_mode._enabled:
+        if self.grad_fn is not None and _grad_mode._enabled:
             return _ops.div(self, other)
         return self.div_(other)
 

@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 
 import chainrule
-from conftest import assert_close, broadcastable, check, float_dtypes, randn, seeds, shapes
+from torch_oracle import assert_close, broadcastable, check, float_dtypes, randn, seeds, shapes
 
 BINARY = {
     "add": operator.add,
@@ -255,3 +255,13 @@ def test_float64_is_preserved_and_float32_never_upcast():
     assert c32.grad.dtype == chainrule.float32
     c64 = chainrule.tensor(randn((4,), np.float64), requires_grad=True)
     assert (c64 * 0.5 + c64.sin()).dtype == chainrule.float64
+
+
+@pytest.mark.parametrize("sa,sb", [((), ()), ((3,), ()), ((), (3,))])
+def test_pow_mixed_precision_gradients_use_the_result_dtype(sa, sb):
+    """float32 ** float64: d/dB = G Y log(A) is computed in the result's dtype, as torch does
+    (float64 unless a dimensioned float32 base makes the result float32)."""
+    a = _positive(sa, np.float32, 7)
+    b = randn(sb, np.float64, 8)
+    result32 = len(sa) > 0 and len(sb) == 0
+    check(lambda lib, x, y: x ** y, a, b, dtype=np.float32 if result32 else None)

@@ -12,7 +12,7 @@ import torch
 
 import chainrule
 from chainrule.autograd import Function
-from conftest import assert_close, check, randn
+from torch_oracle import assert_close, check, randn
 
 
 # ----------------------------------------------------------------------------- the lecture's examples
@@ -450,3 +450,15 @@ def test_grad_of_a_0d_leaf_is_an_ndarray():
     x.exp().backward()
     assert type(x.grad.data) is np.ndarray
     x.grad.zero_()
+
+
+def test_augmented_assignment_on_a_leaf_that_requires_grad_is_refused_like_torch():
+    for lib in (chainrule, torch):
+        w = lib.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf"):
+            w += 1
+    h = chainrule.ones(2, requires_grad=True) * 2
+    before = h
+    h += 1  # a graph tensor: records h + 1 and rebinds the name
+    assert h.grad_fn.name() == "AddBackward" and before.tolist() == [2.0, 2.0]
+    h.sum().backward()

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule
-from conftest import check, float_dtypes, randn, seeds, shapes
+from torch_oracle import check, float_dtypes, randn, seeds, shapes
 
 BASIC = [
     0,

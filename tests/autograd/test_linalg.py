@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule
-from conftest import check, float_dtypes, randn, seeds
+from torch_oracle import check, float_dtypes, randn, seeds
 
 
 def _matmul_forms(lib, x, y):

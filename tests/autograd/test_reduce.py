@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule
-from conftest import assert_close, check, float_dtypes, randn, seeds, shapes
+from torch_oracle import assert_close, check, float_dtypes, randn, seeds, shapes
 
 
 @st.composite

@@ -142,7 +142,8 @@ class Pow(Function):
                     local = np.where(b == 0, 0, local)
                 da = unbroadcast(g * local, np.shape(a))
             if need_b:  # dB = G * Y * log(A)      (0 where A == 0 and B >= 0)
-                local = np.where((np.asarray(a) == 0) & (np.asarray(b) >= 0), 0, out * np.log(a))
+                a_out = np.asarray(a, dtype=out.dtype)  # log in the result's precision (float32 ** float64)
+                local = np.where((a_out == 0) & (np.asarray(b) >= 0), 0, out * np.log(a_out))
                 db = unbroadcast((g * local).astype(out.dtype, copy=False), np.shape(b))
         return da, db
 

@@ -1,0 +1,119 @@
+"""PyTorch as the oracle: run one function in chainrule and in torch and compare everything.
+
+``check(fn, *arrays)`` calls ``fn(lib, *tensors)`` once with ``lib = chainrule`` and once with
+``lib = torch`` on the same data, compares the outputs (values and dtypes), then backpropagates
+the same random upstream gradient through both and compares every input's ``.grad``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import chainrule
+
+# rtol from the brief; atol guards values near zero, scaled by the largest expected magnitude
+TOL = {np.dtype(np.float32): (1e-4, 1e-5), np.dtype(np.float64): (1e-10, 1e-12)}
+FLOATS = [np.float32, np.float64]
+
+
+def to_numpy(t: Any) -> np.ndarray:
+    if isinstance(t, torch.Tensor):
+        return t.detach().numpy()
+    if isinstance(t, chainrule.Tensor):
+        return t.data
+    return np.asarray(t)
+
+
+def assert_close(got: Any, want: Any, dtype: Any = None, what: str = "") -> None:
+    """Equal values (within the tolerance of ``dtype``, default: want's dtype) and equal dtypes."""
+    g, w = to_numpy(got), to_numpy(want)
+    assert g.dtype == w.dtype, f"{what}: dtype {g.dtype} != torch's {w.dtype}"
+    assert g.shape == w.shape, f"{what}: shape {g.shape} != torch's {w.shape}"
+    if w.dtype.kind not in "fc":
+        np.testing.assert_array_equal(g, w, err_msg=what)
+        return
+    rtol, atol = TOL[np.dtype(dtype or w.dtype)]
+    finite = w[np.isfinite(w)]
+    scale = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
+    np.testing.assert_allclose(g, w, rtol=rtol, atol=atol * scale, err_msg=what)
+
+
+def _outputs(out: Any) -> list[Any]:
+    if isinstance(out, (tuple, list)):
+        return [o for x in out for o in _outputs(x)]
+    return [out]
+
+
+def check(
+    fn: Callable[..., Any],
+    *arrays: np.ndarray,
+    grad: Sequence[bool] | bool = True,
+    seed: int = 0,
+    dtype: Any = None,
+) -> None:
+    """Compare ``fn(lib, *tensors)`` between chainrule and torch: forward, dtype and gradients.
+
+    ``grad`` says which inputs require grad (all floating inputs by default). The upstream
+    gradient is random, the same for both libraries, so every term of the backward is exercised.
+    """
+    if isinstance(grad, bool):
+        grad = [grad and a.dtype.kind == "f" for a in arrays]
+    c_in = [chainrule.tensor(a.copy(), requires_grad=r) for a, r in zip(arrays, grad, strict=True)]
+    t_in = [torch.tensor(a.copy(), requires_grad=r) for a, r in zip(arrays, grad, strict=True)]
+    c_out, t_out = _outputs(fn(chainrule, *c_in)), _outputs(fn(torch, *t_in))
+    assert len(c_out) == len(t_out)
+    for k, (co, to) in enumerate(zip(c_out, t_out, strict=True)):
+        assert isinstance(co, chainrule.Tensor), f"output {k} is a {type(co).__name__}"
+        assert_close(co, to, dtype, what=f"forward output {k}")
+        assert co.requires_grad == to.requires_grad, f"output {k}: requires_grad differs"
+    if not any(grad):
+        return
+    rng = np.random.default_rng(seed)
+    c_loss = t_loss = None
+    for co, to in zip(c_out, t_out, strict=True):
+        if not to.requires_grad:
+            continue
+        w = rng.standard_normal(to.shape).astype(to.detach().numpy().dtype)
+        c_term = (co * chainrule.tensor(w)).sum()
+        t_term = (to * torch.tensor(w)).sum()
+        c_loss = c_term if c_loss is None else c_loss + c_term
+        t_loss = t_term if t_loss is None else t_loss + t_term
+    if t_loss is None:
+        return
+    c_loss.backward()
+    t_loss.backward()
+    for i, (ci, ti) in enumerate(zip(c_in, t_in, strict=True)):
+        if not grad[i]:
+            continue
+        if ti.grad is None:
+            assert ci.grad is None or not np.any(ci.grad.data), f"input {i}: torch has no grad"
+            continue
+        assert ci.grad is not None, f"input {i}: chainrule computed no gradient"
+        assert_close(ci.grad, ti.grad, dtype, what=f"gradient of input {i}")
+
+
+def randn(shape: Sequence[int], dtype: Any = np.float64, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(tuple(shape)).astype(dtype)
+
+
+# ------------------------------------------------------------------------- hypothesis strategies
+def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 1, max_side: int = 4):
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=max_side)
+
+
+def broadcastable(num_shapes: int = 2, min_dims: int = 0, max_dims: int = 4):
+    """Tuples of shapes that broadcast together (NumPy's and PyTorch's rules agree)."""
+    return hnp.mutually_broadcastable_shapes(num_shapes=num_shapes, min_dims=min_dims,
+                                             max_dims=max_dims, min_side=1, max_side=4).map(
+        lambda r: r.input_shapes)
+
+
+seeds = st.integers(0, 2**32 - 1)
+float_dtypes = st.sampled_from(FLOATS)
