@@ -312,3 +312,23 @@ def test_one_hot():
         F.one_hot(t, 3)
     with pytest.raises(ValueError, match="non-negative"):
         F.one_hot(cr.tensor([-1, 0]))
+
+
+@pytest.mark.parametrize("direction", ["torch_to_ours", "ours_to_torch"])
+def test_loss_weight_buffers_travel_through_state_dict(direction):
+    c = 4
+    w = np.array([0.5, 1.0, 2.0, 4.0])
+    ours = nn.CrossEntropyLoss(weight=cr.ones(c, dtype=cr.float64), label_smoothing=0.1)
+    theirs = torch.nn.CrossEntropyLoss(weight=torch.ones(c, dtype=torch.float64), label_smoothing=0.1)
+    if direction == "torch_to_ours":
+        theirs.weight.copy_(torch.from_numpy(w))
+        ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    else:
+        ours.weight.data[...] = w
+        theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
+    run(ours, theirs, [rand((6, c), np.float64, 0), _targets((6,), c, 2)], np.float64)
+    bce, tbce = nn.BCEWithLogitsLoss(pos_weight=cr.ones(3)), torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(3))
+    tbce.pos_weight.copy_(torch.tensor([0.5, 2.0, 3.0]))
+    bce.load_state_dict({k: v.numpy() for k, v in tbce.state_dict().items()})
+    run(bce, tbce, [rand((5, 3), np.float32, 1), np.random.default_rng(0).uniform(0, 1, (5, 3)).astype(np.float32)],
+        np.float32)

@@ -164,3 +164,26 @@ def test_layernorm_errors_and_functional():
     assert_close(F.layer_norm(x, (4,)), torch.nn.functional.layer_norm(tx, (4,)))
     with pytest.raises(cr.ShapeError):
         F.layer_norm(x, 3)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("cls", "shape", "arg"), [("BatchNorm1d", (6, 4), 4), ("BatchNorm2d", (3, 4, 2, 2), 4),
+                                                   ("LayerNorm", (5, 4), 4)])
+def test_weights_copied_from_ours_to_torch(cls, shape, arg, dtype):
+    """The other direction: our randomised parameters and statistics, loaded into the twin."""
+    ours = getattr(nn, cls)(arg, dtype=dtype)
+    theirs = getattr(torch.nn, cls)(arg, dtype=_tdtype(dtype))
+    for p in ours.parameters():
+        nn.init.uniform_(p, 0.5, 1.5)
+    if cls != "LayerNorm":
+        nn.init.uniform_(ours.running_mean, -1, 1)
+        nn.init.uniform_(ours.running_var, 0.5, 2)
+        ours.num_batches_tracked.data[...] = 7
+    ours_to_torch(ours, theirs)
+    assert theirs.state_dict().keys() == ours.state_dict().keys()
+    _step(ours, theirs, rand(shape, dtype, 1), dtype)
+    ours.eval()
+    theirs.eval()
+    ours.zero_grad()
+    theirs.zero_grad()
+    _step(ours, theirs, rand(shape, dtype, 2), dtype)

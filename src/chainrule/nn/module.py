@@ -167,10 +167,15 @@ class Module:
     def __getattr__(self, name: str) -> Any:
         # only reached when normal lookup fails: parameters, buffers and submodules
         d = self.__dict__
-        for table in ("_parameters", "_buffers", "_modules"):
-            entries = d.get(table)
-            if entries is not None and name in entries:
-                return entries[name]
+        params = d.get("_parameters")
+        if params is not None and name in params:
+            return params[name]
+        buffers = d.get("_buffers")
+        if buffers is not None and name in buffers:
+            return buffers[name]
+        modules = d.get("_modules")
+        if modules is not None and name in modules:
+            return modules[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -473,6 +478,9 @@ class Module:
 
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        raise RuntimeError("cuda(): chainrule runs on the CPU only (NumPy arrays); use the model as it is")
 
     # ------------------------------------------------------------------ state_dict
     def state_dict(self, *, destination: dict[str, Any] | None = None, prefix: str = "",
