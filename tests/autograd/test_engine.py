@@ -323,9 +323,6 @@ def test_custom_function_matches_torch_autograd_function(needs, dtype):
     assert CUSTOM[chainrule].seen_needs == CUSTOM[torch].seen_needs == (*needs, False)
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap: torch sums a custom Function's gradient back to "
-                   "the input's shape when it broadcasts (sum_to); chainrule raises 'internal error' "
-                   "(engine.py _accumulate / function.py _run_backward)")
 def test_custom_function_gradient_of_a_broadcast_input_is_summed_like_torch(dtype):
     a, b = randn((2, 3), dtype, 0), randn((3,), dtype, 1)
     check(lambda lib, x, y: CUSTOM[lib].apply(x, y, 1.5), a, b)

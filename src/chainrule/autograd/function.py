@@ -44,7 +44,10 @@ class Function:
                 return grad * s * (1 - s)
     """
 
-    __slots__ = ("_parents", "__dict__", "__weakref__")
+    # _input_shapes: a user Function's input shapes, to check its backward's gradients; a slot,
+    # not a saved value, so that freeing the saved values leaves it (and a node that saved
+    # nothing can backward twice, as in PyTorch)
+    __slots__ = ("_parents", "_input_shapes", "__dict__", "__weakref__")
     array_io: bool = False  # chainrule's built-in ops exchange ndarrays
     _retained: Any = None  # weakref to the output when it retains its grad
     _freed: bool = False
@@ -108,6 +111,14 @@ class Function:
             with grad_mode.no_grad():
                 result = cls.forward(ctx, *args, **kwargs)
             out = result.data if isinstance(result, Tensor) else _asarray(result)
+            if out.dtype.kind not in "biufc":
+                raise TypeError(
+                    f"{cls.__name__}.forward must return a Tensor (or a numeric array), "
+                    f"got {type(result).__name__}"
+                )
+            # backward's gradients are checked against these (user Functions only)
+            ctx._input_shapes = tuple(a.data.shape if isinstance(a, Tensor) else None
+                                      for a in args)
         if not record or out.dtype.kind not in "fc":  # integer results carry no gradient
             return _make(out)
         ctx._parents = tuple(parents)
@@ -135,12 +146,33 @@ class Function:
             raise RuntimeError(
                 f"{cls.__name__}.backward returned {len(grads)} gradients, but forward took {n} inputs"
             )
+        shapes = getattr(self, "_input_shapes", None) or (None,) * n
         return tuple(
-            None if g is None else (g.data if isinstance(g, Tensor) else np.asarray(g))
-            for g in grads[:n]
+            None if g is None else _checked_grad(self, i, g.data if isinstance(g, Tensor)
+                                                 else np.asarray(g), shapes[i])
+            for i, g in enumerate(grads[:n])
         )
 
 _new = object.__new__
+
+
+def _checked_grad(node: Function, i: int, g: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray:
+    """A user backward's gradient for input ``i``: summed down to the input's shape when it
+    broadcasts to it (as PyTorch does), else an error naming the Function and both shapes."""
+    if shape is None or g.shape == shape:
+        return g
+    try:
+        if np.broadcast_shapes(shape, g.shape) == g.shape:
+            from .ops._util import unbroadcast
+
+            return unbroadcast(g, shape)
+    except ValueError:
+        pass
+    raise RuntimeError(
+        f"{type(node).__name__}.backward returned a gradient of shape {tuple(g.shape)} for input "
+        f"{i}, which has shape {tuple(shape)}; backward must return one gradient per input, "
+        "of that input's shape"
+    )
 
 
 def _freed_message(node: Function) -> str:
