@@ -340,8 +340,8 @@ class BinaryCrossEntropyWithLogits(Function):
         if need_x:
             sig = stable_sigmoid(x)
             local = sig - y if pw is None else (1 + (pw - 1) * y) * sig - pw * y
-            dx = np.broadcast_to(scale * local, x.shape)
+            dx = scale * local  # [*shape]
         if need_y:
             local = -x if pw is None else -x - (pw - 1) * ctx.ls
-            dy = np.broadcast_to(scale * local, y.shape)
+            dy = scale * local  # [*shape]
         return dx, dy
