@@ -47,6 +47,7 @@ def test_version_and_help(capsys):
     (["train", "--batch-size", "0"], "'--batch-size': '0' is neither"),
     (["train", "--scale", "zscore"], "'--scale'"),
     (["train", "--activation", "swish"], "'--activation'"),
+    (["train", "--seed", "-1"], "'--seed'"),
     (["train", "--no-such-option"], "No such option"),
     (["train", "--lr"], "requires an argument"),
     (["fly"], "No such command 'fly'"),
@@ -57,6 +58,13 @@ def test_bad_input_is_one_line_and_status_2(capsys, args, fragment):
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and fragment in err
     assert err.startswith("chainrule") and "Traceback" not in err + out
+
+
+def test_impossible_model_is_one_line(tmp_path, capsys):
+    width = str(10**15)  # petabytes of weights: refused by the allocator, never attempted
+    code, _, err = run(["train", "--dataset", "xor", "--hidden", width, "--out", str(tmp_path)],
+                       capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "not enough memory" in err
 
 
 def test_unwritable_out(tmp_path, capsys):

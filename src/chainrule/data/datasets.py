@@ -69,11 +69,10 @@ class Splits:
     def loaders(
         self, batch_size: int | None = 32, shuffle: bool = True, generator: Generator | None = None
     ) -> tuple[DataLoader, DataLoader]:
-        """A shuffled training loader and an in-order test loader."""
-        test_bs = None if batch_size is None else max(batch_size, 1000)
+        """A shuffled training loader and a test loader giving the whole test split at once."""
         return (
             DataLoader(self.train, batch_size=batch_size, shuffle=shuffle, generator=generator),
-            DataLoader(self.test, batch_size=test_bs),
+            DataLoader(self.test, batch_size=None),
         )
 
     def __repr__(self) -> str:
