@@ -421,9 +421,6 @@ def test_grads_are_writeable_arrays_that_zero_in_place():
     np.testing.assert_array_equal(x.grad.data, [[0.0, 0.0]])
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: _accumulate stores a gradient array in a leaf "
-                   "without copying, then adds into it in place while the same array is still "
-                   "pending for another node (engine.py)")
 def test_gradient_pending_for_a_node_is_not_corrupted_by_a_leafs_accumulation():
     """s = a + h sends one array to leaf a and to node h; a later in-place a.grad += ... must
     not change what h receives."""
@@ -439,9 +436,6 @@ def test_gradient_pending_for_a_node_is_not_corrupted_by_a_leafs_accumulation():
     assert_close(res[chainrule][1], res[torch][1], what="b.grad")
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: NumPy ufuncs on 0-d arrays return scalars, "
-                   "and the engine stores them as .grad (engine.py _accumulate), so "
-                   "x.grad.zero_() fails for 0-d leaves")
 def test_grad_of_a_0d_leaf_is_an_ndarray():
     x = chainrule.tensor(2.0, requires_grad=True)
     x.exp().backward()

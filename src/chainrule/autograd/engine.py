@@ -113,7 +113,13 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
 
 
 def _accumulate(leaf: Tensor, g: np.ndarray, handed_out: set[int]) -> None:
-    """leaf.grad += g, never letting two tensors' .grad share memory."""
+    """leaf.grad += g, never letting two tensors' .grad share memory.
+
+    ``handed_out`` holds the arrays stored uncopied into a ``.grad`` during this backward: such
+    an array may also be pending for another node, so it is never added into in place.
+    """
+    if type(g) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
+        g = np.asarray(g)
     data = leaf.data
     if g.shape != data.shape:  # library invariant: backward returns the input's shape
         raise RuntimeError(
@@ -129,7 +135,10 @@ def _accumulate(leaf: Tensor, g: np.ndarray, handed_out: set[int]) -> None:
             owner = g
         handed_out.add(id(owner))
         leaf.grad = Tensor._make(g)
-    elif existing.data.flags.writeable and existing.data.shape == g.shape:
-        np.add(existing.data, g, out=existing.data)
     else:
-        existing.data = existing.data + g
+        held = existing.data
+        if (held.flags.writeable and held.shape == g.shape
+                and id(held if held.base is None else held.base) not in handed_out):
+            np.add(held, g, out=held)
+        else:  # read-only, or possibly shared with a gradient still pending elsewhere
+            existing.data = held + g
