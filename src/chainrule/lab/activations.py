@@ -33,15 +33,15 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 # name -> (engine function, closed-form f, closed-form f', TeX)
 ACTIVATIONS = {
     "sigmoid": (cr.sigmoid, _sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
-                r"\sigma(x) = \frac{1}{1+e^{-x}}"),
-    "tanh": (cr.tanh, np.tanh, lambda x: 1 - np.tanh(x) ** 2, r"\tanh(x)"),
+                r"\sigma(x) = \dfrac{1}{1+e^{-x}}"),
+    "tanh": (cr.tanh, np.tanh, lambda x: 1 - np.tanh(x) ** 2, r"\tanh(x) = \dfrac{e^x - e^{-x}}{e^x + e^{-x}}"),
     "ReLU": (cr.relu, lambda x: np.maximum(0, x), lambda x: (x > 0).astype(x.dtype),
-             r"\max(0, x)"),
+             r"\mathrm{ReLU}(x) = \max(0, x)"),
     "Leaky ReLU": (lambda t: F.leaky_relu(t, LEAK), lambda x: np.maximum(LEAK * x, x),
-                   lambda x: np.where(x > 0, 1.0, LEAK), r"\max(0.1x, x)"),
+                   lambda x: np.where(x > 0, 1.0, LEAK), r"\mathrm{LeakyReLU}(x) = \max(0.1x, x)"),
     "ELU": (lambda t: F.elu(t, ALPHA), lambda x: np.where(x > 0, x, ALPHA * np.expm1(x)),
             lambda x: np.where(x > 0, 1.0, ALPHA * np.exp(x)),
-            r"x \;(x \geq 0),\quad \alpha(e^x - 1) \;(x < 0)"),
+            r"\mathrm{ELU}(x) = x\ \ (x \geq 0),\quad \alpha(e^x - 1)\ \ (x < 0)"),
 }
 
 
@@ -145,7 +145,7 @@ EXPERIMENT = Experiment(
           "ReLU passes gradient 1 or nothing (a dead side), Leaky ReLU and ELU keep a gradient for "
           "x < 0.",
     formulas=tuple(v[3] for v in ACTIVATIONS.values()) + (
-        r"\sigma'(x) = \sigma(x)\,(1-\sigma(x)) \leq \frac{1}{4}",),
+        r"\sigma'(x) = \sigma(x)\,(1-\sigma(x)) \leq \dfrac{1}{4}",),
     method="Each activation is evaluated by chainrule on a float64 grid over [-6, 6]; one backward "
            "pass of sum(f(x)) gives f'(x) at every point, which is compared with the closed form. "
            "Then the gradient is pushed through chains of sigmoids, and through a ReLU layer whose "

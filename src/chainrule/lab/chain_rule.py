@@ -18,10 +18,11 @@ import itertools
 import numpy as np
 
 import chainrule as cr
+from chainrule.viz import GraphvizMissingError, draw_graph
 
 from .plots import draw_network, figure
 from .registry import Experiment
-from .result import Result
+from .result import Figure, Result
 
 A = np.array([[0.8, -0.6], [0.4, 0.9]])  # z = tanh(x A): A[k, j] links x_k to z_j
 B = np.array([[1.2, -0.7], [0.5, 1.1]])  # h = sigmoid(z B): B[j, i] links z_j to h_i
@@ -78,6 +79,14 @@ def _simple_circuit(res: Result) -> bool:
     ax.set_ylim(-0.5, 2.5)
     res.figure(fig, "circuit", "f = (x + y) z as a graph: forward values in green above each wire, "
                "gradients from chainrule's backward in red below.")
+    try:  # the graph the engine actually recorded and walked backward
+        graph = draw_graph(f, {"x": x, "y": y, "z": z, "q": q, "f": f})
+        res.figures.append(Figure("engine-graph", "The same computation as chainrule recorded it "
+                                  "(chainrule.viz.draw_graph after backward): tensors with their "
+                                  "values and gradients (red), operations named by their grad_fn.",
+                                  graph.pipe(format="png"), "png"))
+    except GraphvizMissingError as e:
+        res.numbers["engine_graph_skipped"] = str(e)
     return got == want
 
 
@@ -195,20 +204,20 @@ EXPERIMENT = Experiment(
           "variable reaches the output along several paths, its derivative is the sum over the "
           "paths (the total derivative).",
     formulas=(r"f(x, y, z) = (x + y)z,\quad q = x + y,\quad f = qz",
-              r"\frac{\partial f}{\partial x} = \frac{\partial f}{\partial q}\,"
-              r"\frac{\partial q}{\partial x}",
-              r"\frac{\partial p}{\partial z_1} = \frac{\partial p}{\partial h_1}"
-              r"\frac{\partial h_1}{\partial z_1} + \frac{\partial p}{\partial h_2}"
-              r"\frac{\partial h_2}{\partial z_1}",
-              r"\frac{\partial p}{\partial x_1} = \frac{\partial p}{\partial h_1}"
-              r"\frac{\partial h_1}{\partial z_1}\frac{\partial z_1}{\partial x_1} + "
-              r"\frac{\partial p}{\partial h_2}\frac{\partial h_2}{\partial z_1}"
-              r"\frac{\partial z_1}{\partial x_1} + \frac{\partial p}{\partial h_1}"
-              r"\frac{\partial h_1}{\partial z_2}\frac{\partial z_2}{\partial x_1} + "
-              r"\frac{\partial p}{\partial h_2}\frac{\partial h_2}{\partial z_2}"
-              r"\frac{\partial z_2}{\partial x_1}",
-              r"\frac{dL}{dt} = \frac{\partial L}{\partial t} + \sum_{i=1}^n "
-              r"\frac{\partial L}{\partial x_i} \frac{dx_i}{dt}"),
+              r"\dfrac{\partial f}{\partial x} = \dfrac{\partial f}{\partial q}\,"
+              r"\dfrac{\partial q}{\partial x}",
+              r"\dfrac{\partial p}{\partial z_1} = \dfrac{\partial p}{\partial h_1}"
+              r"\dfrac{\partial h_1}{\partial z_1} + \dfrac{\partial p}{\partial h_2}"
+              r"\dfrac{\partial h_2}{\partial z_1}",
+              r"\dfrac{\partial p}{\partial x_1} = \dfrac{\partial p}{\partial h_1}"
+              r"\dfrac{\partial h_1}{\partial z_1}\dfrac{\partial z_1}{\partial x_1} + "
+              r"\dfrac{\partial p}{\partial h_2}\dfrac{\partial h_2}{\partial z_1}"
+              r"\dfrac{\partial z_1}{\partial x_1} + \dfrac{\partial p}{\partial h_1}"
+              r"\dfrac{\partial h_1}{\partial z_2}\dfrac{\partial z_2}{\partial x_1} + "
+              r"\dfrac{\partial p}{\partial h_2}\dfrac{\partial h_2}{\partial z_2}"
+              r"\dfrac{\partial z_2}{\partial x_1}",
+              r"\dfrac{dL}{dt} = \dfrac{\partial L}{\partial t} + \sum_{i=1}^n "
+              r"\dfrac{\partial L}{\partial x_i} \dfrac{dx_i}{dt}"),
     method="Both graphs from the slides are built from chainrule tensors in float64 and "
            "differentiated by one backward pass; intermediate gradients are kept with retain_grad. "
            "The slide's formulas are evaluated from closed-form local derivatives, and each path "

@@ -31,7 +31,7 @@ def element_sums(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _draw_example(Y: np.ndarray):
-    fig, axes = figure(1, 3, size=(11, 3.0), gridspec_kw={"width_ratios": [3, 2, 2]})
+    fig, axes = figure(1, 3, size=(8.5, 3.3), gridspec_kw={"width_ratios": [3, 2, 2]})
     panels = [(X_EX, "X  [1, 3]", [(0, i) for i in range(3)]),
               (W_EX, "W  [3, 2]", [(i, 0) for i in range(3)]),
               (Y, "Y = XW + b  [1, 2]", [(0, 0)])]
@@ -77,7 +77,7 @@ def _run(res: Result, fast: bool) -> None:
               "engine's matrix product.", ["element", "sum written out", "by the sum", "X @ W + b"],
               rows)
     exact = all(r[2] == r[3] for r in rows)
-    res.numbers["example_Y"] = Y
+    res.numbers["example_Y"] = Y.tolist()
     res.figure(_draw_example(Y), "example", "The slide's example: y_11 takes the row of X and the "
                "first column of W (highlighted), multiplies them elementwise and sums, then adds b_1.")
     res.check("On the slide's 1x3 by 3x2 example, each element's sum equals the matrix product",

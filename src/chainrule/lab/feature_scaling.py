@@ -159,10 +159,10 @@ EXPERIMENT = Experiment(
           "narrow valley, so the learning rate the steep direction allows is tiny for the flat one. "
           "Scaling the features makes the contours round and GD converges in a few steps.",
     formulas=(r"\theta = \theta - \eta \cdot \nabla_{\theta} J(\theta)",
-              r"J(w) = \frac{1}{n}\,\|Xw - y\|^2,\quad H = \frac{2}{n} X^T X,\quad "
-              r"\kappa = \frac{\lambda_{max}}{\lambda_{min}}",
-              r"\eta < \frac{2}{\lambda_{max}},\qquad \mathrm{steps} \sim \kappa",
-              r"x' = \frac{x - \mu}{\sigma}"),
+              r"J(w) = \dfrac{1}{n}\,\|Xw - y\|^2,\quad H = \dfrac{2}{n} X^T X,\quad "
+              r"\kappa = \dfrac{\lambda_{max}}{\lambda_{min}}",
+              r"\eta < \dfrac{2}{\lambda_{max}},\qquad \mathrm{steps} \sim \kappa",
+              r"x' = \dfrac{x - \mu}{\sigma}"),
     method="Linear regression without bias on two centred features with standard deviations 1 "
            "and 30, and on the same features standardised with scikit-learn's StandardScaler. "
            "Gradient descent (gradients from chainrule's engine) is run from w = 0 with a grid of "

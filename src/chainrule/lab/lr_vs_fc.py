@@ -42,7 +42,7 @@ def _same_model_class(res: Result, fast: bool) -> bool:
     y = X @ np.array([1.5, -2.0, 0.5]) + 0.7 + 0.3 * g.standard_normal(n)
     theta_ls = np.linalg.lstsq(np.hstack([X, np.ones((n, 1))]), y, rcond=None)[0]
     Xt, yt = cr.tensor(X), cr.tensor(y[:, None])
-    steps = 400 if fast else 1000
+    steps = 300 if fast else 1000
     fig, ax = figure(size=(6.4, 3.6))
     errors = {}
     for (label, model, lr), color in zip(
@@ -73,7 +73,7 @@ def _same_model_class(res: Result, fast: bool) -> bool:
 
 
 def _nonlinear(res: Result, fast: bool) -> tuple[bool, bool]:
-    steps = 500 if fast else 2000
+    steps = 400 if fast else 2000
     fig, axes = figure(1, 3, size=(15, 4.2))
     rows = []
 
@@ -129,7 +129,7 @@ def _nonlinear(res: Result, fast: bool) -> tuple[bool, bool]:
 
 
 def _mnist1d(res: Result, fast: bool) -> bool:
-    steps = 1000 if fast else PAPER_STEPS
+    steps = 800 if fast else PAPER_STEPS
     runs = {
         "logistic regression": mnist1d_train(nn.Linear(40, 10),
                                              lambda p: optim.Adam(p, lr=PAPER_LR), steps),
@@ -204,6 +204,6 @@ EXPERIMENT = Experiment(
            "stacked nn.Linear) for a 3-feature linear regression, compared with numpy.linalg.lstsq. "
            "(b) Linear model vs one hidden layer of 32 tanh units, trained full-batch with Adam, "
            "on y = sin(x) + noise and on scikit-learn's two moons. (c) MNIST-1D with the paper's "
-           "training setup (Adam, lr 0.01, batch 100, 6000 steps; --fast: 1000 steps).",
+           "training setup (Adam, lr 0.01, batch 100, 6000 steps; --fast: 800 steps).",
     run=_run,
 )

@@ -178,14 +178,14 @@ EXPERIMENT = Experiment(
           "dLoss/dX = dLoss/dZ · W^T and dLoss/dW = X^T · dLoss/dZ, chained through the "
           "activation's derivative, layer by layer.",
     formulas=(r"FC = X W_1 + b_1,\quad A = f(FC),\quad Y_{predicted} = A\, W_2 + b_2",
-              r"\frac{\partial Loss}{\partial W_1} = \frac{\partial Loss}{\partial Y_{predicted}}"
-              r"\,\frac{\partial Y_{predicted}}{\partial A}\,\frac{\partial A}{\partial W_1}",
-              r"\frac{\partial Loss(XW + b)}{\partial X} = \frac{\partial Loss}{\partial (XW + b)}"
+              r"\dfrac{\partial Loss}{\partial W_1} = \dfrac{\partial Loss}{\partial Y_{predicted}}"
+              r"\,\dfrac{\partial Y_{predicted}}{\partial A}\,\dfrac{\partial A}{\partial W_1}",
+              r"\dfrac{\partial Loss(XW + b)}{\partial X} = \dfrac{\partial Loss}{\partial (XW + b)}"
               r"\, W^T \quad [\mathrm{batch},\ \mathrm{features}]",
-              r"\frac{\partial Loss(XW + b)}{\partial W} = X^T\, \frac{\partial Loss}{\partial "
+              r"\dfrac{\partial Loss(XW + b)}{\partial W} = X^T\, \dfrac{\partial Loss}{\partial "
               r"(XW + b)} \quad [\mathrm{features},\ \mathrm{outputs}]",
-              r"\frac{dz}{dx_{11}} = \frac{dz}{dy_{11}}\, w_{11} + \frac{dz}{dy_{12}}\, w_{12},"
-              r"\quad \frac{dz}{dw_{11}} = \sum_j \frac{dz}{dy_{j1}}\, x_{j1}"),
+              r"\dfrac{dz}{dx_{11}} = \dfrac{dz}{dy_{11}}\, w_{11} + \dfrac{dz}{dy_{12}}\, w_{12},"
+              r"\quad \dfrac{dz}{dw_{11}} = \sum_j \dfrac{dz}{dy_{j1}}\, x_{j1}"),
     method="The slide's FC → tanh → FC net with an MSE loss is run three ways in float64: the "
            "backward written out by hand in NumPy with the matrix formulas, chainrule's engine "
            "(loss.backward()), and central finite differences on every element of every input "

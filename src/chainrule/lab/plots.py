@@ -1,4 +1,4 @@
-"""Plot helpers shared by the experiments: figures without pyplot, a palette, contours, GIF frames.
+"""Plot helpers shared by the experiments: figures without pyplot, a palette, contours, graphs.
 
 Figures are built with ``matplotlib.figure.Figure`` directly, so the lab never touches pyplot's
 global state or the user's backend.
@@ -6,7 +6,6 @@ global state or the user's backend.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -42,16 +41,6 @@ def contour(ax: Any, f: Callable[[np.ndarray, np.ndarray], np.ndarray], xlim: tu
     ax.contour(X, Y, Z, levels=levels, cmap="Greys_r", linewidths=0.7, alpha=0.8)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-
-
-def to_image(fig: Figure, dpi: int = 80) -> Any:
-    """A Figure as a PIL image (palette mode, ready for a GIF frame)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    buf.seek(0)
-    return Image.open(buf).convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=64)
 
 
 def draw_network(ax: Any, nodes: dict[str, tuple[float, float, str]],

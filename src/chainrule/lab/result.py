@@ -81,7 +81,7 @@ class Result:
     def figure(self, fig: Any, key: str, caption: str, dpi: int = 100) -> None:
         """Keep a matplotlib Figure as PNG bytes."""
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
         self.figures.append(Figure(key, caption, buf.getvalue(), "png"))
 
     def animation(self, frames: list[Any], key: str, caption: str, ms_per_frame: int = 120) -> None:

@@ -34,14 +34,19 @@ def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.S
 
 def full_batch(model: nn.Module, loss_fn: Any, optimizer: optim.Optimizer, X: cr.Tensor,
                y: cr.Tensor, steps: int) -> np.ndarray:
-    """Gradient descent on the whole set: one step per pass; the loss before each step."""
-    losses = np.empty(steps)
+    """Gradient descent on the whole set: one step per pass; the loss before each step.
+
+    A loss that overflows to inf/NaN ends training; the remaining steps are recorded as NaN.
+    """
+    losses = np.full(steps, np.nan)
     for t in range(steps):
         loss = loss_fn(model(X), y)
+        losses[t] = loss.item()
+        if not np.isfinite(losses[t]):
+            break
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses[t] = loss.item()
     return losses
 
 
