@@ -224,3 +224,17 @@ def test_ctrl_c_keeps_the_last_completed_epoch(tmp_path, where, kept):
     state = chainrule.load(ckpt)
     assert state["epoch"] == kept and state["history"]["epoch"] == h.epoch
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("value, bad", [(1e30, False), (-np.inf, True), (np.nan, True),
+                                        (np.inf, True)])
+def test_guard_check_is_exact(value, bad):
+    from chainrule.train.fit import _nonfinite_grad
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    for p in model.parameters():
+        p.grad = chainrule.ones(*p.shape)
+    model[1].weight.grad.data[1, 2] = value
+    with np.errstate(all="raise"):  # the check itself warns about nothing
+        found = _nonfinite_grad(list(model.named_parameters()))
+    assert (found is not None and found[0] == "1.weight") if bad else found is None

@@ -202,13 +202,16 @@ def _defer_sigint() -> Iterator[None]:
 
 def _nonfinite_grad(named: list[tuple[str, Any]]) -> tuple[str, Any] | None:
     """The first (name, parameter) whose gradient holds a NaN or an infinity."""
-    for name, p in named:
-        g = p.grad
-        if g is None:
-            continue
-        s = np.add.reduce(g.data, axis=None)  # NaN/inf propagate into the sum: one cheap pass
-        if not math.isfinite(s) and not np.isfinite(g.data).all():
-            return name, p
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, p in named:
+            g = p.grad
+            if g is None:
+                continue
+            flat = g.data.reshape(-1)
+            # one BLAS pass: a NaN or inf anywhere makes g.g non-finite (so can a huge finite
+            # g: the exact test settles it)
+            if not math.isfinite(np.dot(flat, flat)) and not np.isfinite(flat).all():
+                return name, p
     return None
 
 
