@@ -1,0 +1,76 @@
+"""Turning results into text: a console summary per benchmark and ``BENCHMARKS.md`` (a Jinja2 template).
+
+Every figure in the report is read from the results dictionary the suite just measured (also
+saved as ``bench/results/results.json``); the template holds only the method and the layout.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TITLES = {
+    "a": "(a) MLP 784-256-256-10, batch 128, Adam",
+    "b": "(b) MLP 40-100-100-10, batch 32, Adam",
+    "c": "(c) MNIST-1D paper recipe, end to end",
+    "d": "(d) scaling with batch and width",
+    "e": "(e) peak memory (RSS) of (a) over 200 steps",
+    "f": "(f) per-op overhead and Adam over 1M parameters",
+}
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f}"
+
+
+def verdict(met: dict[str, bool]) -> str:
+    if not met:
+        return "not measured"
+    return "met" if all(met.values()) else "NOT met: " + ", ".join(k for k, v in met.items() if not v)
+
+
+def summary(key: str, r: dict[str, Any]) -> str:
+    """A few console lines for one benchmark's result."""
+    lines = [TITLES[key]]
+    if key in ("a", "b"):
+        for name, t in r["timings"].items():
+            lines.append(f"  {name:<12} median {ms(t['median_s'])} ms/step   (best block {ms(t['min_s'])})")
+        lines.append("  " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
+    elif key == "c":
+        for name, s in r["libraries"].items():
+            runs = ", ".join(f"{w:.2f}" for w in s["wall_s"])
+            accs = ", ".join(f"{a:.1f}" for a in s["test_acc"])
+            lines.append(f"  {name:<10} wall {s['wall_s_median']:.2f} s (runs {runs})   test acc {accs} %")
+        lines.append(f"  chainrule/pytorch = {r['ratios']['chainrule/pytorch']:.3f}   "
+                     f"test accuracy gap {r['test_acc_gap']:+.1f} points")
+    elif key == "d":
+        for sweep in ("by_batch", "by_width"):
+            for p in r[sweep]:
+                x = f"batch {p['batch']}" if sweep == "by_batch" else f"width {p['sizes'][1]}"
+                lines.append(f"  {x:<11} " + "  ".join(
+                    f"{n} {ms(p['median_s'][n])} ms ({p['ratio_to_floor'][n]:.2f}x)" for n in p["median_s"]))
+    elif key == "e":
+        for name, m in r["libraries"].items():
+            lines.append(f"  {name:<12} peak {m['peak_rss_mb']:.1f} MB   training adds {m['training_mb']:.1f} MB   "
+                         f"growth after step 10 {m['growth_after_settle_mb']:+.2f} MB")
+    elif key == "f":
+        for name, o in r.items():
+            lines.append(f"  {name}: {'ran' if o['ok'] else 'FAILED'}")
+    if "met" in r:
+        lines.append(f"  targets: {verdict(r['met'])}")
+    return "\n".join(lines)
+
+
+def render(results: dict[str, Any], template: Path, command: str) -> str:
+    """``BENCHMARKS.md`` for ``results`` (the merged output of the suite's benchmarks)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template.parent), autoescape=False,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["ms"] = ms
+    env.filters["verdict"] = verdict
+    return env.get_template(template.name).render(
+        r=results, titles=TITLES, command=command,
+        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    )

@@ -1,0 +1,61 @@
+"""(a), (b): the time of one training step of an MLP, chainrule against PyTorch and the NumPy floor.
+
+A step is the whole loop body a user writes: ``zero_grad``, forward, cross-entropy, ``backward``,
+``Adam.step``, in float32 on a fixed batch. Before timing, the three contenders run three steps
+from the same weights and must reach the same losses, so the timings compare equal work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .contenders import check_agreement, mlp_steps
+from .timing import interleaved, steps_for
+
+CASES: dict[str, dict[str, Any]] = {
+    "a": {"sizes": [784, 256, 256, 10], "batch": 128,
+          "targets": {"chainrule/pytorch": 1.0, "chainrule/numpy floor": 1.3}},
+    "b": {"sizes": [40, 100, 100, 10], "batch": 32,
+          "targets": {"chainrule/pytorch": 0.5}},
+}
+
+
+def ratios(timings: dict[str, Any]) -> dict[str, float]:
+    """chainrule over PyTorch and over the floor, and PyTorch over the floor, from the medians."""
+    med = {name: t.median for name, t in timings.items()}
+    return {
+        "chainrule/pytorch": med["chainrule"] / med["pytorch"],
+        "chainrule/numpy floor": med["chainrule"] / med["numpy floor"],
+        "pytorch/numpy floor": med["pytorch"] / med["numpy floor"],
+    }
+
+
+def measure(sizes: Sequence[int], batch: int, *, blocks: int, block_seconds: float,
+            warmup: int) -> dict[str, Any]:
+    """Interleaved medians of the three contenders' step times for one MLP and batch size."""
+    losses = check_agreement(sizes, batch)
+    steps = mlp_steps(sizes, batch)
+    per_block = steps_for(block_seconds, steps["pytorch"])
+    timings = interleaved(steps, blocks=blocks, steps=per_block, warmup=warmup)
+    return {
+        "sizes": list(sizes),
+        "batch": batch,
+        "steps_per_block": per_block,
+        "blocks": blocks,
+        "first_losses": losses,
+        "timings": {name: t.as_dict() for name, t in timings.items()},
+        "ratios": ratios(timings),
+    }
+
+
+def run(case: str, smoke: bool = False) -> dict[str, Any]:
+    """Benchmark (a) or (b); ``smoke`` runs two tiny blocks only."""
+    spec = CASES[case]
+    if smoke:
+        result = measure(spec["sizes"], spec["batch"], blocks=2, block_seconds=0.005, warmup=1)
+    else:
+        result = measure(spec["sizes"], spec["batch"], blocks=41, block_seconds=0.1, warmup=30)
+    result["targets"] = spec["targets"]
+    result["met"] = {k: result["ratios"][k] <= v for k, v in spec["targets"].items()}
+    return result

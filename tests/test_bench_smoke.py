@@ -1,0 +1,73 @@
+"""The benchmark suite runs: ``python -m bench --smoke`` runs every benchmark for a few steps.
+
+No timing is asserted (timings belong to ``BENCHMARKS.md``, measured by the full suite); this
+checks that each benchmark runs end to end, that the three contenders of the step benchmarks
+computed the same losses, and that the raw results, the plot and the report are written.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, check=False)
+    return out, proc
+
+
+def test_smoke_runs_every_benchmark(smoke: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, proc = smoke
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["smoke"] is True
+    assert sorted(saved["runs"]) == list("abcdef")
+    assert saved["machine"]["blas"]["threads"] >= 1
+
+
+def test_step_benchmarks_compare_equal_work(smoke: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    runs = json.loads((smoke[0] / "results.json").read_text())["runs"]
+    for key in "ab":
+        result = runs[key]["result"]
+        losses = result["first_losses"]
+        assert set(losses) == {"chainrule", "pytorch", "numpy floor"}
+        for name in ("chainrule", "numpy floor"):
+            np.testing.assert_allclose(losses[name], losses["pytorch"], rtol=1e-4)
+        assert losses["pytorch"][-1] < losses["pytorch"][0]  # the steps train
+        for t in result["timings"].values():
+            assert len(t["blocks_s"]) == result["blocks"] and t["median_s"] > 0
+        assert set(result["ratios"]) == {"chainrule/pytorch", "chainrule/numpy floor", "pytorch/numpy floor"}
+
+
+def test_recipe_memory_and_scripts(smoke: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    runs = json.loads((smoke[0] / "results.json").read_text())["runs"]
+    recipe = runs["c"]["result"]["libraries"]
+    assert recipe["chainrule"]["test_acc"] and recipe["pytorch"]["test_acc"]
+    memory = runs["e"]["result"]["libraries"]
+    assert memory["chainrule"]["imports_torch"] is False and memory["pytorch"]["imports_torch"] is True
+    assert all(m["peak_rss_mb"] > 0 for m in memory.values())
+    scripts = runs["f"]["result"]
+    assert set(scripts) == {"ops_overhead", "adam_step"}
+    for name, o in scripts.items():
+        assert o["ok"], f"{name}: {o['output']}"
+
+
+def test_outputs_are_written(smoke: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, proc = smoke
+    assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = (out / "BENCHMARKS.md").read_text()
+    assert "smoke run" in report and "| CPU |" in report
+    for title in ("(a)", "(b)", "(c)", "(d)", "(e)", "(f)"):
+        assert title in report
+    assert (out / "output.txt").read_text().startswith("chainrule benchmark suite (smoke)")
+    assert "chainrule/pytorch" in proc.stdout
