@@ -16,6 +16,17 @@ from .random import Generator, rng
 from .tensor import Tensor, _as_array
 
 
+def _size(size: Any, op: str) -> tuple[int, ...]:
+    """A creation function's size (``f(2, 3)`` or ``f((2, 3))``): non-negative ints."""
+    try:
+        shape = shape_arg(size)
+    except TypeError:
+        raise TypeError(f"{op}(): size must be ints, got {tuple(size)!r}") from None
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{op}(): negative dimension in size {shape}; sizes must be >= 0")
+    return shape
+
+
 def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(arr)
     if requires_grad:
@@ -49,21 +60,22 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_size(size, "zeros"), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.ones(_size(size, "ones"), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.empty(shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.empty(_size(size, "empty"), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     if dtype is None:
         dtype = _as_array(fill_value).dtype
-    return _finish(np.full(shape_arg((size,)), fill_value, dtype=_dt.as_dtype(dtype)), requires_grad)
+    return _finish(np.full(_size((size,), "full"), fill_value, dtype=_dt.as_dtype(dtype)),
+                   requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -111,14 +123,14 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     d = _float_dtype(dtype)
-    return _finish(rng(generator).random(shape_arg(size), dtype=d), requires_grad)
+    return _finish(rng(generator).random(_size(size, "rand"), dtype=d), requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal."""
     d = _float_dtype(dtype)
-    return _finish(rng(generator).standard_normal(shape_arg(size), dtype=d), requires_grad)
+    return _finish(rng(generator).standard_normal(_size(size, "randn"), dtype=d), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = None, generator: Generator | None = None,
@@ -133,7 +145,7 @@ def randint(low: int, high: int | None = None, size: Any = None, generator: Gene
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     d = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    return Tensor._make(rng(generator).integers(low, high, shape_arg((size,))).astype(d))
+    return Tensor._make(rng(generator).integers(low, high, _size((size,), "randint")).astype(d))
 
 
 def randperm(n: int, generator: Generator | None = None) -> Tensor:

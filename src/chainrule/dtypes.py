@@ -55,10 +55,16 @@ def as_dtype(dtype: Any) -> np.dtype:
     if dtype is builtins_bool or dtype == "bool":
         return bool_
     try:
-        d = np.dtype(dtype)
+        return np.dtype(dtype)
     except TypeError:
-        d = np.dtype(getattr(dtype, "name", str(dtype)).replace("torch.", ""))
-    return d
+        pass
+    try:  # a torch dtype, or a name such as "torch.float32"
+        return np.dtype(getattr(dtype, "name", str(dtype)).replace("torch.", ""))
+    except TypeError:
+        raise TypeError(
+            f"unknown dtype {dtype!r}; use one of chainrule.float32, float64, float16, int64, "
+            "int32, uint8, bool (or their names as strings)"
+        ) from None
 
 
 def dtype_name(dtype: np.dtype) -> str:

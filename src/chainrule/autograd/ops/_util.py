@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -116,9 +117,9 @@ def shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike, as PyTorch does."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    try:
-        return tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
+    try:  # operator.index: 2.5 is refused, not truncated to 2
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
         raise TypeError(f"expected a shape of ints, got {tuple(shape)!r}") from None
 
 
