@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..random import Generator, rng
 from ..tensor import Tensor
 from .dataset import Dataset, Subset, TensorDataset
@@ -35,9 +36,9 @@ def default_collate(batch: list[Any]) -> Any:
     """Stack a list of samples into a batch, field by field, as PyTorch's ``default_collate``."""
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return Tensor._make(np.stack([b.data for b in batch]))
+        return Tensor._make(_stack([b.data for b in batch]))
     if isinstance(elem, (np.ndarray, np.generic)):
-        return Tensor._make(np.stack([np.asarray(b) for b in batch]))
+        return Tensor._make(_stack([np.asarray(b) for b in batch]))
     if isinstance(elem, bool):
         return Tensor._make(np.array(batch, dtype=np.bool_))
     if isinstance(elem, int):
@@ -62,6 +63,16 @@ def default_collate(batch: list[Any]) -> Any:
         f"default_collate: samples must be tensors, arrays, numbers, strings, dicts or "
         f"sequences; got {type(elem).__name__}"
     )
+
+
+def _stack(arrays: list[np.ndarray]) -> np.ndarray:
+    shapes = {a.shape for a in arrays}
+    if len(shapes) > 1:
+        raise ShapeError(
+            f"default_collate: the samples of a batch must have equal shapes to be stacked, got "
+            f"shapes {', '.join(map(str, sorted(shapes)))}; pad them, or pass a collate_fn"
+        )
+    return np.stack(arrays)
 
 
 def _tensor_source(dataset: Dataset) -> tuple[list[np.ndarray], np.ndarray | None] | None:

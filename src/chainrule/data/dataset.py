@@ -62,7 +62,13 @@ class TensorDataset(Dataset):
         self.tensors: tuple[Tensor, ...] = tuple(wrapped)
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(Tensor._make(t.data[index]) for t in self.tensors)
+        try:
+            return tuple(Tensor._make(t.data[index]) for t in self.tensors)
+        except IndexError as e:
+            raise IndexError(
+                f"TensorDataset: index {index!r} is out of range for a dataset of {len(self)} "
+                f"samples ({e})"
+            ) from None
 
     def __len__(self) -> int:
         return self.tensors[0].data.shape[0]
