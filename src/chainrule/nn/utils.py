@@ -55,7 +55,7 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
     total = _vector_norm(norms, p)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
-            f"The total norm of order {p} for gradients from `parameters` is non-finite "
+            f"clip_grad_norm_: the total norm of order {p} of the gradients is non-finite "
             f"({float(total)}), so it cannot be clipped. To disable this error and scale the "
             "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
