@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import typer
 
 from . import __version__
@@ -216,7 +217,6 @@ def _write_json(path: Path, obj: Any) -> None:
 
 def _plot_2d(model: Any, splits: Any, path: Path, title: str) -> None:
     """Decision regions of a 2-D classifier over the inputs' range, with the data points."""
-    import numpy as np
     from matplotlib.figure import Figure
 
     import chainrule
@@ -257,7 +257,6 @@ def _plot_2d(model: Any, splits: Any, path: Path, title: str) -> None:
 
 def _plot_1d(model: Any, splits: Any, path: Path, title: str) -> None:
     """The fitted curve of a 1-D regression model over the data."""
-    import numpy as np
     from matplotlib.figure import Figure
 
     import chainrule
@@ -341,7 +340,8 @@ def train(
         "epochs": epochs, "scale": scale, "seed": seed, "chainrule": __version__,
     }
     _write_json(out / "config.json", config)
-    _run_training(config, out, progress)
+    with np.errstate(all="ignore"):  # a diverging run is reported once, by fit's guard
+        _run_training(config, out, progress)
 
 
 def _one_blas_thread() -> Any:
@@ -354,8 +354,6 @@ def _one_blas_thread() -> Any:
 
 
 def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> None:
-    import numpy as np
-
     import chainrule
 
     from .data import DataLoader
@@ -369,7 +367,7 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
     started = time.perf_counter()
     error = None
     try:
-        with np.errstate(all="ignore"), _one_blas_thread():  # divergence: reported by the guard
+        with _one_blas_thread():
             history = fit(net, loss_fn, opt, train_loader, test_loader, epochs=config["epochs"],
                           metrics=metrics, callbacks=[ckpt], progress=progress)
     except NonFiniteError as e:
@@ -433,7 +431,8 @@ def evaluate(
         net.load_state_dict(state.get("model", state))
     except (CheckpointError, FileNotFoundError, StateDictError, KeyError, TypeError) as e:
         raise typer.BadParameter(str(e).splitlines()[0], param_hint="'DIR'") from None
-    final = _final_metrics(net, splits, loss_fn, metrics)
+    with np.errstate(all="ignore"):  # a model that overflows reports inf, without warnings
+        final = _final_metrics(net, splits, loss_fn, metrics)
     typer.echo(f"{run_dir}: {config['dataset']}, {config['model']}, "
                f"epoch {state.get('epoch', '?')}")
     typer.echo(_table(final, splits.task))
