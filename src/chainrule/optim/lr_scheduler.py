@@ -162,7 +162,20 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state saved by ``state_dict()``."""
+        self._check_state_dict(state_dict)
         self.__dict__.update(copy.deepcopy(state_dict))
+
+    def _check_state_dict(self, state_dict: Any, key: str = "last_epoch") -> None:
+        """A scheduler's state is a dict with ``key``; anything else (an optimiser's
+        state_dict, a model's) would silently overwrite the scheduler's attributes."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or key not in state_dict:
+            got = (f"a dict with keys {', '.join(map(str, list(state_dict)[:6]))}"
+                   if isinstance(state_dict, dict) else f"a {type(state_dict).__name__}")
+            raise ValueError(
+                f"{name}.load_state_dict: expected the dict of a scheduler's state_dict() "
+                f"(with {key!r}), got {got}"
+            )
 
 
 class LambdaLR(LRScheduler):
@@ -209,6 +222,7 @@ class LambdaLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._check_state_dict(state_dict)
         state = copy.deepcopy(state_dict)
         lambdas = state.pop("lr_lambdas")
         self.__dict__.update(state)
@@ -685,6 +699,7 @@ class ChainedScheduler(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._check_state_dict(state_dict, "_schedulers")
         state = copy.deepcopy(state_dict)
         saved = state.pop("_schedulers")
         self.__dict__.update(state)
