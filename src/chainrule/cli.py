@@ -312,7 +312,7 @@ def train(
         case_sensitive=False, help="Optimiser (momentum/nesterov: SGD with momentum 0.9).")
     ] = "adam",
     lr: Annotated[float | None, typer.Option(
-        callback=_positive_lr, help="Learning rate [default: per optimiser, adam 0.01].")
+        callback=_positive_lr, help="Learning rate (default: per optimiser; adam 0.01).")
     ] = None,
     batch_size: Annotated[str, typer.Option(
         "--batch-size", help="Samples per step, or 'full' for batch gradient descent.")
@@ -324,9 +324,9 @@ def train(
     seed: Annotated[int, typer.Option(min=0, help="Seed for initialisation and shuffling.")
                     ] = 42,
     out: Annotated[Path | None, typer.Option(
-        help="Run directory [default: runs/<dataset>-<model>].")] = None,
+        help="Run directory (default: runs/DATASET-MODEL).")] = None,
     progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", help="Progress bar [default: when on a terminal].")
+        "--progress/--no-progress", help="Progress bar (default: when on a terminal).")
     ] = None,
 ) -> None:
     """Train a model and write its run directory (config, history, metrics, plots, checkpoint)."""
@@ -395,8 +395,8 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
               "interrupted": history.interrupted, "error": None if error is None else str(error)}
     _write_json(out / "metrics.json", report)
     typer.echo(_table(final, splits.task))
-    typer.echo(f"wrote {out}{os.sep} (config.json, history.csv, metrics.json, curves.png, "
-               f"{CHECKPOINT}) in {seconds:.1f}s")
+    written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    typer.echo(f"wrote {out}{os.sep} ({', '.join(written)}); trained in {seconds:.1f}s")
     if error is not None:
         raise error
     if history.interrupted:
