@@ -132,8 +132,9 @@ def _mnist1d(res: Result, fast: bool) -> bool:
     steps = 800 if fast else PAPER_STEPS
     runs = {
         "logistic regression": mnist1d_train(nn.Linear(40, 10),
-                                             lambda p: optim.Adam(p, lr=PAPER_LR), steps),
-        "MLP": mnist1d_train(mlp([40, 100, 100, 10]), lambda p: optim.Adam(p, lr=PAPER_LR), steps),
+                                             lambda p: optim.Adam(p, lr=PAPER_LR), steps, res.seed),
+        "MLP": mnist1d_train(mlp([40, 100, 100, 10]), lambda p: optim.Adam(p, lr=PAPER_LR), steps,
+                             res.seed),
     }
     fig, axes = figure(1, 2, size=(12, 3.8))
     rows = []
