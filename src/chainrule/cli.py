@@ -113,6 +113,16 @@ def parse_batch_size(value: str) -> int | None:
     return n
 
 
+def _at_least(lowest: int, what: str) -> Any:
+    """A callback refusing integers below ``lowest`` with a message that shows the value."""
+    def check(value: int) -> int:
+        if value < lowest:
+            raise typer.BadParameter(f"{value} is not {what}")
+        return value
+
+    return check
+
+
 def _positive_lr(value: float | None) -> float | None:
     if value is not None and not (value > 0 and math.isfinite(value)):
         raise typer.BadParameter(f"{value} is not a positive, finite learning rate")
@@ -317,12 +327,13 @@ def train(
     batch_size: Annotated[str, typer.Option(
         "--batch-size", help="Samples per step, or 'full' for batch gradient descent.")
     ] = "100",
-    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training set.")] = 150,
+    epochs: Annotated[int, typer.Option(callback=_at_least(1, "a positive number of epochs"),
+                                        help="Passes over the training set.")] = 150,
     scale: Annotated[ScaleName, typer.Option(
         case_sensitive=False, help="Feature scaling, fitted on the training split.")
     ] = "standard",
-    seed: Annotated[int, typer.Option(min=0, help="Seed for initialisation and shuffling.")
-                    ] = 42,
+    seed: Annotated[int, typer.Option(callback=_at_least(0, "a non-negative seed"),
+                                      help="Seed for initialisation and shuffling.")] = 42,
     out: Annotated[Path | None, typer.Option(
         help="Run directory (default: runs/DATASET-MODEL).")] = None,
     progress: Annotated[bool | None, typer.Option(
