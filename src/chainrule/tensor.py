@@ -51,7 +51,10 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
         arr = np.array([_as_array(x) for x in data])
     else:
-        arr = np.asarray(data)
+        try:
+            arr = np.asarray(data)
+        except ValueError:
+            raise ValueError(f"tensor(): {_ragged(data)}") from None
         if dtype is None and arr.dtype.kind == "f" and not isinstance(data, np.generic):
             arr = arr.astype(_dt.get_default_dtype())
     if arr.dtype.kind in "OUS":
@@ -62,6 +65,19 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is not None:
         arr = arr.astype(_dt.as_dtype(dtype), copy=False)
     return arr
+
+
+def _ragged(data: Any) -> str:
+    """Where nested sequences stop being rectangular, for the error message."""
+    level, depth = [data], 0
+    while all(isinstance(x, (list, tuple)) for x in level):
+        lengths = sorted({len(x) for x in level})
+        if len(lengths) > 1:
+            return (f"the nested sequences at depth {depth} have unequal lengths {lengths}; "
+                    "a tensor needs every row of a dimension to have the same length")
+        level, depth = [y for x in level for y in x], depth + 1
+    return ("the nested sequences mix numbers and sequences at depth "
+            f"{depth}; a tensor needs a rectangular shape")
 
 
 def _flat(data: Any):
