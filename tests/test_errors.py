@@ -182,6 +182,8 @@ CASES: list[Case] = [
     ("int requires grad", lambda f: cr.tensor([1, 2], requires_grad=True), RuntimeError,
      ["requires_grad", "int64", "(2,)"]),
     ("strings", lambda f: cr.tensor(["a"]), TypeError, ["tensor()", "list"]),
+    ("ragged lists", lambda f: cr.tensor([[1, 2], [3]]), ValueError,
+     ["tensor()", "depth 1", "[1, 2]"]),
     ("mean of ints", lambda f: cr.tensor([1, 2]).mean(), TypeError,
      ["mean()", "int64", "(2,)"]),
     ("int ** negative", lambda f: cr.tensor([1, 2]) ** -1, ValueError, ["pow", "negative"]),
