@@ -140,6 +140,15 @@ def is_advanced(index: Any) -> bool:
     return any(isinstance(i, np.ndarray) and i.dtype.kind != "b" for i in items)
 
 
+def float_operand(x: Any) -> Any:
+    """An integer or bool tensor cast to the default float dtype, anything else unchanged:
+    PyTorch's exp, log, sigmoid, softmax... of an int64 tensor are float32 (and sigmoid kept in
+    int64 would round every value to 0 or 1). Such tensors never require grad: no graph."""
+    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":
+        return Tensor._make(x.data.astype(get_default_dtype()))
+    return x
+
+
 def as_operand(x: Any) -> Any:
     """Tensors give their array; Python numbers and arrays pass through (they need no grad)."""
     return x.data if isinstance(x, Tensor) else x

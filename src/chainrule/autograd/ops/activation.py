@@ -10,7 +10,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ..function import Function
-from ._util import normalize_dim
+from ._util import float_operand, normalize_dim
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -114,11 +114,11 @@ class LogSoftmax(Function):
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(float_operand(x))
 
 
 def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(x)
+    return Tanh.apply(float_operand(x))
 
 
 def relu(x: Tensor) -> Tensor:
@@ -126,8 +126,8 @@ def relu(x: Tensor) -> Tensor:
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
-    return Softmax.apply(x, normalize_dim(dim, x.data.ndim, "softmax"))
+    return Softmax.apply(float_operand(x), normalize_dim(dim, x.data.ndim, "softmax"))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
-    return LogSoftmax.apply(x, normalize_dim(dim, x.data.ndim, "log_softmax"))
+    return LogSoftmax.apply(float_operand(x), normalize_dim(dim, x.data.ndim, "log_softmax"))

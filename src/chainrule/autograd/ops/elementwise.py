@@ -12,7 +12,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ..function import Function
-from ._util import as_operand, broadcast_error, promote, shape_of, unbroadcast
+from ._util import as_operand, broadcast_error, float_operand, promote, shape_of, unbroadcast
 
 
 class Add(Function):
@@ -307,15 +307,15 @@ def neg(x: Any) -> Tensor:
 
 
 def exp(x: Any) -> Tensor:
-    return Exp.apply(x)
+    return Exp.apply(float_operand(x))
 
 
 def log(x: Any) -> Tensor:
-    return Log.apply(x)
+    return Log.apply(float_operand(x))
 
 
 def sqrt(x: Any) -> Tensor:
-    return Sqrt.apply(x)
+    return Sqrt.apply(float_operand(x))
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001
@@ -323,11 +323,11 @@ def abs(x: Any) -> Tensor:  # noqa: A001
 
 
 def sin(x: Any) -> Tensor:
-    return Sin.apply(x)
+    return Sin.apply(float_operand(x))
 
 
 def cos(x: Any) -> Tensor:
-    return Cos.apply(x)
+    return Cos.apply(float_operand(x))
 
 
 def clone(x: Tensor) -> Tensor:
