@@ -190,3 +190,22 @@ def test_inplace_ops_match_torch(shapes, seed, op):
     t_a = inplace(t_a, torch.tensor(b))
     c_a = inplace(c_a, cr.tensor(b))
     assert_close(c_a, t_a, f"{op} in place", rtol=FLOAT32_RTOL)
+
+
+UNARY = {
+    "exp": lambda lib, x: x.exp(), "log": lambda lib, x: x.log(), "sqrt": lambda lib, x: x.sqrt(),
+    "sin": lambda lib, x: lib.sin(x), "cos": lambda lib, x: lib.cos(x),
+    "sigmoid": lambda lib, x: lib.sigmoid(x), "tanh": lambda lib, x: lib.tanh(x),
+}  # (PyTorch has no softmax of integer tensors to compare with)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(UNARY)), dtype=st.sampled_from(["int64", "int32", "bool"]),
+       shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), seed=st.integers(0, 2**32 - 1))
+def test_float_functions_of_integer_tensors_match_torch(name, dtype, shape, seed):
+    """exp, log, sigmoid, tanh... of an integer tensor: float32 values, as PyTorch (not an
+    int64 sigmoid rounded to 0/1, nor NumPy's float64)."""
+    values = np.random.default_rng(seed).integers(1, 6, shape).astype(dtype)
+    want = UNARY[name](torch, torch.tensor(values))
+    got = UNARY[name](cr, cr.tensor(values))
+    assert_close(got, want, f"{name} of {dtype}", rtol=FLOAT32_RTOL)
