@@ -5,16 +5,17 @@ buffer made once, and every operation writes into it with ``out=``. What is left
 arithmetic itself (the BLAS matrix products and a few passes of elementwise work), so a NumPy
 library's step time divided by this one is its overhead factor.
 
-The network is ``Y = relu(... relu(X W1 + b1) ...) WL + bL`` with the lecture's layout, ``W``
-``[in, out]``, and softmax cross-entropy averaged over the batch. Forward, backward and Adam::
+The network is the lecture's fully connected net with the layout ``W`` ``[in, out]``: hidden
+layers ``A_l = relu(A_{l-1} W_l + b_l)``, or with ``residual=True`` (the MNIST-1D paper's MLP)
+``A_l = A_{l-1} + relu(A_{l-1} W_l + b_l)`` for every hidden layer after the first; logits
+``Z = A_{L-1} W_L + b_L``; softmax cross-entropy averaged over the batch. With ``R_l`` the ReLU's
+output and ``G`` the gradient flowing back::
 
-    Z_l = A_{l-1} W_l + b_l            # [batch, out]
-    A_l = max(Z_l, 0)                  # hidden layers
-    L   = mean_n(log sum_c e^Z_nc - Z_n,y_n)
-    G_L = (softmax(Z_L) - onehot(y)) / batch           # [batch, classes]
-    dW_l = A_{l-1}^T G_l               # [in, out]
-    db_l = sum_n G_l                   # [out]
-    G_{l-1} = (G_l W_l^T) * [A_{l-1} > 0]              # [batch, in]
+    G_L  = (softmax(Z) - onehot(y)) / batch               # [batch, classes]
+    dW_l = A_{l-1}^T G_l                                   # [in, out]
+    db_l = sum_n G_l                                       # [out]
+    dA_{l-1} = G_l W_l^T  (+ dA_l, the skip path, when residual)
+    G_{l-1}  = dA_{l-1} * [R_{l-1} > 0]
     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  θ -= lr/(1 - b1^t) m / (sqrt(v)/sqrt(1 - b2^t) + eps)
 
 All parameters are views into one flat vector (and all gradients into another), so Adam is a
@@ -32,20 +33,25 @@ import numpy as np
 class NumpyMLP:
     """An MLP with its training step (forward, backward, Adam) in preallocated NumPy buffers."""
 
-    def __init__(self, sizes: Sequence[int], batch: int, *, lr: float = 1e-3,
+    def __init__(self, sizes: Sequence[int], batch: int, *, residual: bool = False, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  seed: int = 0, dtype: type = np.float32) -> None:
         rng = np.random.default_rng(seed)
-        shapes = [((i, o), (o,)) for i, o in zip(sizes[:-1], sizes[1:])]
-        total = sum(i * o + o for (i, o), _ in shapes)
+        shapes = list(zip(sizes[:-1], sizes[1:]))
+        if residual and len(set(sizes[1:-1])) > 1:
+            raise ValueError(f"NumpyMLP: a residual MLP needs equal hidden widths, got {list(sizes)}")
+        total = sum(i * o + o for i, o in shapes)
         self.theta = np.empty(total, dtype)  # every parameter, flat
         self.grad = np.zeros(total, dtype)  # every gradient, flat
         self.m = np.zeros(total, dtype)
         self.v = np.zeros(total, dtype)
         self.tmp = np.empty(total, dtype)
-        self.W, self.b, self.dW, self.db = [], [], [], []
+        self.W: list[np.ndarray] = []
+        self.b: list[np.ndarray] = []
+        self.dW: list[np.ndarray] = []
+        self.db: list[np.ndarray] = []
         at = 0
-        for (i, o), _ in shapes:
+        for i, o in shapes:
             for params, grads, shape in ((self.W, self.dW, (i, o)), (self.b, self.db, (o,))):
                 n = int(np.prod(shape))
                 params.append(self.theta[at:at + n].reshape(shape))
@@ -54,31 +60,44 @@ class NumpyMLP:
             bound = 1 / math.sqrt(i)  # PyTorch's default Linear initialisation
             self.W[-1][...] = rng.uniform(-bound, bound, (i, o))
             self.b[-1][...] = rng.uniform(-bound, bound, o)
-        # activations A_l (post-ReLU; the logits for the last layer) and backward buffers G_l
-        self.A = [np.empty((batch, o), dtype) for o in sizes[1:]]
-        self.G = [np.empty((batch, i), dtype) for i in sizes[1:-1]]
-        self.mask = [np.empty((batch, i), bool) for i in sizes[1:-1]]
+        hidden = sizes[1:-1]
+        self.residual = residual
+        # per hidden layer: R (the ReLU's output), A (the layer's output: R, plus A_{l-1} when
+        # residual), dA (gradient of A), G (gradient of the pre-activation), mask (R > 0)
+        self.R = [np.empty((batch, h), dtype) for h in hidden]
+        self.A = [r if not self._skip(l) else np.empty_like(r) for l, r in enumerate(self.R)]
+        self.dA = [np.empty((batch, h), dtype) for h in hidden]
+        self.G = [np.empty((batch, h), dtype) if self._skip(l) else self.dA[l] for l, h in enumerate(hidden)]
+        self.mask = [np.empty((batch, h), bool) for h in hidden]
+        self.logits = np.empty((batch, sizes[-1]), dtype)
         self.rowmax = np.empty((batch, 1), dtype)
         self.rowsum = np.empty((batch, 1), dtype)
         self.rows = np.arange(batch)
         self.lr, self.beta1, self.beta2, self.eps = lr, betas[0], betas[1], eps
         self.t = 0
 
+    def _skip(self, l: int) -> bool:
+        """Does hidden layer ``l`` add its input to its output?"""
+        return self.residual and l > 0
+
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
         """One training step on the batch ``(x, y)``; returns the loss before the update."""
-        A, W, b, G = self.A, self.W, self.b, self.G
-        layers = len(W)
+        A, R, W, b = self.A, self.R, self.W, self.b
+        hidden = len(R)
         # forward
         prev = x
-        for l in range(layers):
-            z = A[l]
-            np.matmul(prev, W[l], out=z)  # [batch, out]
-            z += b[l]
-            if l < layers - 1:
-                np.maximum(z, 0, out=z)
-            prev = z
+        for l in range(hidden):
+            r = R[l]
+            np.matmul(prev, W[l], out=r)  # [batch, out]
+            r += b[l]
+            np.maximum(r, 0, out=r)
+            if self._skip(l):
+                np.add(prev, r, out=A[l])  # A_l = A_{l-1} + relu(...)
+            prev = A[l]
+        z = self.logits
+        np.matmul(prev, W[-1], out=z)
+        z += b[-1]
         # softmax cross-entropy, fused: G_L = (softmax(Z) - onehot(y)) / batch
-        z = A[-1]
         n = z.shape[0]
         np.max(z, axis=1, keepdims=True, out=self.rowmax)
         z -= self.rowmax
@@ -91,16 +110,19 @@ class NumpyMLP:
         z[self.rows, y] -= 1 / n
         # backward
         g = z
-        for l in range(layers - 1, -1, -1):
+        for l in range(hidden, -1, -1):
             a_in = x if l == 0 else A[l - 1]
             np.matmul(a_in.T, g, out=self.dW[l])  # dW = A^T G   [in, out]
             np.sum(g, axis=0, out=self.db[l])  # db = sum_n G  [out]
-            if l > 0:
-                gi = G[l - 1]
-                np.matmul(g, W[l].T, out=gi)  # G W^T   [batch, in]
-                np.greater(a_in, 0, out=self.mask[l - 1])
-                np.multiply(gi, self.mask[l - 1], out=gi)  # relu'
-                g = gi
+            if l == 0:
+                break
+            da = self.dA[l - 1]
+            np.matmul(g, W[l].T, out=da)  # dA = G W^T   [batch, in]
+            if l < hidden and self._skip(l):
+                da += self.dA[l]  # the skip path of A_l = A_{l-1} + relu(...)
+            np.greater(R[l - 1], 0, out=self.mask[l - 1])
+            np.multiply(da, self.mask[l - 1], out=self.G[l - 1])  # relu'
+            g = self.G[l - 1]
         self._adam()
         return loss
 
@@ -121,6 +143,20 @@ class NumpyMLP:
         np.divide(m, tmp, out=tmp)
         tmp *= -self.lr / (1 - b1**self.t)
         self.theta += tmp
+
+    def logits_of(self, x: np.ndarray) -> np.ndarray:
+        """The forward pass alone, for any number of samples (evaluation; allocates)."""
+        a = x
+        for l in range(len(self.R)):
+            r = np.maximum(a @ self.W[l] + self.b[l], 0)
+            a = a + r if self._skip(l) else r
+        return a @ self.W[-1] + self.b[-1]
+
+    def loss_of(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Mean cross-entropy of ``x`` against the classes ``y`` (evaluation)."""
+        z = self.logits_of(x)
+        z -= z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(y)), y]))
 
     def load(self, layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
         """Take the weights of a PyTorch-layout model: ``(weight [out, in], bias [out])`` per layer."""

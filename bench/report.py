@@ -43,9 +43,9 @@ def summary(key: str, r: dict[str, Any]) -> str:
         for name, s in r["libraries"].items():
             runs = ", ".join(f"{w:.2f}" for w in s["wall_s"])
             accs = ", ".join(f"{a:.1f}" for a in s["test_acc"])
-            lines.append(f"  {name:<10} wall {s['wall_s_median']:.2f} s (runs {runs})   test acc {accs} %")
-        lines.append(f"  chainrule/pytorch = {r['ratios']['chainrule/pytorch']:.3f}   "
-                     f"test accuracy gap {r['test_acc_gap']:+.1f} points")
+            lines.append(f"  {name:<12} wall {s['wall_s_median']:.2f} s (runs {runs})   test acc {accs} %")
+        lines.append("  " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items())
+                     + f"   test accuracy chainrule - pytorch {r['test_acc_gap']:+.1f} points")
     elif key == "d":
         for sweep in ("by_batch", "by_width"):
             for p in r[sweep]:
@@ -70,6 +70,7 @@ def render(results: dict[str, Any], template: Path, command: str) -> str:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["ms"] = ms
     env.filters["verdict"] = verdict
+    env.filters["load"] = lambda load: "unknown" if not load else " / ".join(f"{v:.2f}" for v in load)
     return env.get_template(template.name).render(
         r=results, titles=TITLES, command=command,
         generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from .contenders import mlp_steps
-from .timing import interleaved, steps_for
+from .timing import interleaved
 
 BATCHES = [32, 64, 128, 256, 512, 1024]
 WIDTHS = [64, 128, 256, 512, 1024, 2048]
 NAMES = ["chainrule", "pytorch", "numpy floor"]
 
 
-def point(sizes: list[int], batch: int, *, blocks: int, block_seconds: float, warmup: int) -> dict[str, Any]:
-    steps = mlp_steps(sizes, batch)
-    per_block = steps_for(block_seconds, steps["pytorch"], cap=200)
-    t = interleaved(steps, blocks=blocks, steps=per_block, warmup=warmup)
+def point(sizes: list[int], batch: int, *, blocks: int, block_seconds: float, warmup: int,
+          settle: float) -> dict[str, Any]:
+    t, _ = interleaved(mlp_steps(sizes, batch), blocks=blocks, block_seconds=block_seconds, warmup=warmup,
+                       settle=settle, min_steps=1 if settle == 0 else 3)
     med = {name: t[name].median for name in NAMES}
     return {"sizes": sizes, "batch": batch, "median_s": med,
             "ratio_to_floor": {name: med[name] / med["numpy floor"] for name in NAMES}}
@@ -30,9 +30,11 @@ def point(sizes: list[int], batch: int, *, blocks: int, block_seconds: float, wa
 
 def run(smoke: bool = False) -> dict[str, Any]:
     if smoke:
-        batches, widths, kw = BATCHES[:1], WIDTHS[:1], {"blocks": 2, "block_seconds": 0.005, "warmup": 1}
+        batches, widths = BATCHES[:1], WIDTHS[:1]
+        kw = {"blocks": 2, "block_seconds": 0.0, "warmup": 1, "settle": 0.0}
     else:
-        batches, widths, kw = BATCHES, WIDTHS, {"blocks": 9, "block_seconds": 0.15, "warmup": 5}
+        batches, widths = BATCHES, WIDTHS
+        kw = {"blocks": 9, "block_seconds": 0.25, "warmup": 3, "settle": 0.3}
     by_batch = [point([784, 256, 256, 10], b, **kw) for b in batches]
     by_width = [point([784, w, w, 10], 128, **kw) for w in widths]
     wide = [p["ratio_to_floor"]["chainrule"] for p in by_width if p["sizes"][1] >= 1024]

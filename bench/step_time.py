@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .contenders import check_agreement, mlp_steps
-from .timing import interleaved, steps_for
+from .timing import interleaved
 
 CASES: dict[str, dict[str, Any]] = {
     "a": {"sizes": [784, 256, 256, 10], "batch": 128,
@@ -32,17 +32,17 @@ def ratios(timings: dict[str, Any]) -> dict[str, float]:
 
 
 def measure(sizes: Sequence[int], batch: int, *, blocks: int, block_seconds: float,
-            warmup: int) -> dict[str, Any]:
+            warmup: int, settle: float) -> dict[str, Any]:
     """Interleaved medians of the three contenders' step times for one MLP and batch size."""
     losses = check_agreement(sizes, batch)
-    steps = mlp_steps(sizes, batch)
-    per_block = steps_for(block_seconds, steps["pytorch"])
-    timings = interleaved(steps, blocks=blocks, steps=per_block, warmup=warmup)
+    timings, per_block = interleaved(mlp_steps(sizes, batch), blocks=blocks, block_seconds=block_seconds,
+                                     warmup=warmup, settle=settle, min_steps=1 if settle == 0 else 5)
     return {
         "sizes": list(sizes),
         "batch": batch,
         "steps_per_block": per_block,
         "blocks": blocks,
+        "settle_s": settle,
         "first_losses": losses,
         "timings": {name: t.as_dict() for name, t in timings.items()},
         "ratios": ratios(timings),
@@ -53,9 +53,9 @@ def run(case: str, smoke: bool = False) -> dict[str, Any]:
     """Benchmark (a) or (b); ``smoke`` runs two tiny blocks only."""
     spec = CASES[case]
     if smoke:
-        result = measure(spec["sizes"], spec["batch"], blocks=2, block_seconds=0.005, warmup=1)
+        result = measure(spec["sizes"], spec["batch"], blocks=2, block_seconds=0.0, warmup=1, settle=0.0)
     else:
-        result = measure(spec["sizes"], spec["batch"], blocks=41, block_seconds=0.1, warmup=30)
+        result = measure(spec["sizes"], spec["batch"], blocks=31, block_seconds=0.2, warmup=20, settle=0.3)
     result["targets"] = spec["targets"]
     result["met"] = {k: result["ratios"][k] <= v for k, v in spec["targets"].items()}
     return result

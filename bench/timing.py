@@ -5,6 +5,12 @@ job was busy loses. Here each *block* times every contender for a few steps, and
 alternates (A B C, then C B A, ...), so slow drift and periodic noise fall on all of them
 equally. The figure reported is the median over blocks of the time per step; the ratio of two
 medians is the speed-up. The minimum block (the least-disturbed one) is kept beside it.
+
+Two thread pools share the process: NumPy's OpenBLAS and PyTorch's OpenMP. After its last
+parallel region each keeps its worker threads spinning for a while (about 0.1 s for OpenBLAS), and
+a contender whose block starts then finds the cores taken: measured here, a PyTorch step right
+after a chainrule block took twice as long. So every block starts after a pause (``settle``) in
+which the other pool's workers go back to sleep.
 """
 
 from __future__ import annotations
@@ -36,35 +42,38 @@ class Timing:
 
 
 def interleaved(
-    contenders: Mapping[str, Step], *, blocks: int, steps: int, warmup: int
-) -> dict[str, Timing]:
-    """Time each contender ``blocks`` times for ``steps`` calls, alternating the order.
+    contenders: Mapping[str, Step], *, blocks: int, block_seconds: float, warmup: int,
+    settle: float = 0.3, min_steps: int = 5,
+) -> tuple[dict[str, Timing], int]:
+    """Time every contender ``blocks`` times, alternating the order; returns the timings and the
+    number of steps per block.
 
     ``warmup`` calls of each contender run first and are not timed (caches, allocator,
-    first-call set-up such as Adam's state buffers).
+    first-call set-up such as Adam's state buffers); their times size the blocks, so that the
+    slowest contender's block lasts about ``block_seconds`` (at least ``min_steps`` steps). Every
+    block starts with ``settle`` seconds of sleep and one untimed step (the threads' wake-up).
     """
     names = list(contenders)
+    clock = time.perf_counter
+    slowest = 0.0
     for name in names:
         step = contenders[name]
+        time.sleep(settle)
+        step()
+        start = clock()
         for _ in range(warmup):
             step()
+        slowest = max(slowest, (clock() - start) / max(warmup, 1))
+    steps = max(min_steps, int(block_seconds / max(slowest, 1e-9)))
     result = {name: Timing() for name in names}
-    clock = time.perf_counter
     for b in range(blocks):
         order = names if b % 2 == 0 else names[::-1]
         for name in order:
             step = contenders[name]
+            time.sleep(settle)
+            step()
             start = clock()
             for _ in range(steps):
                 step()
             result[name].blocks.append((clock() - start) / steps)
-    return result
-
-
-def steps_for(seconds: float, step: Step, *, cap: int = 1000) -> int:
-    """How many calls of ``step`` take about ``seconds`` (at least 1): sizes a block."""
-    step()
-    start = time.perf_counter()
-    step()
-    one = max(time.perf_counter() - start, 1e-6)
-    return max(1, min(cap, int(seconds / one)))
+    return result, steps
