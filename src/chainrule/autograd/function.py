@@ -93,19 +93,31 @@ class Function:
         """Run forward and, if any input requires grad, record a node for backward."""
         ctx = _new(cls)
         record = False
-        if grad_mode._enabled:
-            parents = []
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    parents.append(a if a.grad_fn is None else a.grad_fn)
-                    record = True
-                else:
+        if cls.array_io:  # one pass over the inputs: their arrays, and the graph's edges
+            arrays = []
+            if grad_mode._enabled:
+                parents = []
+                for a in args:
+                    if isinstance(a, Tensor):
+                        arrays.append(a.data)
+                        if a.requires_grad:
+                            parents.append(a if a.grad_fn is None else a.grad_fn)
+                            record = True
+                            continue
+                    else:
+                        arrays.append(a)
                     parents.append(None)
-        if cls.array_io:
-            out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+            else:
+                for a in args:
+                    arrays.append(a.data if isinstance(a, Tensor) else a)
+            out = cls.forward(ctx, *arrays, **kwargs)
             if type(out) is not _ndarray:
                 out = _asarray(out)
         else:
+            if grad_mode._enabled:
+                parents = [(a if a.grad_fn is None else a.grad_fn)
+                           if isinstance(a, Tensor) and a.requires_grad else None for a in args]
+                record = any(p is not None for p in parents)
             # needs_input_grad is readable inside forward
             ctx._parents = tuple(parents) if grad_mode._enabled else (None,) * len(args)
             with grad_mode.no_grad():

@@ -15,6 +15,14 @@ from ..function import Function
 from ._util import as_operand, broadcast_error, float_operand, promote, shape_of, unbroadcast
 
 
+def _shapes(a: Any, b: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Both operands' shapes, for backward's unbroadcast (the hot path: two arrays)."""
+    try:
+        return a.shape, b.shape
+    except AttributeError:  # a Python number
+        return shape_of(a), shape_of(b)
+
+
 class Add(Function):
     array_io = True
 
@@ -24,7 +32,7 @@ class Add(Function):
             out = a + b  # Y = A + B
         except ValueError:
             raise broadcast_error("add", a, b) from None
-        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.shapes = _shapes(a, b)
         return promote(out, a, b)
 
     @staticmethod
@@ -42,7 +50,7 @@ class Sub(Function):
             out = a - b  # Y = A - B
         except ValueError:
             raise broadcast_error("sub", a, b) from None
-        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.shapes = _shapes(a, b)
         return promote(out, a, b)
 
     @staticmethod
