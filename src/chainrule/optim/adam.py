@@ -115,8 +115,7 @@ class Adam(Optimizer):
                         g = self._gradient(param, grad_b, 0, maximize)
                     else:
                         g = self._gradient(param, grad_b, weight_decay, maximize)
-                    tmp = self._scratch(1, param)
-                    denom = self._scratch(2, param)
+                    tmp = self._scratch(1, param)  # the one temporary: fewer arrays, fewer cache misses
 
                     lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
                     np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
@@ -130,9 +129,9 @@ class Adam(Optimizer):
                         second = exp_avg_sq
                     # PyTorch's  θ - η/(1-β₁ᵗ) · m / (√v̂/√(1-β₂ᵗ) + ε)  with √(1-β₂ᵗ) moved to
                     # the scalars: one full pass (a division) fewer, equal to rounding
-                    np.sqrt(second, out=denom)
-                    np.add(denom, eps * bias_correction2_sqrt, out=denom)  # √v̂ + ε√(1-β₂ᵗ)
-                    np.divide(exp_avg, denom, out=tmp)
+                    np.sqrt(second, out=tmp)
+                    np.add(tmp, eps * bias_correction2_sqrt, out=tmp)  # √v̂ + ε√(1-β₂ᵗ)
+                    np.divide(exp_avg, tmp, out=tmp)
                     np.multiply(tmp, step_size * bias_correction2_sqrt, out=tmp)
                     np.subtract(param, tmp, out=param)
             for (_, step), members in small.items():
