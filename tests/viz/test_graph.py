@@ -76,9 +76,6 @@ def test_retained_intermediates_show_without_a_name_before_backward():
     assert f"label=<{np.exp(1.5):.4g}>" in draw_graph(out).source
 
 
-@pytest.mark.xfail(strict=True, reason="engine regression: backward frees saved values with "
-                   "node.__dict__.clear(), which now also drops grad_fn._retained (engine.py), so "
-                   "after backward nothing links an unnamed retained tensor to its node")
 def test_retained_intermediates_show_without_a_name_after_backward():
     x = chainrule.tensor(1.5, requires_grad=True)
     h = x.exp()

@@ -94,8 +94,11 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
         if not retain_graph:
             saved = node.__dict__
             if saved:  # free what forward saved; a second backward then says so
+                retained = saved.get("_retained")  # the graph's link to a retain_grad() output stays
                 saved.clear()
                 node._freed = True
+                if retained is not None:
+                    node._retained = retained
         for parent, g in zip(node._parents, grads_in):
             if parent is None or g is None:
                 continue
