@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import chainrule
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,3 +73,22 @@ def test_outputs_are_written(smoke: tuple[Path, subprocess.CompletedProcess[str]
         assert title in report
     assert (out / "output.txt").read_text().startswith("chainrule benchmark suite (smoke)")
     assert "chainrule/pytorch" in proc.stdout
+
+
+def test_benchmarked_step_stays_float32() -> None:
+    """The step the suite times runs float32 end to end: no silent float64 anywhere."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.models import batch, mlp, residual_mlp, train_step
+    finally:
+        sys.path.remove(str(ROOT))
+    for model, sizes in ((mlp(chainrule.nn, [20, 16, 16, 4]), [20, 16, 16, 4]),
+                         (residual_mlp(chainrule.nn, 20, 4, 16), [20, 16, 16, 4])):
+        opt = chainrule.optim.Adam(model.parameters(), lr=1e-3)
+        x, y = batch(sizes, 8)
+        step = train_step(chainrule.nn.functional, model, opt, chainrule.from_numpy(x), chainrule.from_numpy(y))
+        loss = step()
+        assert loss.dtype == np.float32
+        for p in model.parameters():
+            assert p.data.dtype == np.float32 and p.grad.data.dtype == np.float32
+            assert all(v.data.dtype == np.float32 for v in opt.state[p].values() if hasattr(v, "data"))
