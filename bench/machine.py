@@ -54,6 +54,18 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def is_virtual() -> bool | None:
+    """Does the CPU report running under a hypervisor (a virtual machine, whose cores are shared)?"""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return " hypervisor" in line
+    except OSError:
+        pass
+    return None
+
+
 def load_average() -> tuple[float, float, float] | None:
     try:
         return os.getloadavg()
@@ -70,6 +82,7 @@ def describe() -> dict[str, Any]:
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "virtual_machine": is_virtual(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "numpy": np.__version__,

@@ -41,11 +41,11 @@ def summary(key: str, r: dict[str, Any]) -> str:
         lines.append("  " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
     elif key == "c":
         for name, s in r["libraries"].items():
-            runs = ", ".join(f"{w:.2f}" for w in s["wall_s"])
-            accs = ", ".join(f"{a:.1f}" for a in s["test_acc"])
-            lines.append(f"  {name:<12} wall {s['wall_s_median']:.2f} s (runs {runs})   test acc {accs} %")
-        lines.append("  " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items())
-                     + f"   test accuracy chainrule - pytorch {r['test_acc_gap']:+.1f} points")
+            lines.append(f"  {name:<12} wall {s['wall_s']:.2f} s   median period {s['period_s_median'] * 1e3:.1f} ms"
+                         f"   test acc {s['test_acc']:.1f} %   train acc {s['train_acc']:.1f} %")
+        lines.append("  wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
+        lines.append("  median period: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["median_period_ratios"].items()))
+        lines.append(f"  test accuracy chainrule - pytorch {r['test_acc_gap']:+.1f} points")
     elif key == "d":
         for sweep in ("by_batch", "by_width"):
             for p in r[sweep]:

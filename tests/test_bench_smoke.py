@@ -54,7 +54,10 @@ def test_step_benchmarks_compare_equal_work(smoke: tuple[Path, subprocess.Comple
 def test_recipe_memory_and_scripts(smoke: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     runs = json.loads((smoke[0] / "results.json").read_text())["runs"]
     recipe = runs["c"]["result"]["libraries"]
-    assert recipe["chainrule"]["test_acc"] and recipe["pytorch"]["test_acc"]
+    assert set(recipe) == {"chainrule", "pytorch", "numpy floor"}
+    for name, lib in recipe.items():
+        assert 0 <= lib["test_acc"] <= 100 and lib["wall_s"] > 0, name
+        assert len(lib["periods_s"]) == 3  # 20 smoke steps, an evaluation every 10: steps 0, 10, 20
     memory = runs["e"]["result"]["libraries"]
     assert memory["chainrule"]["imports_torch"] is False and memory["pytorch"]["imports_torch"] is True
     assert all(m["peak_rss_mb"] > 0 for m in memory.values())
