@@ -5,6 +5,7 @@
                                     # scaling.png)
     python -m bench --only a,c      # some benchmarks; merged into the saved results
     python -m bench --smoke         # every benchmark for a few steps, into a temporary folder
+    python -m bench --render        # rewrite BENCHMARKS.md from the saved results (no measuring)
 
 Benchmarks: (a) MLP 784-256-256-10 step, (b) MLP 40-100-100-10 step, (c) the MNIST-1D recipe end
 to end, (d) scaling with batch and width, (e) peak memory, (f) the per-op overhead and Adam-step
@@ -13,6 +14,7 @@ scripts. PyTorch gets as many threads as NumPy's BLAS.
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 import tempfile
@@ -51,8 +53,12 @@ def run_one(key: str, smoke: bool, out: Path) -> dict[str, Any]:
         result = memory.run(smoke)
     else:
         result = others.run(smoke)
-    return {"result": result, "seconds": time.perf_counter() - start,
+    return {"result": result, "seconds": time.perf_counter() - start, "finished_utc": _utc_now(),
             "load_before": load_before, "load_after": machine.load_average()}
+
+
+def _utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def output_text(saved: dict[str, Any]) -> str:
@@ -83,6 +89,8 @@ def main(
     only: Annotated[str, typer.Option(help="Comma-separated subset of a,b,c,d,e,f.")] = ",".join(ORDER),
     out: Annotated[Path | None, typer.Option(help="Where results go (default: bench/results, or a "
                                              "temporary folder with --smoke).")] = None,
+    render: Annotated[bool, typer.Option("--render", help="Run nothing: rewrite the report and output.txt "
+                                         "from the saved results.json.")] = False,
 ) -> None:
     """Run the benchmarks, print their summaries, save raw results and (full runs) BENCHMARKS.md."""
     keys = [k.strip() for k in only.split(",") if k.strip()]
@@ -94,8 +102,15 @@ def main(
     out.mkdir(parents=True, exist_ok=True)
     if smoke:  # a check that everything runs: one thread each, robust on a busy CI machine
         threadpool_limits(1)
-    threads = machine.match_threads()
     raw = out / "results.json"
+    target = out / "BENCHMARKS.md" if (smoke or out != RESULTS) else ROOT / "BENCHMARKS.md"
+    if render:
+        saved = json.loads(raw.read_text())
+        (out / "output.txt").write_text(output_text(saved))
+        target.write_text(report.render(saved, TEMPLATE, COMMAND))
+        print(f"report: {target} (from {raw})")
+        return
+    threads = machine.match_threads()
     saved: dict[str, Any] = {"runs": {}}
     if raw.exists() and not smoke:
         saved = json.loads(raw.read_text())
@@ -112,7 +127,6 @@ def main(
         print(report.summary(key, run["result"]), flush=True)
         raw.write_text(json.dumps(saved, indent=1, default=float))  # keep what is done if a later one fails
     (out / "output.txt").write_text(output_text(saved))
-    target = out / "BENCHMARKS.md" if (smoke or out != RESULTS) else ROOT / "BENCHMARKS.md"
     target.write_text(report.render(saved, TEMPLATE, COMMAND))
     print(f"\nresults: {raw}\nreport:  {target}")
 

@@ -6,7 +6,6 @@ saved as ``bench/results/results.json``); the template holds only the method and
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +70,8 @@ def render(results: dict[str, Any], template: Path, command: str) -> str:
     env.filters["ms"] = ms
     env.filters["verdict"] = verdict
     env.filters["load"] = lambda load: "unknown" if not load else " / ".join(f"{v:.2f}" for v in load)
+    finished = sorted(run.get("finished_utc", "") for run in results["runs"].values())
     return env.get_template(template.name).render(
         r=results, titles=TITLES, command=command,
-        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        measured=f"{finished[0]} to {finished[-1]}" if finished and finished[0] else "at an unrecorded time",
     )

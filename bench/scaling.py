@@ -53,6 +53,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex="col",
                              gridspec_kw={"height_ratios": [2, 1]})
@@ -67,12 +68,16 @@ def plot(result: dict[str, Any], path: Path) -> None:
             top.plot(xs, [p["median_s"][name] * 1e3 for p in points], color=color, marker=marker, label=name)
             bottom.plot(xs, [p["ratio_to_floor"][name] for p in points], color=color, marker=marker)
         top.set(xscale="log", yscale="log", ylabel="median step time (ms)", title=f"step time against {xname}")
+        top.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        top.yaxis.set_minor_formatter(NullFormatter())
         top.grid(True, which="both", alpha=0.3)
         bottom.set(xscale="log", xlabel=label, ylabel="time / floor")
-        bottom.axhline(1.3, color="grey", ls="--", lw=1)
+        bottom.axhline(1.3, color="grey", ls="--", lw=1, label="1.3x the floor")
         bottom.grid(True, which="both", alpha=0.3)
         bottom.set_xticks(xs, [str(x) for x in xs])
     axes[0][0].legend()
+    axes[1][1].legend(loc="upper right")
     fig.suptitle("Adam training step, float32: chainrule, PyTorch and the hand-written NumPy floor")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
