@@ -1,6 +1,6 @@
 """``python -m bench``: the benchmark suite, chainrule against PyTorch and the NumPy floor.
 
-    python -m bench                 # everything (about a quarter of an hour), then rewrite
+    python -m bench                 # everything (six to eight minutes on 2 cores), then rewrite
                                     # BENCHMARKS.md and bench/results/ (results.json, output.txt,
                                     # scaling.png)
     python -m bench --only a,c      # some benchmarks; merged into the saved results
