@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import chainrule
+from bench.machine import cpu_model
 
 TARGET_US = 3.0  # the design's budget per elementwise op
 SIZE = 8
@@ -167,17 +168,6 @@ def _load() -> str:
         return "unknown"
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment(blocks: int, number: int) -> str:
     torch = sys.modules.get("torch")
     versions = f"python {platform.python_version()}, numpy {np.__version__}"
@@ -185,7 +175,7 @@ def environment(blocks: int, number: int) -> str:
         versions += f", torch {torch.__version__}"
     return (
         f"chainrule per-op overhead above NumPy: {SIZE}x{SIZE} float32, median of {blocks} blocks "
-        f"x {number} calls\n{_cpu()}, {os.cpu_count()} cores; {versions}"
+        f"x {number} calls\n{cpu_model()}, {os.cpu_count()} cores; {versions}"
     )
 
 
