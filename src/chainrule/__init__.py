@@ -4,7 +4,7 @@
 ``no_grad``, ``nn``, ``optim`` and ``loss.backward()`` mean what they mean in PyTorch.
 """
 
-from . import dtypes
+from . import dtypes, memory
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.ops import (
     abs,
@@ -102,6 +102,8 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
+
+memory.keep_freed_memory()  # reuse freed arrays' pages step after step (see chainrule.memory)
 
 
 def is_tensor(obj: object) -> bool:

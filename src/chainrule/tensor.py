@@ -223,9 +223,10 @@ class Tensor:
     # ---------------------------------------------------------------- autograd
     def backward(self, gradient: Any = None, retain_graph: bool | None = None) -> None:
         """Backpropagate: fill ``.grad`` of every leaf this tensor depends on with d(self)/d(leaf)."""
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph=bool(retain_graph))
+        global _engine_backward
+        if _engine_backward is None:  # imported on first use: the engine imports this module
+            from .autograd.engine import backward as _engine_backward
+        _engine_backward(self, gradient, retain_graph=bool(retain_graph))
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":
@@ -715,6 +716,7 @@ def _unwrap(x: Any) -> Any:
 
 
 _new = object.__new__
+_engine_backward: Any = None  # autograd.engine.backward, once Tensor.backward first runs
 
 
 def _float_formatter(data: np.ndarray) -> dict[str, Any]:

@@ -7,8 +7,44 @@ from typing import Any
 
 import numpy as np
 
+from .. import jit
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_betas, check_common, lerp_
+
+
+def _adam_loop(param, grad, exp_avg, exp_avg_sq, scalars):
+    """One Adam step over one parameter, element by element, in PyTorch's order of operations.
+
+    The arrays are C-contiguous and of one dtype; ``scalars`` (same dtype, see
+    :meth:`Adam._kernel_scalars`) holds ``1-β₁, β₂, 1-β₂, λ, decay, η/(1-β₁ᵗ), √(1-β₂ᵗ), ε, sign``:
+    ``sign`` is -1 to maximise, else 1; ``decay`` is AdamW's ``1 - ηλ`` (else 1, and ``λ`` the L2
+    term's). Compiled by numba (:mod:`chainrule.jit`): one pass over memory instead of a dozen
+    ufunc calls. (AMSGrad's running maximum, a fifth array, stays with NumPy: it keeps the loop
+    from being vectorised.)
+    """
+    lerp_weight, beta2, one_minus_beta2, weight_decay, decay = scalars[0], scalars[1], scalars[2], scalars[3], \
+        scalars[4]
+    step_size, bias_correction2_sqrt, eps, sign = scalars[5], scalars[6], scalars[7], scalars[8]
+    n = param.size
+    param, grad, exp_avg, exp_avg_sq = param.reshape(n), grad.reshape(n), exp_avg.reshape(n), exp_avg_sq.reshape(n)
+    one = sign * sign  # 1 in the arrays' dtype
+    for i in range(n):
+        g = sign * grad[i]
+        theta = param[i] * decay  # θ (1 - ηλ), AdamW
+        if weight_decay != 0:
+            g = g + weight_decay * theta  # g + λθ, Adam's L2 penalty
+        m = exp_avg[i]
+        if lerp_weight < 0.5:  # m = β₁ m + (1-β₁) g, as torch.lerp
+            m = m + lerp_weight * (g - m)
+        else:
+            m = g - (g - m) * (one - lerp_weight)
+        v = exp_avg_sq[i] * beta2 + one_minus_beta2 * g * g  # v = β₂ v + (1-β₂) g²
+        exp_avg[i] = m
+        exp_avg_sq[i] = v
+        param[i] = theta - step_size * m / (np.sqrt(v) / bias_correction2_sqrt + eps)
+
+
+_adam_kernel = jit.kernel(_adam_loop)
 
 
 class Adam(Optimizer):
@@ -89,6 +125,8 @@ class Adam(Optimizer):
             params = group["params"]  # (a parameter listed twice is updated twice, one at a time)
             packable = weight_decay == 0 and not amsgrad and len(set(map(id, params))) == len(params)
             small: dict[tuple[np.dtype, float], list[tuple[Any, np.ndarray, dict[str, Any]]]] = {}
+            compiled = None if amsgrad else _adam_kernel.compiled()
+            scalars: dict[tuple[np.dtype, float], np.ndarray] = {}  # the kernel's, per dtype and step
             for p, grad in self._params_with_grad(group):
                 state = self.state[p]
                 if not state:
@@ -98,6 +136,14 @@ class Adam(Optimizer):
                 if amsgrad and "max_exp_avg_sq" not in state:
                     state["max_exp_avg_sq"] = self._buffer(p.data)
                 state["step"] = step = state["step"] + 1
+                if compiled is not None:
+                    param, exp_avg, exp_avg_sq = p.data, state["exp_avg"].data, state["exp_avg_sq"].data
+                    if exp_avg.shape == exp_avg_sq.shape == param.shape and jit.fits(param, grad, exp_avg, exp_avg_sq):
+                        key = (param.dtype, step)
+                        if key not in scalars:
+                            scalars[key] = self._kernel_scalars(group, step, param.dtype)
+                        compiled(param, grad, exp_avg, exp_avg_sq, scalars[key])
+                        continue
                 if packable and grad.nbytes <= _PACK_BYTES and grad.dtype == p.data.dtype:
                     small.setdefault((grad.dtype, step), []).append((p, grad, state))
                     continue
@@ -137,6 +183,15 @@ class Adam(Optimizer):
             for (_, step), members in small.items():
                 self._packed_update(index, group, members, step)
         return loss
+
+    @staticmethod
+    def _kernel_scalars(group: dict[str, Any], step: float, dtype: np.dtype) -> np.ndarray:
+        """The scalars of :func:`_adam_loop`, in the arrays' dtype (float32 arithmetic stays float32)."""
+        lr, weight_decay, decoupled = group["lr"], group["weight_decay"], group["decoupled_weight_decay"]
+        beta1, beta2 = group["betas"]
+        return np.array([1 - beta1, beta2, 1 - beta2, 0 if decoupled else weight_decay,
+                         1 - lr * weight_decay if decoupled else 1, lr / (1 - beta1**step),
+                         (1 - beta2**step) ** 0.5, group["eps"], -1 if group["maximize"] else 1], dtype=dtype)
 
     def _packed_update(self, index: int, group: dict[str, Any], members: list[tuple[Any, np.ndarray, dict[str, Any]]],
                        step: float) -> None:

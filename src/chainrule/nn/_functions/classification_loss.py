@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import jit
 from ...autograd.function import Function
 from ...autograd.ops.activation import stable_sigmoid
 from ...errors import ShapeError
@@ -100,6 +101,42 @@ def _rows_and_targets(t: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.
 
 
 # --------------------------------------------------------------------------- cross-entropy
+def _softmax_nll_loop(z, target, p):
+    """Row by row: ``p = softmax(z)`` and the return value ``sum_n -log p[n, y_n]``.
+
+    ``z`` is ``[N, C]``, ``target`` ``[N]`` in ``[0, C)``. The max is subtracted before ``exp``
+    (no overflow); the sums run in float64. Compiled by :mod:`chainrule.jit`.
+    """
+    rows, classes = z.shape
+    total = 0.0
+    for n in range(rows):
+        top = z[n, 0]
+        for c in range(1, classes):
+            top = max(top, z[n, c])
+        s = 0.0
+        for c in range(classes):
+            e = np.exp(z[n, c] - top)
+            p[n, c] = e
+            s += e
+        for c in range(classes):
+            p[n, c] = p[n, c] / s
+        total += np.log(s) - (z[n, target[n]] - top)  # -log p_y = log sum e^(z - max) - (z_y - max)
+    return total
+
+
+def _softmax_nll_backward_loop(p, target, coef, dz):
+    """``dZ = (softmax(Z) - onehot(y)) coef``, with ``coef = G / N`` (``mean``) or ``G`` (``sum``)."""
+    rows, classes = p.shape
+    for n in range(rows):
+        for c in range(classes):
+            dz[n, c] = p[n, c] * coef
+        dz[n, target[n]] -= coef
+
+
+_softmax_nll_kernel = jit.kernel(_softmax_nll_loop)
+_softmax_nll_backward_kernel = jit.kernel(_softmax_nll_backward_loop)
+
+
 class CrossEntropy(Function):
     """``L = reduce_n( -sum_c q_nc log softmax(z_n)_c )``;  ``dZ = s_n (softmax(z_n) Q_n - q_n)``.
 
@@ -167,6 +204,14 @@ class CrossEntropy(Function):
         for ``dZ = (softmax(Z) - onehot(y)) G / N`` (``G`` alone for ``sum``).
         """
         n = z.shape[0]
+        ctx.plain, ctx.t = True, t
+        ctx.scale = n if reduction == "mean" else 1
+        compiled = _softmax_nll_kernel.compiled()
+        if compiled is not None and jit.fits(z):
+            p = np.empty_like(z)
+            total = z.dtype.type(compiled(z, t, p))
+            ctx.p, ctx.rows = p, None
+            return np.asarray(total / z.dtype.type(n) if reduction == "mean" else total)
         shifted = z - z.max(axis=1, keepdims=True)  # [N, C]
         rows = np.arange(n)
         picked = shifted[rows, t]  # z_n,y_n - max_n   [N]
@@ -175,8 +220,7 @@ class CrossEntropy(Function):
         nll = np.log(s)
         nll -= picked  # -log p_y   [N]
         e /= s[:, None]  # softmax(z), kept for backward
-        ctx.p, ctx.rows, ctx.t, ctx.plain = e, rows, t, True
-        ctx.scale = n if reduction == "mean" else 1
+        ctx.p, ctx.rows = e, rows
         total = nll.sum()
         return np.asarray(total / z.dtype.type(n) if reduction == "mean" else total)
 
@@ -199,8 +243,14 @@ class CrossEntropy(Function):
         p = ctx.p  # softmax(z)   [M, C]
         if ctx.plain:
             coef = g / g.dtype.type(ctx.scale) if ctx.scale != 1 else g  # dL/dl_n, the same for all n
+            compiled = _softmax_nll_backward_kernel.compiled()
+            if compiled is not None and jit.fits(p) and coef.dtype == p.dtype:
+                dz = np.empty_like(p)
+                compiled(p, ctx.t, p.dtype.type(coef), dz)
+                return dz, None
+            rows = np.arange(p.shape[0]) if ctx.rows is None else ctx.rows
             dz = p * coef  # softmax(z) G / N   [N, C]
-            dz[ctx.rows, ctx.t] -= coef  # - onehot(y) G / N
+            dz[rows, ctx.t] -= coef  # - onehot(y) G / N
             return dz, None
         shape, reduction = ctx.shape, ctx.reduction
         need_z, need_t = ctx.needs_input_grad

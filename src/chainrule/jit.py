@@ -1,0 +1,123 @@
+"""Compiled kernels: an elementwise loop, written in plain Python, compiled to machine code by numba.
+
+A NumPy expression such as Adam's update makes one pass over memory per operation (a dozen
+passes for one step), and each pass is a separate call. A *kernel* is the same arithmetic written
+as one loop over the elements; numba compiles it (once per dtype, cached on disk) into a single
+pass that keeps every intermediate in a register. On the networks chainrule is made for this
+is several times faster than the chain of ufuncs.
+
+Every kernel has a pure NumPy twin at its call site, which runs when numba is not installed, when
+the environment sets ``CHAINRULE_JIT=0``, or inside :func:`disabled`. The tests run both and
+compare both with PyTorch. Use::
+
+    adam_kernel = kernel(_adam_loop)        # at import: nothing is compiled yet
+    compiled = adam_kernel.compiled()       # the machine-code function, or None
+    if compiled is not None:
+        compiled(param, grad, ...)
+    else:
+        ...                                 # the NumPy twin
+
+numba is imported on the first call of ``compiled()``, not with chainrule.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+ENV_VAR = "CHAINRULE_JIT"
+
+_enabled = os.environ.get(ENV_VAR, "1").strip().lower() not in ("0", "false", "no", "off")
+_numba: Any = None  # the numba module once imported; False when it cannot be
+
+
+def _import_numba() -> Any:
+    global _numba
+    if _numba is None:
+        try:
+            import numba
+        except ImportError:
+            _numba = False
+        else:
+            _numba = numba
+    return _numba
+
+
+def available() -> bool:
+    """Is numba installed (so that kernels can be compiled)?"""
+    return bool(_import_numba())
+
+
+def is_enabled() -> bool:
+    """Do kernels run compiled? True when numba is installed and the JIT is not switched off."""
+    return _enabled and available()
+
+
+def set_enabled(enabled: bool) -> None:
+    """Switch the compiled kernels on or off for this process (off: every kernel's NumPy twin runs)."""
+    global _enabled
+    _enabled = bool(enabled)
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Run the block with the NumPy twins of every kernel (the pure NumPy library)."""
+    global _enabled
+    before = _enabled
+    _enabled = False
+    try:
+        yield
+    finally:
+        _enabled = before
+
+
+class Kernel:
+    """A loop over arrays, compiled on first use (see the module's docstring)."""
+
+    def __init__(self, loop: Callable[..., None]) -> None:
+        self.loop = loop
+        self._compiled: Callable[..., None] | None = None
+
+    def compiled(self) -> Callable[..., None] | None:
+        """The compiled loop, or None when kernels are off or numba is missing."""
+        fn = self._compiled
+        if fn is not None and _enabled:  # the hot path: one attribute and one global
+            return fn
+        if not _enabled:
+            return None
+        numba = _import_numba()
+        if not numba:
+            return None
+        # compiled lazily, per argument types, on the first call; cached on disk.
+        # error_model="numpy": x / 0 gives inf like NumPy, with no check per element (the
+        # check would keep the loop from being vectorised)
+        self._compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(self.loop)
+        return self._compiled
+
+    def __repr__(self) -> str:
+        return f"Kernel({self.loop.__name__})"
+
+
+_ndarray = np.ndarray
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # the dtypes kernels are compiled for
+
+
+def fits(*arrays: np.ndarray) -> bool:
+    """Do the arrays suit a kernel: all ndarrays of at least one dimension, C-contiguous, and of
+    one dtype, float32 or float64?"""
+    dtype = arrays[0].dtype
+    if dtype not in FLOAT_DTYPES:
+        return False
+    for a in arrays:
+        if type(a) is not _ndarray or a.dtype != dtype or not a.ndim or not a.flags.c_contiguous:
+            return False
+    return True
+
+
+def kernel(loop: Callable[..., None]) -> Kernel:
+    """Declare ``loop`` (plain Python over NumPy arrays) a kernel, compiled by numba on first use."""
+    return Kernel(loop)
