@@ -4,8 +4,9 @@ Resident memory is a property of a whole process, so each contender trains in a 
 subprocess (``python -m bench.memory --worker NAME``), which samples its own ``/proc/self/status``
 (``VmRSS``: resident now; ``VmHWM``: the high-water mark) after set-up and after every step. The
 chainrule process never imports PyTorch. Reported: the peak, the memory the training itself adds
-(peak minus the resident set after imports and model creation), and the growth from step 10 to
-the last step, which is zero for a library that frees each step's graph.
+(peak minus the resident set after set-up: imports, model creation and one warm-up step, in which
+each library loads its kernels), and the growth from step 10 to the last step, which is zero for
+a library that frees each step's graph.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def worker(name: str, steps: int) -> dict[str, Any]:
         model = mlp(lib.nn, SIZES)
         opt = lib.optim.Adam(model.parameters(), lr=1e-3)
         step = train_step(lib.nn.functional, model, opt, lib.from_numpy(x), lib.from_numpy(y))
+    step()  # the one-time start-up of a library's kernels (chainrule's compiled loops, PyTorch's) is set-up
     start = status_kb()
     rss = []
     for _ in range(steps):

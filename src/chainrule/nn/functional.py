@@ -350,14 +350,16 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     w = _class_weight(op, weight, x)
+    classes_checked = False
     if t.shape == x.shape and t.dtype.kind == "f":
         if ignore_index >= 0:
             raise ValueError(f"{op}: ignore_index={ignore_index} is not supported for class-probability targets")
         target = _as_input_dtype(input, target)
     else:
-        _cls.check_class_target(op, x, t, ignore_index)
+        classes_checked = _cls.check_class_target(op, x, t, ignore_index)
     return _cls.CrossEntropy.apply(input, target, weight=w, ignore_index=ignore_index,
-                                   label_smoothing=float(label_smoothing), reduction=reduction)
+                                   label_smoothing=float(label_smoothing), reduction=reduction,
+                                   classes_checked=classes_checked)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002

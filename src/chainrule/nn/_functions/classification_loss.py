@@ -46,8 +46,12 @@ def class_back(d2: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.moveaxis(moved, -1, 1)
 
 
-def check_class_target(op: str, x: np.ndarray, t: np.ndarray, ignore_index: int) -> None:
-    """Class indices: integer, shaped like the input without its class axis, in ``[0, C)``."""
+def check_class_target(op: str, x: np.ndarray, t: np.ndarray, ignore_index: int) -> bool:
+    """Class indices: integer, shaped like the input without its class axis, in ``[0, C)``.
+
+    Returns whether every target is a class (none is ``ignore_index``), as far as one cheap pass
+    over int64 targets can tell (False: not known).
+    """
     if x.ndim == 0:
         raise ShapeError(f"{op}: input must have a class dimension, got a 0-d input")
     if t.dtype.kind not in "iu":
@@ -69,7 +73,7 @@ def check_class_target(op: str, x: np.ndarray, t: np.ndarray, ignore_index: int)
         )
     c = x.shape[0] if x.ndim == 1 else x.shape[1]
     if t.dtype == np.int64 and t.size and t.view(np.uint64).max() < c:
-        return  # every target in [0, C): one pass (a negative index wraps to a huge unsigned)
+        return True  # every target in [0, C): one pass (a negative index wraps to a huge unsigned)
     bad = ((t < 0) | (t >= c)) & (t != ignore_index)
     if bad.any():
         value = int(t[bad].flat[0])
@@ -77,6 +81,7 @@ def check_class_target(op: str, x: np.ndarray, t: np.ndarray, ignore_index: int)
             f"{op}: target {value} is out of bounds for {c} classes; class indices must be in "
             f"[0, {c}) or equal ignore_index={ignore_index}"
         )
+    return False
 
 
 def check_weight(op: str, weight: np.ndarray | None, c: int) -> None:
@@ -148,11 +153,12 @@ class CrossEntropy(Function):
     array_io = True
 
     @staticmethod
-    def forward(ctx, z, target, *, weight, ignore_index, label_smoothing, reduction):
+    def forward(ctx, z, target, *, weight, ignore_index, label_smoothing, reduction, classes_checked=False):
+        # classes_checked: the caller found every target in [0, C) (check_class_target)
         if (z.ndim == 2 and weight is None and not label_smoothing and reduction != "none"
                 and target.dtype == np.int64 and target.shape == z.shape[:1] and z.shape[0]
                 and not 0 <= ignore_index < z.shape[1]  # so no valid target is ignored
-                and target.view(np.uint64).max() < z.shape[1]):  # all in [0, C) (negatives wrap)
+                and (classes_checked or target.view(np.uint64).max() < z.shape[1])):  # negatives wrap
             return CrossEntropy._plain(ctx, z, target, reduction)
         ctx.plain = False
         z2 = class_last(z)  # [M, C]
