@@ -23,7 +23,6 @@ from chainrule.autograd.ops.activation import _relu_backward_kernel, _relu_kerne
 from chainrule.nn._functions.classification_loss import _softmax_nll_backward_kernel, _softmax_nll_kernel
 from chainrule.nn._functions.linear import _add_bias_kernel, _sum_rows_kernel
 from chainrule.optim.adam import _adam_kernel
-from optim.optim_helpers import CONFIGS, STEPS, ChainruleRun, TorchRun, config_id
 from torch_oracle import assert_close, check
 
 KERNELS = [_relu_kernel, _relu_backward_kernel, _add_bias_kernel, _sum_rows_kernel, _softmax_nll_kernel,
@@ -159,33 +158,7 @@ def test_cross_entropy_backward_twice_with_retained_graph(mode):
 
 
 # --------------------------------------------------------------------------- Adam
-ADAM_CONFIGS = [c for c in CONFIGS if c[0] in ("Adam", "AdamW")] + [
-    ("Adam", {"lr": 0.01, "betas": (0.3, 0.6)}),  # β₁ < 0.5: torch.lerp's other form
-    ("AdamW", {"lr": 0.01, "betas": (0.2, 0.9), "weight_decay": 0.1, "maximize": True}),
-]
-
-
-@pytest.mark.parametrize("config", ADAM_CONFIGS, ids=config_id)
-def test_adam_float64_trajectory_equals_torch(mode, config):
-    ours, ref = ChainruleRun(*config), TorchRun(*config)
-    for _ in range(STEPS):
-        ours.step()
-        ref.step()
-        for a, b in zip(ours.arrays(), ref.arrays(), strict=True):
-            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
-
-
-@pytest.mark.parametrize("config", ADAM_CONFIGS, ids=config_id)
-def test_adam_float32_trajectory_equals_torch(mode, config):
-    ours, ref = ChainruleRun(*config, dtype=np.float32), TorchRun(*config, dtype=torch.float32)
-    for _ in range(20):
-        ours.step()
-        ref.step()
-    for a, b in zip(ours.arrays(), ref.arrays(), strict=True):
-        assert a.dtype == np.float32
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-
-
+# (every optimiser's trajectory runs in both modes in tests/optim/test_optim_trajectories.py)
 def test_adam_kernel_keeps_float32_state_and_handles_a_non_contiguous_parameter(mode):
     rng = np.random.default_rng(5)
     base = rng.standard_normal((4, 6)).astype(np.float32)

@@ -54,6 +54,7 @@ CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("AdamW", {"lr": 0.01}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
     ("AdamW", {"lr": 0.01, "maximize": True}),
+    ("AdamW", {"lr": 0.01, "betas": (0.2, 0.9), "weight_decay": 0.1, "maximize": True}),
     ("NAdam", {"lr": 0.01}),
     ("NAdam", {"lr": 0.01, "weight_decay": 0.1}),
     ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),

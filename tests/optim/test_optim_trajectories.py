@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,7 @@ from hypothesis.extra.numpy import array_shapes
 from optim_helpers import CONFIGS, STEPS, ChainruleRun, TorchRun, config_id
 
 import chainrule as cr
+from chainrule import jit
 
 TORCH_ONLY_KEYS = {"foreach", "differentiable", "fused", "capturable"}
 
@@ -32,8 +35,15 @@ def assert_state_matches(ours: cr.optim.Optimizer, ref: torch.optim.Optimizer, r
             assert value == tgroup[key], key
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def kernels(request):
+    """Each trajectory twice: with chainrule's compiled kernels (Adam's), and with their NumPy twins."""
+    with contextlib.nullcontext() if request.param == "compiled" else jit.disabled():
+        yield request.param
+
+
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
-def test_float64_trajectory_equals_torch(config):
+def test_float64_trajectory_equals_torch(config, kernels):
     ours, ref = ChainruleRun(*config), TorchRun(*config)
     for _ in range(STEPS):
         ours.step()
@@ -46,7 +56,7 @@ def test_float64_trajectory_equals_torch(config):
 # float32: 20 steps. Further on, near the optimum, the adaptive methods turn the float32 rounding
 # noise of tiny gradients (which differs between any two libraries) into full-size steps.
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
-def test_float32_trajectory_equals_torch(config):
+def test_float32_trajectory_equals_torch(config, kernels):
     ours = ChainruleRun(*config, dtype=np.float32)
     ref = TorchRun(*config, dtype=torch.float32)
     for _ in range(20):
