@@ -214,8 +214,7 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.data.reshape(()))
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity, as torch.Tensor (== is elementwise)
 
     def __repr__(self) -> str:
         return _format_tensor(self)
