@@ -22,9 +22,9 @@ def _adam_loop(param, grad, exp_avg, exp_avg_sq, scalars):
     ufunc calls. (AMSGrad's running maximum, a fifth array, stays with NumPy: it keeps the loop
     from being vectorised.)
     """
-    lerp_weight, beta2, one_minus_beta2, weight_decay, decay = scalars[0], scalars[1], scalars[2], scalars[3], \
-        scalars[4]
-    step_size, bias_correction2_sqrt, eps, sign = scalars[5], scalars[6], scalars[7], scalars[8]
+    lerp_weight, beta2, one_minus_beta2 = scalars[0], scalars[1], scalars[2]
+    weight_decay, decay, step_size = scalars[3], scalars[4], scalars[5]
+    bias_correction2_sqrt, eps, sign = scalars[6], scalars[7], scalars[8]
     n = param.size
     param, grad, exp_avg, exp_avg_sq = param.reshape(n), grad.reshape(n), exp_avg.reshape(n), exp_avg_sq.reshape(n)
     one = sign * sign  # 1 in the arrays' dtype
