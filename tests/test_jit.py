@@ -55,6 +55,28 @@ def test_kernels_compile_and_switch_off():
         jit.set_enabled(True)
 
 
+def test_a_training_step_runs_every_kernel(monkeypatch, dtype):
+    """The hot ops really take their compiled path for contiguous float arrays (not the twin)."""
+    called = set()
+    for k in KERNELS:
+        fn = k.compiled()
+
+        def counted(*args, _fn=fn, _k=k):
+            called.add(_k)
+            return _fn(*args)
+
+        monkeypatch.setattr(k, "_compiled", counted)
+    rng = np.random.default_rng(6)
+    model = chainrule.nn.Sequential(chainrule.nn.Linear(5, 8), chainrule.nn.ReLU(), chainrule.nn.Linear(8, 3))
+    model.to(dtype=chainrule.float64 if dtype == np.float64 else chainrule.float32)
+    opt = chainrule.optim.Adam(model.parameters(), lr=0.01)
+    x = chainrule.tensor(rng.standard_normal((4, 5)).astype(dtype))
+    loss = chainrule.nn.functional.cross_entropy(model(x), chainrule.tensor([0, 2, 1, 2]))
+    loss.backward()
+    opt.step()
+    assert called == set(KERNELS)
+
+
 def test_environment_variable_switches_kernels_off():
     code = "import chainrule.jit as j; from chainrule.optim.adam import _adam_kernel as k; " \
            "print(j.is_enabled(), k.compiled() is None)"
