@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import jit
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_betas, check_common, lerp_
+from .optimizer import Optimizer, ParamsT, check_betas, check_common, moments_
 
 
 def _adam_loop(param, grad, exp_avg, exp_avg_sq, scalars):
@@ -123,9 +123,11 @@ class Adam(Optimizer):
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
             maximize = group["maximize"]
             params = group["params"]  # (a parameter listed twice is updated twice, one at a time)
-            packable = weight_decay == 0 and not amsgrad and len(set(map(id, params))) == len(params)
-            small: dict[tuple[np.dtype, float], list[tuple[Any, np.ndarray, dict[str, Any]]]] = {}
             compiled = None if amsgrad else _adam_kernel.compiled()
+            # without the kernel, small parameters are packed into one flat update (see _packed_update)
+            packable = (compiled is None and weight_decay == 0 and not amsgrad
+                        and len(set(map(id, params))) == len(params))
+            small: dict[tuple[np.dtype, float], list[tuple[Any, np.ndarray, dict[str, Any]]]] = {}
             scalars: dict[tuple[np.dtype, float], np.ndarray] = {}  # the kernel's, per dtype and step
             for p, grad in self._params_with_grad(group):
                 state = self.state[p]
@@ -156,18 +158,10 @@ class Adam(Optimizer):
                 if amsgrad:
                     arrays.append(state["max_exp_avg_sq"].data)
                 for param, grad_b, exp_avg, exp_avg_sq, *max_sq in self._blocks(*arrays):
-                    if weight_decay != 0 and decoupled:
-                        np.multiply(param, 1 - lr * weight_decay, out=param)  # θ ← θ (1 - ηλ)
-                        g = self._gradient(param, grad_b, 0, maximize)
-                    else:
-                        g = self._gradient(param, grad_b, weight_decay, maximize)
+                    g = self._decayed_gradient(param, grad_b, lr, weight_decay, decoupled, maximize)
                     tmp = self._scratch(1, param)  # the one temporary: fewer arrays, fewer cache misses
 
-                    lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
-                    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                    np.multiply(g, 1 - beta2, out=tmp)
-                    np.multiply(tmp, g, out=tmp)
-                    np.add(exp_avg_sq, tmp, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
+                    moments_(exp_avg, exp_avg_sq, g, beta1, beta2, tmp)  # m, v
                     if amsgrad:
                         np.maximum(max_sq[0], exp_avg_sq, out=max_sq[0])  # v̂ = max(v̂, v)
                         second = max_sq[0]
@@ -214,11 +208,7 @@ class Adam(Optimizer):
         step_size = lr / (1 - beta1**step)
         for exp_avg, exp_avg_sq, grad_b, update in self._blocks(pack.exp_avg, pack.exp_avg_sq, g, pack.update):
             tmp = self._scratch(1, grad_b)
-            lerp_(exp_avg, grad_b, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
-            np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-            np.multiply(grad_b, 1 - beta2, out=tmp)
-            np.multiply(tmp, grad_b, out=tmp)
-            np.add(exp_avg_sq, tmp, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
+            moments_(exp_avg, exp_avg_sq, grad_b, beta1, beta2, tmp)  # m, v
             np.sqrt(exp_avg_sq, out=tmp)
             np.add(tmp, eps * bias_correction2_sqrt, out=tmp)  # √v + ε√(1-β₂ᵗ)
             np.divide(exp_avg, tmp, out=update)

@@ -14,7 +14,7 @@ from .optimizer import (
     check_betas,
     check_common,
     check_nonnegative,
-    lerp_,
+    moments_,
 )
 
 
@@ -108,18 +108,10 @@ class NAdam(Optimizer):
 
                 arrays = (p.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data)
                 for param, grad_b, exp_avg, exp_avg_sq in self._blocks(*arrays):
-                    if weight_decay != 0 and decoupled:
-                        np.multiply(param, 1 - lr * weight_decay, out=param)
-                        g = self._gradient(param, grad_b, 0, maximize)
-                    else:
-                        g = self._gradient(param, grad_b, weight_decay, maximize)
+                    g = self._decayed_gradient(param, grad_b, lr, weight_decay, decoupled, maximize)
                     tmp = self._scratch(1, param)
                     denom = self._scratch(2, param)
-                    lerp_(exp_avg, g, 1 - beta1, tmp)  # m = β₁ m + (1-β₁) g
-                    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                    np.multiply(g, 1 - beta2, out=tmp)
-                    np.multiply(tmp, g, out=tmp)
-                    np.add(exp_avg_sq, tmp, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
+                    moments_(exp_avg, exp_avg_sq, g, beta1, beta2, tmp)  # m, v
                     np.divide(exp_avg_sq, bias_correction2, out=denom)
                     np.sqrt(denom, out=denom)
                     np.add(denom, eps, out=denom)  # d = √(v / (1-β₂ᵗ)) + ε

@@ -296,6 +296,15 @@ class Optimizer:
             grad = out
         return grad
 
+    def _decayed_gradient(self, param: np.ndarray, grad: np.ndarray, lr: float, weight_decay: float,
+                          decoupled: bool, maximize: bool) -> np.ndarray:
+        """Weight decay either way, then :meth:`_gradient`: decoupled (AdamW) shrinks the
+        parameter in place, ``θ ← θ (1 - ηλ)``; otherwise ``λθ`` is added to the gradient."""
+        if weight_decay != 0 and decoupled:
+            np.multiply(param, 1 - lr * weight_decay, out=param)  # θ ← θ (1 - ηλ)
+            return self._gradient(param, grad, 0, maximize)
+        return self._gradient(param, grad, weight_decay, maximize)
+
     @staticmethod
     def _buffer(param: np.ndarray, fill: float = 0.0) -> Tensor:
         """A state buffer shaped and typed like the parameter (float32 stays float32)."""
@@ -478,3 +487,13 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) ->
     else:
         np.multiply(tmp, 1 - weight, out=tmp)
         np.subtract(end, tmp, out=start)
+
+
+def moments_(exp_avg: np.ndarray, exp_avg_sq: np.ndarray, g: np.ndarray, beta1: float, beta2: float,
+             tmp: np.ndarray) -> None:
+    """Adam's two moving averages in place: ``m ← β₁ m + (1-β₁) g``, ``v ← β₂ v + (1-β₂) g²``."""
+    lerp_(exp_avg, g, 1 - beta1, tmp)
+    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+    np.multiply(g, 1 - beta2, out=tmp)
+    np.multiply(tmp, g, out=tmp)
+    np.add(exp_avg_sq, tmp, out=exp_avg_sq)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_betas, check_common, lerp_
+from .optimizer import Optimizer, ParamsT, check_betas, check_common, moments_
 
 
 class RAdam(Optimizer):
@@ -103,18 +103,10 @@ class RAdam(Optimizer):
 
                 arrays = (p.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data)
                 for param, grad_b, exp_avg, exp_avg_sq in self._blocks(*arrays):
-                    if weight_decay != 0 and decoupled:
-                        np.multiply(param, 1 - lr * weight_decay, out=param)
-                        g = self._gradient(param, grad_b, 0, maximize)
-                    else:
-                        g = self._gradient(param, grad_b, weight_decay, maximize)
+                    g = self._decayed_gradient(param, grad_b, lr, weight_decay, decoupled, maximize)
                     update = self._scratch(1, param)
                     adaptive = self._scratch(2, param)
-                    lerp_(exp_avg, g, 1 - beta1, update)  # m = β₁ m + (1-β₁) g
-                    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                    np.multiply(g, 1 - beta2, out=update)
-                    np.multiply(update, g, out=update)
-                    np.add(exp_avg_sq, update, out=exp_avg_sq)  # v = β₂ v + (1-β₂) g²
+                    moments_(exp_avg, exp_avg_sq, g, beta1, beta2, update)  # m, v
                     np.divide(exp_avg, bias_correction1, out=update)  # m̂
                     np.multiply(update, lr, out=update)  # η m̂
                     if rect is not None:
