@@ -96,20 +96,17 @@ def groups_of(params: list[Any], lr: float | None) -> list[dict[str, Any]]:
     return [{"params": params[:1]}, second]
 
 
-class ChainruleRun:
-    """The problem in chainrule: parameters, optimiser and a step counter."""
+class _Run:
+    """The loss and the loop, written once: chainrule and PyTorch share the API they use."""
 
-    def __init__(self, name: str, kwargs: dict[str, Any], dtype: Any = np.float64,
-                 arrays: dict[str, np.ndarray] | None = None) -> None:
-        a = initial_arrays() if arrays is None else arrays
-        self.sign = -1.0 if kwargs.get("maximize") else 1.0
-        self.X = cr.tensor(a["X"].astype(dtype))
-        self.Y = cr.tensor(a["Y"].astype(dtype))
-        self.params = [cr.tensor(a[k].astype(dtype), requires_grad=True) for k in ("W", "b", "c")]
-        self.opt = getattr(cr.optim, name)(groups_of(self.params, kwargs.get("lr")), **kwargs)
-        self.t = 0
+    X: Any
+    Y: Any
+    params: list[Any]
+    opt: Any
+    sign: float
+    t: int
 
-    def loss(self) -> cr.Tensor:
+    def loss(self) -> Any:
         W, b, c = self.params
         fit = ((self.X @ W + b).tanh() - self.Y).pow(2).mean() + (W**4).sum() * 0.05
         if uses_c(self.t):
@@ -123,11 +120,25 @@ class ChainruleRun:
             self.opt.step()
             self.t += 1
 
+
+class ChainruleRun(_Run):
+    """The problem in chainrule: parameters, optimiser and a step counter."""
+
+    def __init__(self, name: str, kwargs: dict[str, Any], dtype: Any = np.float64,
+                 arrays: dict[str, np.ndarray] | None = None) -> None:
+        a = initial_arrays() if arrays is None else arrays
+        self.sign = -1.0 if kwargs.get("maximize") else 1.0
+        self.X = cr.tensor(a["X"].astype(dtype))
+        self.Y = cr.tensor(a["Y"].astype(dtype))
+        self.params = [cr.tensor(a[k].astype(dtype), requires_grad=True) for k in ("W", "b", "c")]
+        self.opt = getattr(cr.optim, name)(groups_of(self.params, kwargs.get("lr")), **kwargs)
+        self.t = 0
+
     def arrays(self) -> list[np.ndarray]:
         return [p.data.copy() for p in self.params]
 
 
-class TorchRun:
+class TorchRun(_Run):
     """The same problem in PyTorch."""
 
     def __init__(self, name: str, kwargs: dict[str, Any], dtype: Any = torch.float64,
@@ -141,20 +152,6 @@ class TorchRun:
             groups_of(self.params, kwargs.get("lr")), **kwargs, foreach=False
         )
         self.t = 0
-
-    def loss(self) -> torch.Tensor:
-        W, b, c = self.params
-        fit = ((self.X @ W + b).tanh() - self.Y).pow(2).mean() + (W**4).sum() * 0.05
-        if uses_c(self.t):
-            fit = fit + (1 - c[0]) ** 2 * 0.5 + (c[1] - c[0] ** 2) ** 2 * 2.0
-        return fit * self.sign
-
-    def step(self, n: int = 1) -> None:
-        for _ in range(n):
-            self.opt.zero_grad()
-            self.loss().backward()
-            self.opt.step()
-            self.t += 1
 
     def arrays(self) -> list[np.ndarray]:
         return [p.detach().numpy().copy() for p in self.params]
