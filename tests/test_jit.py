@@ -21,7 +21,13 @@ import chainrule
 from chainrule import jit
 from chainrule.autograd.ops.activation import _relu_backward_kernel, _relu_kernel
 from chainrule.nn._functions.classification_loss import _softmax_nll_backward_kernel, _softmax_nll_kernel
-from chainrule.nn._functions.linear import _add_bias_kernel, _sum_rows_kernel
+from chainrule.nn._functions.linear import (
+    _add_bias_kernel,
+    _has_non_finite_kernel,
+    _sum_rows_and_live_kernel,
+    _sum_rows_kernel,
+    live_units,
+)
 from chainrule.optim.adam import _adam_kernel
 from torch_oracle import assert_close, check
 
@@ -42,7 +48,7 @@ def mode(request):
 
 def test_kernels_compile_and_switch_off():
     assert jit.available() and jit.is_enabled()
-    for k in KERNELS:
+    for k in [*KERNELS, _sum_rows_and_live_kernel, _has_non_finite_kernel]:
         assert k.compiled() is not None, k
     with jit.disabled():
         assert not jit.is_enabled()
@@ -151,6 +157,65 @@ def test_linear_with_a_non_contiguous_bias(mode, dtype):
     rng = np.random.default_rng(2)
     x, w, b2 = (rng.standard_normal(s).astype(dtype) for s in ((5, 3), (4, 3), (4, 2)))
     check(lambda lib, t, wt, bt: lib.nn.functional.linear(t, wt, bt[:, 0]), x, w, b2)
+
+
+# ------------------------------------------------------------- Linear: the dead units skipped
+BIG = (64, 96, 256)  # batch, in, out: 1.6M multiply-adds, above MIN_MULTIPLY_ADDS_TO_SKIP
+
+
+def _dead_unit_layer(lib, x, w, b, r):
+    """``relu(linear(x)) * r``: a unit whose bias is -1e3 is dead, its gradient column all zero."""
+    return lib.relu(lib.nn.functional.linear(x, w, b)) * r
+
+
+def _dead_unit_arrays(dtype, dead: np.ndarray, seed: int = 4, lead: tuple[int, ...] = ()):
+    batch, fan_in, fan_out = BIG
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((*lead, batch, fan_in)).astype(dtype)
+    w = (rng.standard_normal((fan_out, fan_in)) / 10).astype(dtype)
+    b = np.where(dead, -1e3, rng.standard_normal(fan_out)).astype(dtype)
+    r = rng.standard_normal((*lead, batch, fan_out)).astype(dtype)
+    return x, w, b, r
+
+
+@settings(max_examples=10, deadline=None)
+@given(live_fraction=st.sampled_from([0.0, 0.05, 0.2, 0.5, 0.51, 0.9]), seed=st.integers(0, 99),
+       lead=st.sampled_from([(), (2,)]))
+def test_linear_with_dead_units_matches_torch_in_both_modes(live_fraction, seed, lead):
+    dead = np.random.default_rng(seed).random(BIG[2]) >= live_fraction
+    for dtype in (np.float32, np.float64):
+        arrays = _dead_unit_arrays(dtype, dead, seed, lead)
+        for ctx in (contextlib.nullcontext(), jit.disabled()):
+            with ctx:
+                check(_dead_unit_layer, *arrays, grad=[True, True, True, False])
+
+
+def test_linear_skips_the_dead_units_only_when_that_is_exact(mode, dtype):
+    batch, fan_in, fan_out = BIG
+    dead = np.arange(fan_out) % 5 != 0  # 20 % live
+    x, w, b, r = _dead_unit_arrays(dtype, dead)
+    g = np.where(x @ w.T + b > 0, r, 0).astype(dtype)  # the layer's output gradient
+    db, units = live_units(g, x, w)
+    np.testing.assert_array_equal(units, np.flatnonzero(~dead))
+    np.testing.assert_allclose(db, g.sum(0), rtol=1e-6)
+    assert live_units(r, x, w)[1] is None  # every unit live: the full products
+    for bad in (np.inf, -np.inf, np.nan):  # 0 * inf is NaN: the skip would lose it
+        w_bad, x_bad = w.copy(), x.copy()
+        w_bad[1, 3] = bad  # a dead unit's row
+        x_bad[7, 2] = bad
+        assert live_units(g, x, w_bad)[1] is None
+        assert live_units(g, x_bad, w)[1] is None
+
+
+@pytest.mark.parametrize("where", ["weight", "input"])
+def test_linear_dead_units_with_an_inf_match_torch(mode, dtype, where):
+    dead = np.arange(BIG[2]) % 5 != 0
+    x, w, b, r = _dead_unit_arrays(dtype, dead)
+    if where == "weight":
+        w[1, 3] = np.inf  # a dead unit's weight: torch's input gradient gets 0 * inf = NaN
+    else:
+        x[7, 2] = np.inf  # every dead unit's weight gradient gets a NaN in column 2
+    check(_dead_unit_layer, x, w, b, r, grad=[True, True, True, False])
 
 
 # --------------------------------------------------------------------------- cross-entropy
