@@ -44,6 +44,11 @@ def summary(key: str, r: dict[str, Any]) -> str:
                          f"   test acc {s['test_acc']:.1f} %   train acc {s['train_acc']:.1f} %")
         lines.append("  wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
         lines.append("  median period: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["median_period_ratios"].items()))
+        lines.append("  start-up, fresh process: " + "   ".join(
+            f"{name} import {s['startup_s']['import_s']:.2f} s + first step {s['startup_s']['first_step_s']:.2f} s"
+            for name, s in r["libraries"].items()))
+        with_startup = r["with_startup_ratios"].items()
+        lines.append("  wall with start-up: " + "   ".join(f"{k} = {v:.3f}" for k, v in with_startup))
         lines.append(f"  test accuracy chainrule - pytorch {r['test_acc_gap']:+.1f} points")
     elif key == "d":
         for sweep in ("by_batch", "by_width"):

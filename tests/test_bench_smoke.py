@@ -58,6 +58,9 @@ def test_recipe_memory_and_scripts(smoke: tuple[Path, subprocess.CompletedProces
     for name, lib in recipe.items():
         assert 0 <= lib["test_acc"] <= 100 and lib["wall_s"] > 0, name
         assert len(lib["periods_s"]) == 3  # 20 smoke steps, an evaluation every 10: steps 0, 10, 20
+        startup = lib["startup_s"]  # measured in a fresh process: the import and the first step
+        assert startup["import_s"] > 0 and startup["first_step_s"] > 0, name
+        assert lib["wall_with_startup_s"] > lib["wall_s"], name
     memory = runs["e"]["result"]["libraries"]
     assert memory["chainrule"]["imports_torch"] is False and memory["pytorch"]["imports_torch"] is True
     assert all(m["peak_rss_mb"] > 0 for m in memory.values())
