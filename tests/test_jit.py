@@ -23,7 +23,9 @@ from chainrule.autograd.ops.activation import _relu_backward_kernel, _relu_kerne
 from chainrule.nn._functions.classification_loss import _softmax_nll_backward_kernel, _softmax_nll_kernel
 from chainrule.nn._functions.linear import (
     _add_bias_kernel,
+    _gather_columns_kernel,
     _has_non_finite_kernel,
+    _scatter_rows_kernel,
     _sum_rows_and_live_kernel,
     _sum_rows_kernel,
     live_units,
@@ -48,7 +50,8 @@ def mode(request):
 
 def test_kernels_compile_and_switch_off():
     assert jit.available() and jit.is_enabled()
-    for k in [*KERNELS, _sum_rows_and_live_kernel, _has_non_finite_kernel]:
+    for k in [*KERNELS, _sum_rows_and_live_kernel, _has_non_finite_kernel, _gather_columns_kernel,
+              _scatter_rows_kernel]:
         assert k.compiled() is not None, k
     with jit.disabled():
         assert not jit.is_enabled()
@@ -205,6 +208,18 @@ def test_linear_skips_the_dead_units_only_when_that_is_exact(mode, dtype):
         x_bad[7, 2] = bad
         assert live_units(g, x, w_bad)[1] is None
         assert live_units(g, x_bad, w)[1] is None
+
+
+def test_the_bias_kernel_tells_whether_the_output_is_finite(dtype):
+    add_bias = _add_bias_kernel.compiled()
+    b = np.array([1.0, -2.0, 3.0], dtype)
+    assert add_bias(np.zeros((2, 3), dtype), b)
+    for bad in (np.inf, -np.inf, np.nan):
+        y = np.zeros((2, 3), dtype)
+        y[1, 2] = bad
+        assert not add_bias(y, b)
+    biggest = np.full(3, np.finfo(dtype).max, dtype)
+    assert not add_bias(np.full((2, 3), np.finfo(dtype).max, dtype), biggest)  # the sum overflows to inf
 
 
 @pytest.mark.parametrize("where", ["weight", "input"])

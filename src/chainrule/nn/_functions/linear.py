@@ -40,11 +40,16 @@ MIN_MULTIPLY_ADDS_TO_SKIP = 1 << 20
 
 
 def _add_bias_loop(y, bias):
-    """``y[n, :] += bias`` for every row: ``X W + b`` with ``b`` broadcast over the batch."""
+    """``y[n, :] += bias`` for every row: ``X W + b`` with ``b`` broadcast over the batch.
+    Returns whether every sum is finite (``v - v`` is 0 for a finite ``v``, NaN for inf or NaN)."""
     rows, cols = y.shape
+    non_finite = False
     for n in range(rows):
         for j in range(cols):
-            y[n, j] += bias[j]
+            v = y[n, j] + bias[j]
+            y[n, j] = v
+            non_finite |= (v - v) != 0
+    return not non_finite
 
 
 def _sum_rows_loop(g, out):
@@ -75,6 +80,29 @@ def _sum_rows_and_live_loop(g, out, live):
     return count
 
 
+def _gather_columns_loop(g, columns, out):
+    """``out[n, c] = g[n, columns[c]]``: the live units' columns of ``G``, side by side."""
+    rows, k = out.shape
+    for n in range(rows):
+        for c in range(k):
+            out[n, c] = g[n, columns[c]]
+
+
+def _scatter_rows_loop(rows, at, out):
+    """``out[at[r]] = rows[r]`` and every other row of ``out`` 0: the live units' weight gradient
+    placed in the full ``[out, in]`` one."""
+    count, cols = rows.shape
+    r = 0
+    for i in range(out.shape[0]):
+        if r < count and at[r] == i:
+            for j in range(cols):
+                out[i, j] = rows[r, j]
+            r += 1
+        else:
+            for j in range(cols):
+                out[i, j] = 0
+
+
 def _has_non_finite_loop(bits, exponent):
     """Is any float non-finite? ``bits`` is the floats' bit pattern (a uint view); a float is
     inf or NaN when all of its exponent bits (``exponent``) are set."""
@@ -88,6 +116,8 @@ _add_bias_kernel = jit.kernel(_add_bias_loop)
 _sum_rows_kernel = jit.kernel(_sum_rows_loop)
 _sum_rows_and_live_kernel = jit.kernel(_sum_rows_and_live_loop)
 _has_non_finite_kernel = jit.kernel(_has_non_finite_loop)
+_gather_columns_kernel = jit.kernel(_gather_columns_loop)
+_scatter_rows_kernel = jit.kernel(_scatter_rows_loop)
 
 _EXPONENT_BITS = {np.dtype(np.float32): (np.uint32, np.uint32(0x7F800000)),
                   np.dtype(np.float64): (np.uint64, np.uint64(0x7FF0000000000000))}
@@ -113,14 +143,44 @@ def _bias_grad_and_live_units(g2: np.ndarray) -> tuple[np.ndarray, np.ndarray, i
     return g2.sum(axis=0), live, int(np.count_nonzero(live))
 
 
-def live_units(g2: np.ndarray, x: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def live_units(g2: np.ndarray, x: np.ndarray, weight: np.ndarray,
+               output_finite: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """``(dbias, units)``: the bias gradient ``sum_n G``, and the indices of the live units when
     the backward products may skip the dead ones (else None: too few dead, or an inf or NaN in
-    ``X`` or ``weight``). ``G`` is ``[batch, out]``, ``X`` ``[batch, in]``, ``weight`` ``[out, in]``."""
+    ``X`` or ``weight``). ``G`` is ``[batch, out]``, ``X`` ``[batch, in]``, ``weight`` ``[out, in]``.
+
+    ``output_finite``: the forward's ``Y`` was finite, which proves ``X`` and ``weight`` finite
+    (an inf or NaN in ``weight[j]`` makes all of ``Y[:, j]`` inf or NaN, one in ``X[n]`` all of
+    ``Y[n]``), so they need no check here.
+    """
     db, live, k = _bias_grad_and_live_units(g2)
-    if k > LIVE_FRACTION_TO_SKIP * g2.shape[1] or not (_all_finite(weight) and _all_finite(x)):
+    if k > LIVE_FRACTION_TO_SKIP * g2.shape[1]:
+        return db, None
+    if not output_finite and not (_all_finite(weight) and _all_finite(x)):
         return db, None
     return db, np.flatnonzero(live)
+
+
+def _live_columns(g2: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """``G[:, units]``, C-contiguous ``[batch, k]``."""
+    compiled = _gather_columns_kernel.compiled()
+    if compiled is not None and jit.fits(g2):
+        out = np.empty((g2.shape[0], units.size), g2.dtype)
+        compiled(g2, units, out)
+        return out
+    return g2[:, units]
+
+
+def _rows_at(rows: np.ndarray, units: np.ndarray, out_rows: int) -> np.ndarray:
+    """The ``[out_rows, in]`` array holding ``rows[r]`` at row ``units[r]`` and 0 elsewhere."""
+    out = np.empty((out_rows, rows.shape[1]), rows.dtype)
+    compiled = _scatter_rows_kernel.compiled()
+    if compiled is not None and jit.fits(rows):
+        compiled(rows, units, out)
+    else:
+        out.fill(0)
+        out[units] = rows
+    return out
 
 
 def _bias_grad(g2: np.ndarray) -> np.ndarray:
@@ -141,13 +201,14 @@ class LinearFunction(Function):
     def forward(ctx, x, weight, bias):
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])  # [batch, in]
         y = x2 @ weight.T  # [batch, out]
+        finite = False  # Y known to be finite (known only from the bias kernel's pass)
         if bias is not None:
             compiled = _add_bias_kernel.compiled()
             if compiled is not None and bias.ndim == 1 and jit.fits(y, bias):
-                compiled(y, bias)
+                finite = compiled(y, bias)
             else:
                 y += bias
-        ctx.x, ctx.weight, ctx.x_shape = x2, weight, x.shape
+        ctx.x, ctx.weight, ctx.x_shape, ctx.output_finite = x2, weight, x.shape, finite
         if x.ndim != 2:
             y = y.reshape(x.shape[:-1] + (weight.shape[0],))
         return y
@@ -160,7 +221,7 @@ class LinearFunction(Function):
         dx = dw = db = None
         units = None  # the live units' indices, when the products skip the dead ones
         if (x_node is not None or w_node is not None) and g2.shape[0] * weight.size >= MIN_MULTIPLY_ADDS_TO_SKIP:
-            db, units = live_units(g2, x, weight)
+            db, units = live_units(g2, x, weight, ctx.output_finite)
         elif b_node is not None:
             db = _bias_grad(g2)  # [out]
         if units is None:
@@ -169,12 +230,11 @@ class LinearFunction(Function):
             if w_node is not None:
                 dw = g2.T @ x  # [out, in]
         else:
-            g_live = g2[:, units]  # [batch, k]
+            g_live = _live_columns(g2, units)  # [batch, k]
             if x_node is not None:
                 dx = g_live @ weight[units]  # [batch, k] @ [k, in]
             if w_node is not None:
-                dw = np.zeros_like(weight)
-                dw[units] = g_live.T @ x  # [k, batch] @ [batch, in]
+                dw = _rows_at(g_live.T @ x, units, weight.shape[0])  # [k, batch] @ [batch, in], 0 elsewhere
         if dx is not None and len(ctx.x_shape) != 2:
             dx = dx.reshape(ctx.x_shape)
         return dx, dw, db if b_node is not None else None
