@@ -210,6 +210,24 @@ def test_linear_skips_the_dead_units_only_when_that_is_exact(mode, dtype):
         assert live_units(g, x_bad, w)[1] is None
 
 
+def test_a_backward_through_dead_units_runs_the_skip_kernels(monkeypatch, dtype):
+    """The skip really takes its compiled path (a silent fall-back to NumPy would pass the
+    comparisons with PyTorch), and the forward's finiteness spares the finiteness check."""
+    skip_kernels = [_sum_rows_and_live_kernel, _gather_columns_kernel, _scatter_rows_kernel, _has_non_finite_kernel]
+    called = set()
+    for k in skip_kernels:
+        fn = k.compiled()
+
+        def counted(*args, _fn=fn, _k=k):
+            called.add(_k)
+            return _fn(*args)
+
+        monkeypatch.setattr(k, "_compiled", counted)
+    x, w, b, r = (chainrule.tensor(a, requires_grad=True) for a in _dead_unit_arrays(dtype, np.arange(BIG[2]) % 5 != 0))
+    _dead_unit_layer(chainrule, x, w, b, r).sum().backward()
+    assert called == {_sum_rows_and_live_kernel, _gather_columns_kernel, _scatter_rows_kernel}
+
+
 def test_the_bias_kernel_tells_whether_the_output_is_finite(dtype):
     add_bias = _add_bias_kernel.compiled()
     b = np.array([1.0, -2.0, 3.0], dtype)
