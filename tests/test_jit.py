@@ -64,10 +64,10 @@ def test_kernels_compile_and_switch_off():
         jit.set_enabled(True)
 
 
-def test_a_training_step_runs_every_kernel(monkeypatch, dtype):
-    """The hot ops really take their compiled path for contiguous float arrays (not the twin)."""
+def spy_on(kernels, monkeypatch) -> set:
+    """The set that each of ``kernels`` adds itself to when its compiled code is called."""
     called = set()
-    for k in KERNELS:
+    for k in kernels:
         fn = k.compiled()
 
         def counted(*args, _fn=fn, _k=k):
@@ -75,6 +75,12 @@ def test_a_training_step_runs_every_kernel(monkeypatch, dtype):
             return _fn(*args)
 
         monkeypatch.setattr(k, "_compiled", counted)
+    return called
+
+
+def test_a_training_step_runs_every_kernel(monkeypatch, dtype):
+    """The hot ops really take their compiled path for contiguous float arrays (not the twin)."""
+    called = spy_on(KERNELS, monkeypatch)
     rng = np.random.default_rng(6)
     model = chainrule.nn.Sequential(chainrule.nn.Linear(5, 8), chainrule.nn.ReLU(), chainrule.nn.Linear(8, 3))
     model.to(dtype=chainrule.float64 if dtype == np.float64 else chainrule.float32)
@@ -214,15 +220,7 @@ def test_a_backward_through_dead_units_runs_the_skip_kernels(monkeypatch, dtype)
     """The skip really takes its compiled path (a silent fall-back to NumPy would pass the
     comparisons with PyTorch), and the forward's finiteness spares the finiteness check."""
     skip_kernels = [_sum_rows_and_live_kernel, _gather_columns_kernel, _scatter_rows_kernel, _has_non_finite_kernel]
-    called = set()
-    for k in skip_kernels:
-        fn = k.compiled()
-
-        def counted(*args, _fn=fn, _k=k):
-            called.add(_k)
-            return _fn(*args)
-
-        monkeypatch.setattr(k, "_compiled", counted)
+    called = spy_on(skip_kernels, monkeypatch)
     x, w, b, r = (chainrule.tensor(a, requires_grad=True) for a in _dead_unit_arrays(dtype, np.arange(BIG[2]) % 5 != 0))
     _dead_unit_layer(chainrule, x, w, b, r).sum().backward()
     assert called == {_sum_rows_and_live_kernel, _gather_columns_kernel, _scatter_rows_kernel}
