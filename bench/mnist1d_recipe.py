@@ -87,6 +87,14 @@ def train(lib: ModuleType, arrays: tuple[np.ndarray, ...], state: dict[str, np.n
                                      "test_acc": accuracy(x_test, y_test)})
             yield
     out["train_acc"], out["test_acc"] = out["evals"][-1]["train_acc"], out["evals"][-1]["test_acc"]
+    with lib.no_grad():  # after the last period: not timed
+        hidden2 = model.linear2(model.linear1(x_train).relu()).relu()
+    out["dead_units"] = dead_fraction(hidden2.numpy())
+
+
+def dead_fraction(activations: np.ndarray) -> float:
+    """The fraction of units (columns) that are 0 for every example: dead ReLU units."""
+    return float(np.mean(np.all(activations == 0, axis=0)))
 
 
 def train_floor(arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray], total_steps: int,
@@ -109,6 +117,8 @@ def train_floor(arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray], to
                                  "train_acc": accuracy(x_train, y_train), "test_acc": accuracy(x_test, y_test)})
             yield
     out["train_acc"], out["test_acc"] = out["evals"][-1]["train_acc"], out["evals"][-1]["test_acc"]
+    hidden1 = np.maximum(x_train @ floor.W[0] + floor.b[0], 0)
+    out["dead_units"] = dead_fraction(np.maximum(hidden1 @ floor.W[1] + floor.b[1], 0))
 
 
 def _throwaway_step(lib: ModuleType) -> None:
@@ -176,6 +186,7 @@ def run(smoke: bool = False, settle: float = 0.3) -> dict[str, Any]:
             "periods_s": periods[name],
             "test_acc": out["test_acc"],
             "train_acc": out["train_acc"],
+            "dead_units": out["dead_units"],  # of the second hidden layer, at the end
             "test_acc_curve": [(e["step"], e["test_acc"]) for e in out["evals"]],
         }
     wall = {name: s["wall_s"] for name, s in summary.items()}

@@ -41,7 +41,8 @@ def summary(key: str, r: dict[str, Any]) -> str:
     elif key == "c":
         for name, s in r["libraries"].items():
             lines.append(f"  {name:<12} wall {s['wall_s']:.2f} s   median period {s['period_s_median'] * 1e3:.1f} ms"
-                         f"   test acc {s['test_acc']:.1f} %   train acc {s['train_acc']:.1f} %")
+                         f"   test acc {s['test_acc']:.1f} %   train acc {s['train_acc']:.1f} %"
+                         f"   dead units {100 * s['dead_units']:.0f} %")
         lines.append("  wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
         lines.append("  median period: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["median_period_ratios"].items()))
         lines.append("  start-up, fresh process: " + "   ".join(

@@ -61,6 +61,7 @@ def test_recipe_memory_and_scripts(smoke: tuple[Path, subprocess.CompletedProces
         startup = lib["startup_s"]  # measured in a fresh process: the import and the first step
         assert startup["import_s"] > 0 and startup["first_step_s"] > 0, name
         assert lib["wall_with_startup_s"] > lib["wall_s"], name
+        assert 0 <= lib["dead_units"] <= 1, name
     memory = runs["e"]["result"]["libraries"]
     assert memory["chainrule"]["imports_torch"] is False and memory["pytorch"]["imports_torch"] is True
     assert all(m["peak_rss_mb"] > 0 for m in memory.values())
