@@ -7,7 +7,7 @@ interleaved rounds (A B C, C B A, ...) so that changes in the machine's load hit
 round times a few single steps of each. Reported: the medians and minima of all steps, and the
 median over rounds of the ratio of the round's medians (the figure least moved by load).
 
-    python bench/adam_step.py            # the full run (results/adam_step.txt holds its output)
+    python bench/adam_step.py            # the full run (`python -m bench` keeps its output, as (f))
     python bench/adam_step.py --smoke    # a few seconds, for CI
 """
 
