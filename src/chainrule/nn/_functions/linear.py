@@ -22,8 +22,9 @@ half the units are live, the backward products run over the live ones only::
 The skipped products are ``0 * finite = 0``, so this is exact up to the order in which BLAS sums
 the remaining terms. Only when ``X`` or ``weight`` holds an inf or NaN (``0 * inf`` is NaN) does
 the skip change the result, so then it is not taken. Training with a large learning rate often
-leaves most of a hidden layer dead: in the MNIST-1D recipe, 82 % of the second layer's units are
-dead after 500 steps, and this skips 82 % of its two backward products.
+leaves most of a hidden layer dead: in the MNIST-1D recipe (Adam, lr 1e-2) about 80 % of the
+second layer's units are dead from step 500 on, and this skips about 80 % of its two backward
+products.
 """
 
 from __future__ import annotations
