@@ -39,7 +39,7 @@ import chainrule
 from chainrule.data import datasets
 
 from .floor import NumpyMLP
-from .models import linear_layers, numpy_state, random_batch, residual_mlp
+from .models import batch, linear_layers, numpy_state, residual_mlp
 
 RECIPE = {"hidden_size": 256, "learning_rate": 1e-2, "batch_size": 100, "total_steps": 8000,
           "eval_every": 250, "seed": 42}
@@ -125,7 +125,7 @@ def _throwaway_step(lib: ModuleType) -> None:
     """One training step of a fresh recipe model in ``lib``: the library's one-time start-up."""
     model = residual_mlp(lib.nn, 40, 10, RECIPE["hidden_size"])
     optimizer = lib.optim.Adam(model.parameters(), lr=RECIPE["learning_rate"])
-    x, y = (lib.from_numpy(a) for a in random_batch(RECIPE["batch_size"]))
+    x, y = (lib.from_numpy(a) for a in batch([40, 10], RECIPE["batch_size"]))
     lib.nn.functional.cross_entropy(model(x), y).backward()
     optimizer.step()
 
@@ -207,4 +207,3 @@ def run(smoke: bool = False, settle: float = 0.3) -> dict[str, Any]:
         "targets": {"chainrule/pytorch": 0.5},
         "met": {"chainrule/pytorch": ratio <= 0.5},
     }
-

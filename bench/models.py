@@ -78,8 +78,3 @@ def batch(sizes: Sequence[int], n: int, seed: int = 0) -> tuple[np.ndarray, np.n
     y = rng.integers(0, sizes[-1], n)
     return x, y
 
-
-def random_batch(n: int, features: int = 40, classes: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A random batch shaped like MNIST-1D's: float32 signals ``[n, features]``, int64 labels ``[n]``."""
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((n, features), dtype=np.float32), rng.integers(0, classes, n)
