@@ -12,13 +12,13 @@ a library that frees each step's graph.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .workers import run_json_worker
 
 SIZES, BATCH = [784, 256, 256, 10], 128
 WORKERS = ["chainrule", "pytorch", "numpy floor"]
@@ -92,14 +92,9 @@ def summarise(sample: dict[str, Any]) -> dict[str, Any]:
 
 def run(smoke: bool = False) -> dict[str, Any]:
     steps = 12 if smoke else 200
-    root = Path(__file__).resolve().parent.parent
 
     def measure(name: str) -> dict[str, Any]:
-        proc = subprocess.run([sys.executable, "-m", "bench.memory", "--worker", name, "--steps", str(steps)],
-                              cwd=root, capture_output=True, text=True, check=False, timeout=600)
-        if proc.returncode != 0:
-            raise RuntimeError(f"memory worker {name!r} failed:\n{proc.stderr[-2000:]}")
-        sample = json.loads(proc.stdout.strip().splitlines()[-1])
+        sample = run_json_worker("memory", "--worker", name, "--steps", str(steps))
         return {**summarise(sample), "rss_mb": [v / 1024 for v in sample["rss_kb"]]}
 
     if smoke:  # only checking that it runs: the workers may share the machine

@@ -22,13 +22,9 @@ model. The report gives the ratio with it added too.
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -40,6 +36,7 @@ from chainrule.data import datasets
 
 from .floor import NumpyMLP
 from .models import batch, linear_layers, numpy_state, residual_mlp
+from .workers import run_json_worker
 
 RECIPE = {"hidden_size": 256, "learning_rate": 1e-2, "batch_size": 100, "total_steps": 8000,
           "eval_every": 250, "seed": 42}
@@ -133,16 +130,12 @@ def _throwaway_step(lib: ModuleType) -> None:
 def startup(repeats: int) -> dict[str, dict[str, float]]:
     """Median import and first-step seconds of each contender (:func:`bench.startup.first_step`),
     from ``repeats`` fresh processes each, taken in alternating order."""
-    root = Path(__file__).resolve().parent.parent
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in NAMES}
     for r in range(repeats):
         for name in (NAMES if r % 2 == 0 else NAMES[::-1]):
-            command = [sys.executable, "-m", "bench.startup", name, "--hidden", str(RECIPE["hidden_size"]),
-                       "--batch", str(RECIPE["batch_size"]), "--lr", str(RECIPE["learning_rate"])]
-            proc = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False, timeout=300)
-            if proc.returncode != 0:
-                raise RuntimeError(f"start-up worker {name!r} failed:\n{proc.stderr[-2000:]}")
-            samples[name].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            samples[name].append(run_json_worker(
+                "startup", name, "--hidden", str(RECIPE["hidden_size"]), "--batch", str(RECIPE["batch_size"]),
+                "--lr", str(RECIPE["learning_rate"]), timeout=300))
     return {name: {key: statistics.median(s[key] for s in runs) for key in ("import_s", "first_step_s")}
             for name, runs in samples.items()}
 
