@@ -4,7 +4,7 @@
 ``no_grad``, ``nn``, ``optim`` and ``loss.backward()`` mean what they mean in PyTorch.
 """
 
-from . import dtypes, memory
+from . import dtypes
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.ops import (
     abs,
@@ -103,7 +103,7 @@ from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
 
-memory.keep_freed_memory()  # reuse freed arrays' pages step after step (see chainrule.memory)
+from . import backend  # noqa: E402  (registers the fast paths over the reference ops; CHAINRULE_JIT=0: none)
 
 
 def is_tensor(obj: object) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import jit
+from ..backend import jit
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_betas, check_common, moments_
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import jit
+from ...backend import jit
 from ...tensor import Tensor
 from ..function import Function
 from ._util import float_operand, normalize_dim

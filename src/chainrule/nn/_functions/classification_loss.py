@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import jit
+from ...backend import jit
 from ...autograd.function import Function
 from ...autograd.ops.activation import stable_sigmoid
 from ...errors import ShapeError

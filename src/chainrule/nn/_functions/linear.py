@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import jit
+from ...backend import jit
 from ...autograd.function import Function
 
 # The skip needs at most this fraction of the units live, and a product of at least this many

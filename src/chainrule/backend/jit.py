@@ -3,35 +3,27 @@
 A NumPy expression such as Adam's update makes one pass over memory per operation (a dozen
 passes for one step), and each pass is a separate call. A *kernel* is the same arithmetic written
 as one loop over the elements; numba compiles it (once per dtype, cached on disk) into a single
-pass that keeps every intermediate in a register. On the networks chainrule is made for this
-is several times faster than the chain of ufuncs.
+pass that keeps every intermediate in a register.
 
-Every kernel has a pure NumPy twin at its call site, which runs when numba is not installed, when
-the environment sets ``CHAINRULE_JIT=0``, or inside :func:`disabled`. The tests run both and
-compare both with PyTorch. Use::
+A kernel is used only by a fast path of this backend, and a fast path always has its twin, the
+reference it is registered over (:mod:`chainrule.backend.registry`): when numba is not installed
+``compiled()`` is None and the fast path hands the call to its twin::
 
     adam_kernel = kernel(_adam_loop)        # at import: nothing is compiled yet
-    compiled = adam_kernel.compiled()       # the machine-code function, or None
-    if compiled is not None:
-        compiled(param, grad, ...)
-    else:
-        ...                                 # the NumPy twin
+    compiled = adam_kernel.compiled()       # the machine-code function, or None without numba
+    if compiled is None or not fits(param, grad):
+        return twin(...)
 
 numba is imported on the first call of ``compiled()``, not with chainrule.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-ENV_VAR = "CHAINRULE_JIT"
-
-_enabled = os.environ.get(ENV_VAR, "1").strip().lower() not in ("0", "false", "no", "off")
 _numba: Any = None  # the numba module once imported; False when it cannot be
 
 
@@ -52,29 +44,6 @@ def available() -> bool:
     return bool(_import_numba())
 
 
-def is_enabled() -> bool:
-    """Do kernels run compiled? True when numba is installed and the JIT is not switched off."""
-    return _enabled and available()
-
-
-def set_enabled(enabled: bool) -> None:
-    """Switch the compiled kernels on or off for this process (off: every kernel's NumPy twin runs)."""
-    global _enabled
-    _enabled = bool(enabled)
-
-
-@contextmanager
-def disabled() -> Iterator[None]:
-    """Run the block with the NumPy twins of every kernel (the pure NumPy library)."""
-    global _enabled
-    before = _enabled
-    _enabled = False
-    try:
-        yield
-    finally:
-        _enabled = before
-
-
 class Kernel:
     """A loop over arrays, compiled on first use (see the module's docstring)."""
 
@@ -83,12 +52,10 @@ class Kernel:
         self._compiled: Callable[..., None] | None = None
 
     def compiled(self) -> Callable[..., None] | None:
-        """The compiled loop, or None when kernels are off or numba is missing."""
+        """The compiled loop, or None when numba is missing."""
         fn = self._compiled
-        if fn is not None and _enabled:  # the hot path: one attribute and one global
+        if fn is not None:  # the hot path: one attribute
             return fn
-        if not _enabled:
-            return None
         numba = _import_numba()
         if not numba:
             return None

@@ -1,0 +1,1 @@
+"""Fast paths (being moved here from the reference modules)."""
