@@ -54,26 +54,23 @@ def interleaved(
     block starts with ``settle`` seconds of sleep and one untimed step (the threads' wake-up).
     """
     names = list(contenders)
-    clock = time.perf_counter
     slowest = 0.0
     for name in names:
-        step = contenders[name]
-        time.sleep(settle)
-        step()
-        start = clock()
-        for _ in range(warmup):
-            step()
-        slowest = max(slowest, (clock() - start) / max(warmup, 1))
+        slowest = max(slowest, _seconds_per_step(contenders[name], warmup, settle) if warmup else 0.0)
     steps = max(min_steps, int(block_seconds / max(slowest, 1e-9)))
     result = {name: Timing() for name in names}
     for b in range(blocks):
         order = names if b % 2 == 0 else names[::-1]
         for name in order:
-            step = contenders[name]
-            time.sleep(settle)
-            step()
-            start = clock()
-            for _ in range(steps):
-                step()
-            result[name].blocks.append((clock() - start) / steps)
+            result[name].blocks.append(_seconds_per_step(contenders[name], steps, settle))
     return result, steps
+
+
+def _seconds_per_step(step: Callable[[], object], steps: int, settle: float) -> float:
+    """Sleep ``settle`` s, run one untimed step (the threads' wake-up), then time ``steps`` steps."""
+    time.sleep(settle)
+    step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - start) / steps

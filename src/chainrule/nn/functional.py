@@ -152,19 +152,21 @@ def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
             dtype: Any = None) -> Tensor:
     """``e^x_i / sum_j e^x_j`` along ``dim`` (computed with the max subtracted)."""
-    _tensor(input, "softmax")
-    if dtype is not None:
-        input = input.to(dtype)  # noqa: A001
-    return _ops.softmax(input, _softmax_dim("softmax", input.data.ndim, dim))
+    return _along_dim(_ops.softmax, "softmax", input, dim, dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
                 dtype: Any = None) -> Tensor:
     """``x_i - log sum_j e^x_j`` along ``dim``."""
-    _tensor(input, "log_softmax")
+    return _along_dim(_ops.log_softmax, "log_softmax", input, dim, dtype)
+
+
+def _along_dim(op: Any, name: str, input: Tensor, dim: int | None, dtype: Any) -> Tensor:  # noqa: A002
+    """``op(input, dim)`` after the checks and the optional cast that softmax and log_softmax share."""
+    _tensor(input, name)
     if dtype is not None:
         input = input.to(dtype)  # noqa: A001
-    return _ops.log_softmax(input, _softmax_dim("log_softmax", input.data.ndim, dim))
+    return op(input, _softmax_dim(name, input.data.ndim, dim))
 
 
 # =========================================================================== dropout

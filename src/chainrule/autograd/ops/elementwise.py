@@ -226,37 +226,29 @@ class Clamp(Function):
 
 
 class Maximum(Function):
+    """``max(a, b)`` elementwise; the larger operand takes the gradient (a tie splits it)."""
+
     array_io = True
+    op, pick, wins = "maximum", np.maximum, np.greater  # Minimum reuses both methods with its own
 
     @staticmethod
     def forward(ctx, a, b):
         try:
-            y = promote(np.maximum(a, b), a, b)
+            y = promote(ctx.pick(a, b), a, b)
         except ValueError:
-            raise broadcast_error("maximum", a, b) from None
+            raise broadcast_error(ctx.op, a, b) from None
         ctx.a, ctx.b = a, b
         return y
 
     @staticmethod
     def backward(ctx, g):
-        return _minmax_backward(ctx, g, np.greater)
+        return _minmax_backward(ctx, g, ctx.wins)
 
 
-class Minimum(Function):
-    array_io = True
+class Minimum(Maximum):
+    """``min(a, b)`` elementwise; the smaller operand takes the gradient (a tie splits it)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        try:
-            y = promote(np.minimum(a, b), a, b)
-        except ValueError:
-            raise broadcast_error("minimum", a, b) from None
-        ctx.a, ctx.b = a, b
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        return _minmax_backward(ctx, g, np.less)
+    op, pick, wins = "minimum", np.minimum, np.less
 
 
 def _minmax_backward(ctx, g, wins):

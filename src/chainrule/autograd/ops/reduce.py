@@ -25,6 +25,13 @@ def _expand(g: np.ndarray, axes: tuple[int, ...] | None, keepdim: bool, ndim: in
     return np.expand_dims(g, axes)
 
 
+def _drop_reduced(out: np.ndarray, axes: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+    """A reduction computed with ``keepdims=True``, its reduced dims dropped unless ``keepdim``."""
+    if keepdim:
+        return out
+    return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+
+
 def _spread(g: np.ndarray, shape: tuple[int, ...], axes: Any, keepdim: bool) -> np.ndarray:
     """Each input element receives its output element's gradient (a broadcast, no copy)."""
     if g.ndim == 0:
@@ -117,9 +124,7 @@ class AMax(Function):
         reduce = np.min if take_min else np.max
         out = reduce(x, axis=axes, keepdims=True)
         ctx.x, ctx.out_keep, ctx.axes, ctx.keepdim = x, out, axes, keepdim
-        if keepdim:
-            return out
-        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+        return _drop_reduced(out, axes, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -162,9 +167,7 @@ class LogSumExp(Function):
             out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
         ctx.x, ctx.out_keep, ctx.axes, ctx.keepdim = x, out, axes, keepdim
         out = out.astype(x.dtype, copy=False)
-        if keepdim:
-            return out
-        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+        return _drop_reduced(out, axes, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -195,9 +198,7 @@ class Norm2(Function):
     def forward(ctx, x, axes, keepdim):
         out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))  # ||x||_2
         ctx.x, ctx.out_keep, ctx.axes, ctx.keepdim = x, out, axes, keepdim
-        if keepdim:
-            return out
-        return out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+        return _drop_reduced(out, axes, keepdim)
 
     @staticmethod
     def backward(ctx, g):
