@@ -1,8 +1,11 @@
 """The three contenders of a step benchmark, built from the same initial weights and batch.
 
 ``chainrule`` and ``pytorch`` run the identical user code (:func:`bench.models.train_step`);
-``numpy floor`` is :class:`bench.floor.NumpyMLP`. All three start from PyTorch's initialisation,
-so their losses agree step by step (:func:`agreement` checks it): they do the same arithmetic.
+``numpy floor`` is :class:`bench.floor.NumpyMLP`. With ``reference=True`` a fourth contender,
+``chainrule reference``, runs chainrule's step with the fast backend switched off
+(:func:`chainrule.backend.disabled`): the lecture's NumPy alone. All of them start from PyTorch's
+initialisation, so their losses agree step by step (:func:`agreement` checks it): they do the
+same arithmetic.
 """
 
 from __future__ import annotations
@@ -20,38 +23,55 @@ from .models import batch, linear_layers, mlp, numpy_state, train_step
 Step = Callable[[], object]
 
 
-def mlp_steps(sizes: Sequence[int], n: int, *, lr: float = 1e-3, seed: int = 0) -> dict[str, Step]:
-    """A training step (Adam, cross-entropy, float32) of the MLP ``sizes`` at batch ``n``, per library."""
+def mlp_steps(sizes: Sequence[int], n: int, *, lr: float = 1e-3, seed: int = 0,
+              reference: bool = False) -> dict[str, Step]:
+    """A training step (Adam, cross-entropy, float32) of the MLP ``sizes`` at batch ``n``, per
+    library (and chainrule's reference path alone, with ``reference``)."""
     torch.manual_seed(seed)
     t_model = mlp(torch.nn, sizes)
     state = numpy_state(t_model)
-    c_model = mlp(chainrule.nn, sizes)
-    c_model.load_state_dict(state)
     floor = NumpyMLP(sizes, n, lr=lr)
     floor.load(linear_layers(state))
     x, y = batch(sizes, n, seed)
-    c_opt = chainrule.optim.Adam(c_model.parameters(), lr=lr)
     t_opt = torch.optim.Adam(t_model.parameters(), lr=lr)
-    return {
-        "chainrule": train_step(chainrule.nn.functional, c_model, c_opt,
-                                chainrule.from_numpy(x), chainrule.from_numpy(y)),
+    steps = {
+        "chainrule": _chainrule_step(sizes, state, x, y, lr),
         "pytorch": train_step(torch.nn.functional, t_model, t_opt,
                               torch.from_numpy(x), torch.from_numpy(y)),
         "numpy floor": lambda: floor.step(x, y),
     }
+    if reference:
+        fast_step = _chainrule_step(sizes, state, x, y, lr)
+
+        def reference_step() -> object:
+            with chainrule.backend.disabled():
+                return fast_step()
+
+        steps["chainrule reference"] = reference_step
+    return steps
 
 
-def agreement(sizes: Sequence[int], n: int, steps: int = 3) -> dict[str, list[float]]:
+def _chainrule_step(sizes: Sequence[int], state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
+                    lr: float) -> Step:
+    """chainrule's training step on a model of its own, from PyTorch's initial weights ``state``."""
+    model = mlp(chainrule.nn, sizes)
+    model.load_state_dict(state)
+    optimizer = chainrule.optim.Adam(model.parameters(), lr=lr)
+    return train_step(chainrule.nn.functional, model, optimizer, chainrule.from_numpy(x), chainrule.from_numpy(y))
+
+
+def agreement(sizes: Sequence[int], n: int, steps: int = 3, reference: bool = False) -> dict[str, list[float]]:
     """The losses of the first ``steps`` steps of each contender (they must agree)."""
     losses = {}
-    for name, step in mlp_steps(sizes, n).items():
+    for name, step in mlp_steps(sizes, n, reference=reference).items():
         losses[name] = [_value(step()) for _ in range(steps)]
     return losses
 
 
-def check_agreement(sizes: Sequence[int], n: int, steps: int = 3, rtol: float = 1e-4) -> dict[str, list[float]]:
+def check_agreement(sizes: Sequence[int], n: int, steps: int = 3, rtol: float = 1e-4,
+                    reference: bool = False) -> dict[str, list[float]]:
     """:func:`agreement`, raising if a contender's losses leave PyTorch's (float32 tolerance)."""
-    losses = agreement(sizes, n, steps)
+    losses = agreement(sizes, n, steps, reference)
     want = np.array(losses["pytorch"])
     for name, got in losses.items():
         if not np.allclose(got, want, rtol=rtol, atol=1e-6):

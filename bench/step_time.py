@@ -1,8 +1,10 @@
 """(a), (b): the time of one training step of an MLP, chainrule against PyTorch and the NumPy floor.
 
 A step is the whole loop body a user writes: ``zero_grad``, forward, cross-entropy, ``backward``,
-``Adam.step``, in float32 on a fixed batch. Before timing, the three contenders run three steps
-from the same weights and must reach the same losses, so the timings compare equal work.
+``Adam.step``, in float32 on a fixed batch. Before timing, the contenders run three steps from
+the same weights and must reach the same losses, so the timings compare equal work. A fourth
+contender, ``chainrule reference``, is chainrule with its fast backend off (``CHAINRULE_JIT=0``'s
+path): the lecture's NumPy alone, against the hand-written floor.
 """
 
 from __future__ import annotations
@@ -15,28 +17,35 @@ from .timing import interleaved
 
 CASES: dict[str, dict[str, Any]] = {
     "a": {"sizes": [784, 256, 256, 10], "batch": 128,
-          "targets": {"chainrule/pytorch": 1.0, "chainrule/numpy floor": 1.3}},
+          "targets": {"chainrule/pytorch": 1.0, "chainrule/numpy floor": 1.3,
+                      "chainrule reference/numpy floor": 1.5}},
     "b": {"sizes": [40, 100, 100, 10], "batch": 32,
-          "targets": {"chainrule/pytorch": 0.5}},
+          "targets": {"chainrule/pytorch": 0.5, "chainrule reference/numpy floor": 1.5}},
 }
 
 
 def ratios(timings: dict[str, Any]) -> dict[str, float]:
-    """chainrule over PyTorch and over the floor, and PyTorch over the floor, from the medians."""
+    """chainrule over PyTorch and over the floor, and PyTorch over the floor, from the medians
+    (and chainrule's reference path over the floor and over PyTorch, when it ran)."""
     med = {name: t.median for name, t in timings.items()}
-    return {
+    result = {
         "chainrule/pytorch": med["chainrule"] / med["pytorch"],
         "chainrule/numpy floor": med["chainrule"] / med["numpy floor"],
         "pytorch/numpy floor": med["pytorch"] / med["numpy floor"],
     }
+    if "chainrule reference" in med:
+        result["chainrule reference/numpy floor"] = med["chainrule reference"] / med["numpy floor"]
+        result["chainrule reference/pytorch"] = med["chainrule reference"] / med["pytorch"]
+    return result
 
 
 def measure(sizes: Sequence[int], batch: int, *, blocks: int, block_seconds: float,
             warmup: int, settle: float) -> dict[str, Any]:
-    """Interleaved medians of the three contenders' step times for one MLP and batch size."""
-    losses = check_agreement(sizes, batch)
-    timings, per_block = interleaved(mlp_steps(sizes, batch), blocks=blocks, block_seconds=block_seconds,
-                                     warmup=warmup, settle=settle, min_steps=1 if settle == 0 else 5)
+    """Interleaved medians of the four contenders' step times for one MLP and batch size."""
+    losses = check_agreement(sizes, batch, reference=True)
+    timings, per_block = interleaved(mlp_steps(sizes, batch, reference=True), blocks=blocks,
+                                     block_seconds=block_seconds, warmup=warmup, settle=settle,
+                                     min_steps=1 if settle == 0 else 5)
     return {
         "sizes": list(sizes),
         "batch": batch,
