@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 import torch
@@ -13,7 +11,6 @@ from hypothesis.extra.numpy import array_shapes
 from optim_helpers import CONFIGS, STEPS, ChainruleRun, TorchRun, config_id
 
 import chainrule as cr
-from chainrule import jit
 
 TORCH_ONLY_KEYS = {"foreach", "differentiable", "fused", "capturable"}
 
@@ -35,15 +32,8 @@ def assert_state_matches(ours: cr.optim.Optimizer, ref: torch.optim.Optimizer, r
             assert value == tgroup[key], key
 
 
-@pytest.fixture(params=["compiled", "numpy"])
-def kernels(request):
-    """Each trajectory twice: with chainrule's compiled kernels (Adam's), and with their NumPy twins."""
-    with contextlib.nullcontext() if request.param == "compiled" else jit.disabled():
-        yield request.param
-
-
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
-def test_float64_trajectory_equals_torch(config, kernels):
+def test_float64_trajectory_equals_torch(config):
     ours, ref = ChainruleRun(*config), TorchRun(*config)
     for _ in range(STEPS):
         ours.step()
@@ -56,7 +46,7 @@ def test_float64_trajectory_equals_torch(config, kernels):
 # float32: 20 steps. Further on, near the optimum, the adaptive methods turn the float32 rounding
 # noise of tiny gradients (which differs between any two libraries) into full-size steps.
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
-def test_float32_trajectory_equals_torch(config, kernels):
+def test_float32_trajectory_equals_torch(config):
     ours = ChainruleRun(*config, dtype=np.float32)
     ref = TorchRun(*config, dtype=torch.float32)
     for _ in range(20):
@@ -98,7 +88,7 @@ def test_random_gradients_on_any_shape_equal_torch(config, shape, seed):
 
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
 def test_large_and_strided_parameters_equal_torch(config):
-    """A parameter big enough to be updated in several blocks, and a transposed (strided) one."""
+    """A large float32 parameter, and a transposed (strided) float64 one with a strided gradient."""
     name, kwargs = config
     rng = np.random.default_rng(7)
     big0, wide0 = rng.normal(size=(300, 450)), rng.normal(size=(260, 260))
@@ -109,7 +99,7 @@ def test_large_and_strided_parameters_equal_torch(config):
     ref = [torch.tensor(big0, dtype=torch.float32, requires_grad=True),
            torch.tensor(wide0.T.copy(), requires_grad=True)]
     opt = getattr(cr.optim, name)([big, strided], **kwargs)
-    assert len(list(opt._blocks(big.data))) > 1 and len(list(opt._blocks(strided.data))) == 1
+    assert not strided.data.flags.c_contiguous
     topt = getattr(torch.optim, name)(ref, **kwargs, foreach=False)
     for step in range(3):
         big.grad = cr.tensor(g_big * (step + 1))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_common, check_nonnegative
+from .optimizer import Group, Optimizer, ParamsT, State, check_common, check_nonnegative
 
 
 class Adagrad(Optimizer):
@@ -40,64 +37,25 @@ class Adagrad(Optimizer):
         maximize: maximise the objective instead of minimising it.
     """
 
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-2,
-        lr_decay: float = 0,
-        weight_decay: float = 0,
-        initial_accumulator_value: float = 0,
-        eps: float = 1e-10,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        defaults = {
-            "lr": lr,
-            "lr_decay": lr_decay,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "maximize": maximize,
-        }
-        self._validate(defaults)
-        super().__init__(params, defaults)
-        for group in self.param_groups:
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, maximize=maximize))
+        for group in self.param_groups:  # the accumulators exist from the start, as in PyTorch
             for p in group["params"]:
-                self._init_state(p)
+                self._init_state(self.state[p], p.data, group)
 
-    def _validate(self, group: dict[str, Any]) -> None:
+    def _validate(self, group: Group) -> None:
         check_common("Adagrad", group)
         check_nonnegative("Adagrad", "lr_decay", group["lr_decay"])
-        check_nonnegative(
-            "Adagrad", "initial_accumulator_value", group["initial_accumulator_value"]
-        )
+        check_nonnegative("Adagrad", "initial_accumulator_value", group["initial_accumulator_value"])
 
-    def _init_state(self, p: Any) -> dict[str, Any]:
-        state = self.state[p]
-        if not state:
-            state["step"] = 0.0
-            state["sum"] = self._buffer(p.data, self.defaults["initial_accumulator_value"])
-        return state
+    def _init_state(self, state: State, param: np.ndarray, group: Group) -> None:
+        state["step"] = 0.0
+        state["sum"] = self._buffer(param, self.defaults["initial_accumulator_value"])  # G₀
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One Adagrad step on every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p, grad in self._params_with_grad(group):
-                state = self._init_state(p)
-                state["step"] = step = state["step"] + 1
-                clr = lr / (1 + (step - 1) * lr_decay)
-                for param, grad_b, total in self._blocks(p.data, grad, state["sum"].data):
-                    g = self._gradient(param, grad_b, weight_decay, maximize)
-                    tmp = self._scratch(1, param)
-                    std = self._scratch(2, param)
-                    np.multiply(g, g, out=tmp)
-                    np.add(total, tmp, out=total)  # G += g²
-                    np.sqrt(total, out=std)
-                    np.add(std, eps, out=std)  # √G + ε
-                    np.multiply(g, -clr, out=tmp)
-                    np.divide(tmp, std, out=tmp)
-                    np.add(param, tmp, out=param)  # θ += (-η̃ g) / (√G + ε)
-        return loss
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
+        lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])  # η̃ = η / (1 + (t-1) δ)
+        G = state["sum"].data
+        G += grad * grad  # G = G + g²
+        param += -lr * grad / (np.sqrt(G) + group["eps"])

@@ -192,16 +192,7 @@ class LambdaLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         _check_optimizer("LambdaLR", optimizer)
-        n = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n:
-                raise ValueError(
-                    f"LambdaLR: expected {n} lr_lambdas (one per parameter group), got "
-                    f"{len(lr_lambda)}"
-                )
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n
+        self.lr_lambdas = _per_group("LambdaLR", "lr_lambda", optimizer, lr_lambda)
         for i, fn in enumerate(self.lr_lambdas):
             if not callable(fn):
                 raise TypeError(

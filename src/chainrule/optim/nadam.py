@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
 from .optimizer import (
+    Group,
     Optimizer,
     ParamsT,
+    State,
     _scalar_dtype,
     check_betas,
     check_common,
@@ -43,7 +42,7 @@ class NAdam(Optimizer):
     Args:
         params: parameters or parameter groups to optimise.
         lr: learning rate η (default 2e-3).
-        betas: (β₁, β₂) (default (0.9, 0.999)).
+        betas: (β₁, β₂), decays of m and v; β₁ also scales μ_t (default (0.9, 0.999)).
         eps: ε added to the denominator (default 1e-8).
         weight_decay: weight decay λ (default 0).
         momentum_decay: ψ, the warm-up rate of μ_t (default 4e-3).
@@ -51,74 +50,32 @@ class NAdam(Optimizer):
         maximize: maximise the objective instead of minimising it.
     """
 
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 2e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        momentum_decay: float = 4e-3,
-        decoupled_weight_decay: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        defaults = {
-            "lr": lr,
-            "betas": betas,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "momentum_decay": momentum_decay,
-            "decoupled_weight_decay": decoupled_weight_decay,
-            "maximize": maximize,
-        }
-        self._validate(defaults)
-        super().__init__(params, defaults)
+    _buffers = ("exp_avg", "exp_avg_sq")
 
-    def _validate(self, group: dict[str, Any]) -> None:
+    def __init__(self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def _validate(self, group: Group) -> None:
         check_common("NAdam", group)
         check_betas("NAdam", group["betas"])
         check_nonnegative("NAdam", "momentum_decay", group["momentum_decay"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One NAdam step on every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        scalar = _scalar_dtype().type
-        for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            momentum_decay = group["momentum_decay"]
-            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p, grad in self._params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["mu_product"] = 1.0
-                    state["exp_avg"] = self._buffer(p.data)
-                    state["exp_avg_sq"] = self._buffer(p.data)
-                state["step"] = step = state["step"] + 1
-                bias_correction2 = 1 - beta2**step
-                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-                mu_product = float(scalar(state["mu_product"]) * scalar(mu))
-                state["mu_product"] = mu_product
-                mu_product_next = mu_product * mu_next
-                grad_scale = -lr * (1.0 - mu) / (1.0 - mu_product)
-                momentum_scale = (-lr * mu_next) / (1.0 - mu_product_next)
+    def _init_state(self, state: State, param: np.ndarray, group: Group) -> None:
+        super()._init_state(state, param, group)
+        state["mu_product"] = 1.0  # ∏ μ_i
 
-                arrays = (p.data, grad, state["exp_avg"].data, state["exp_avg_sq"].data)
-                for param, grad_b, exp_avg, exp_avg_sq in self._blocks(*arrays):
-                    g = self._decayed_gradient(param, grad_b, lr, weight_decay, decoupled, maximize)
-                    tmp = self._scratch(1, param)
-                    denom = self._scratch(2, param)
-                    moments_(exp_avg, exp_avg_sq, g, beta1, beta2, tmp)  # m, v
-                    np.divide(exp_avg_sq, bias_correction2, out=denom)
-                    np.sqrt(denom, out=denom)
-                    np.add(denom, eps, out=denom)  # d = √(v / (1-β₂ᵗ)) + ε
-                    np.multiply(g, grad_scale, out=tmp)
-                    np.divide(tmp, denom, out=tmp)
-                    np.add(param, tmp, out=param)  # the current gradient's share
-                    np.multiply(exp_avg, momentum_scale, out=tmp)
-                    np.divide(tmp, denom, out=tmp)
-                    np.add(param, tmp, out=param)  # the look-ahead momentum's share
-        return loss
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
+        beta1, beta2 = group["betas"]
+        lr, psi, t = group["lr"], group["momentum_decay"], state["step"]
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
+        scalar = _scalar_dtype().type  # ∏ μ_i is a float32 number, as PyTorch's 0-d tensor
+        state["mu_product"] = mu_product = float(scalar(state["mu_product"]) * scalar(mu))
+        m, v = moments_(state, grad, group["betas"])  # m = β₁ m + (1-β₁) g,  v = β₂ v + (1-β₂) g²
+        d = np.sqrt(v / (1 - beta2**t)) + group["eps"]
+        param += -lr * (1.0 - mu) / (1.0 - mu_product) * grad / d  # the current gradient's share
+        param += -lr * mu_next / (1.0 - mu_product * mu_next) * m / d  # the look-ahead momentum's

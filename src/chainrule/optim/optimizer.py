@@ -8,10 +8,19 @@ An optimiser holds
 * ``state``: per parameter, what the algorithm carries from one step to the next (a momentum
   buffer, running averages of the gradient and its square, a step count).
 
-``step()`` applies one update ``θ ← θ - η · (direction)`` *in place* on each parameter's array,
-skipping parameters whose ``grad`` is None. The running buffers are allocated once, on a
-parameter's first step, with the parameter's dtype (float32 stays float32); the temporaries of an
-update live in scratch buffers the optimiser reuses, so a step allocates no full-size arrays.
+The base class does the looping; an algorithm says only what is its own. ``step()`` visits every
+parameter that has a gradient and
+
+1. on the parameter's first step, sets up its state (:meth:`Optimizer._init_state`: the step count
+   ``t = 0`` and zero buffers shaped and typed like the parameter, so float32 stays float32);
+2. counts the step, ``t ← t + 1``;
+3. forms the gradient the update uses (:meth:`Optimizer._effective_gradient`), in PyTorch's order::
+
+       g ← -g                    if maximize (gradient ascent)
+       θ ← θ (1 - η λ)           if λ ≠ 0 and decoupled_weight_decay (AdamW)
+       g ← g + λ θ               if λ ≠ 0 otherwise (the L2 penalty λ/2 ‖θ‖²)
+
+4. applies the algorithm's update in place on the parameter's array (:meth:`Optimizer._update`).
 
 ``state_dict()`` / ``load_state_dict()`` use PyTorch's layout, so a run saved mid-way and resumed
 in a fresh optimiser continues bit for bit::
@@ -39,14 +48,11 @@ from ..tensor import Tensor
 
 ParamsT: TypeAlias = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 StateDict: TypeAlias = dict[str, Any]
+State: TypeAlias = dict[str, Any]
+Group: TypeAlias = dict[str, Any]
 
 # state entries that are numbers rather than arrays (PyTorch keeps them as 0-d tensors)
 _SCALAR_STATE = ("step", "mu_product")
-
-# updates run block by block, 512 KiB of each array at a time: the dozen passes of an update then
-# find a block in the CPU cache, and the scratch buffers stay small whatever the parameter's size
-_BLOCK_BYTES = 1 << 19
-
 
 def _scalar_dtype() -> np.dtype:
     """dtype of a step count in a state_dict: float64 when that is the default, else float32."""
@@ -62,12 +68,16 @@ class Optimizer:
             never a set: ``state_dict`` identifies parameters by their position.
         defaults: the algorithm's hyperparameters, used by every group that does not set its own.
 
-    Subclasses define ``step`` and ``_validate(group)``, which raises ``ValueError`` naming any
-    invalid hyperparameter of a group.
+    An algorithm defines ``_validate(group)`` (a ``ValueError`` naming any invalid hyperparameter),
+    the names of its zero-initialised state buffers (``_buffers``, or its own ``_init_state``) and
+    ``_update(param, grad, state, group)``, the update of one parameter.
     """
+
+    _buffers: tuple[str, ...] = ()  # the state arrays an algorithm keeps per parameter
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
+        self._validate(defaults)
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{name}: params must be an iterable of Tensors or dicts, but got a single Tensor "
@@ -87,7 +97,6 @@ class Optimizer:
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._scratch_buffers: dict[tuple[int, np.dtype], np.ndarray] = {}
         self._opt_called = False
 
         param_groups = list(params)
@@ -99,7 +108,8 @@ class Optimizer:
             self.add_param_group(group)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        # record that step() ran, so a scheduler can warn when it is stepped first (as PyTorch)
+        # record that step() ran, so a scheduler can warn when it is stepped first (as PyTorch);
+        # the base's step records it itself, a subclass's own step() is wrapped
         super().__init_subclass__(**kwargs)
         step = cls.__dict__.get("step")
         if step is not None and not getattr(step, "_records_call", False):
@@ -222,7 +232,21 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimisation step; ``closure`` re-evaluates the loss and returns it."""
-        raise NotImplementedError(f"{type(self).__name__} must define step()")
+        self._opt_called = True
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            self._step_group(group)
+        return loss
+
+    def _step_group(self, group: Group) -> None:
+        """Update every parameter of ``group`` that has a gradient, one at a time."""
+        for p, grad in self._params_with_grad(group):
+            state = self._state_for_step(p, group)
+            self._update(p.data, self._effective_gradient(p.data, grad, group), state, group)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
+        """The algorithm's update of one parameter, in place; ``grad`` is the effective gradient."""
+        raise NotImplementedError(f"{type(self).__name__} must define _update() or step()")
 
     @staticmethod
     def _evaluate_closure(closure: Callable[[], Any] | None) -> Any:
@@ -231,7 +255,7 @@ class Optimizer:
         with _grad_mode.enable_grad():
             return closure()
 
-    def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray]]:
+    def _params_with_grad(self, group: Group) -> Iterator[tuple[Tensor, np.ndarray]]:
         """(parameter, gradient array) for each parameter of ``group`` that has a gradient."""
         for p in group["params"]:
             g = p.grad
@@ -245,70 +269,46 @@ class Optimizer:
                 )
             yield p, grad
 
-    @staticmethod
-    def _blocks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
-        """The arrays of one parameter's update, cut into matching flat blocks of ``_BLOCK_BYTES``.
+    def _state_for_step(self, p: Tensor, group: Group) -> State:
+        """The state of ``p``, set up on its first step, with its step count ``t`` advanced."""
+        state = self.state[p]
+        if not state:
+            self._init_state(state, p.data, group)
+        if "step" in state:
+            state["step"] += 1
+        return state
 
-        An update makes a dozen elementwise passes over its arrays; done block by block, the
-        passes find their data in the CPU cache rather than in main memory, and the scratch
-        buffers stay block-sized. Arrays that are small or not C-contiguous are yielded whole.
-        """
-        n = arrays[0].size
-        block = max(_BLOCK_BYTES // arrays[0].itemsize, 1)
-        if n <= block or not all(a.flags.c_contiguous for a in arrays):
-            yield arrays
-            return
-        flat = [a.reshape(-1) for a in arrays]  # views: the arrays are contiguous
-        for start in range(0, n, block):
-            yield tuple(f[start : start + block] for f in flat)
-
-    def _scratch(self, slot: int, like: np.ndarray) -> np.ndarray:
-        """A reusable temporary shaped and typed like ``like`` (slot 0: the effective gradient).
-
-        One flat buffer per (slot, dtype), grown to the largest block: the temporaries of an
-        update cost no allocation after the first step.
-        """
-        key = (slot, like.dtype)
-        buf = self._scratch_buffers.get(key)
-        n = like.size
-        if buf is None or buf.size < n:
-            buf = np.empty(n, dtype=like.dtype)
-            self._scratch_buffers[key] = buf
-        return buf[:n].reshape(like.shape)
-
-    def _gradient(
-        self, param: np.ndarray, grad: np.ndarray, weight_decay: float, maximize: bool
-    ) -> np.ndarray:
-        """The gradient the update uses: ``g = ±∇θ J + λθ`` (sign flipped to maximise, L2 added).
-
-        Returns ``grad`` itself when nothing changes, else a scratch array: ``p.grad`` is never
-        modified.
-        """
-        if maximize:
-            out = self._scratch(0, param)
-            np.negative(grad, out=out)
-            grad = out
-        if weight_decay != 0:
-            decay = self._scratch(1, param)
-            np.multiply(param, weight_decay, out=decay)
-            out = self._scratch(0, param)
-            np.add(grad, decay, out=out)  # g + λθ
-            grad = out
-        return grad
-
-    def _decayed_gradient(self, param: np.ndarray, grad: np.ndarray, lr: float, weight_decay: float,
-                          decoupled: bool, maximize: bool) -> np.ndarray:
-        """Weight decay either way, then :meth:`_gradient`: decoupled (AdamW) shrinks the
-        parameter in place, ``θ ← θ (1 - ηλ)``; otherwise ``λθ`` is added to the gradient."""
-        if weight_decay != 0 and decoupled:
-            np.multiply(param, 1 - lr * weight_decay, out=param)  # θ ← θ (1 - ηλ)
-            return self._gradient(param, grad, 0, maximize)
-        return self._gradient(param, grad, weight_decay, maximize)
+    def _init_state(self, state: State, param: np.ndarray, group: Group) -> None:
+        """A parameter's state before its first step: ``t = 0`` and the zero buffers."""
+        state["step"] = 0.0
+        for name in self._buffers:
+            state[name] = self._buffer(param)
 
     @staticmethod
     def _buffer(param: np.ndarray, fill: float = 0.0) -> Tensor:
         """A state buffer shaped and typed like the parameter (float32 stays float32)."""
         return Tensor._make(np.full(param.shape, fill, dtype=param.dtype))
+
+    def _buffer_of(self, state: State, name: str, param: np.ndarray) -> np.ndarray:
+        """The array of the state buffer ``name``, created (zero) by the first step that needs it:
+        a scheduler may switch an option such as momentum on mid-run."""
+        if name not in state:
+            state[name] = self._buffer(param)
+        return state[name].data
+
+    @staticmethod
+    def _effective_gradient(param: np.ndarray, grad: np.ndarray, group: Group) -> np.ndarray:
+        """The gradient the update uses: sign flipped to maximise, then weight decay, decoupled
+        (``θ ← θ (1 - ηλ)``, in place) or L2 (``g + λθ``). ``p.grad`` itself is never changed."""
+        if group["maximize"]:
+            grad = -grad
+        weight_decay = group["weight_decay"]
+        if weight_decay != 0:
+            if group.get("decoupled_weight_decay", False):
+                param *= 1 - group["lr"] * weight_decay  # θ ← θ (1 - ηλ)
+            else:
+                grad = grad + weight_decay * param  # g ← g + λθ
+        return grad
 
     # ------------------------------------------------------------------ state_dict
     def state_dict(self) -> StateDict:
@@ -390,7 +390,6 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._scratch_buffers = {}
         self._opt_called = False
 
     def __repr__(self) -> str:
@@ -473,27 +472,21 @@ def check_common(owner: str, group: dict[str, Any]) -> None:
         check_nonnegative(owner, "weight_decay", group["weight_decay"])
 
 
-def lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) -> None:
-    """``start ← start + w (end - start)`` in place, in PyTorch's two forms (``tmp`` is scratch).
-
-    For ``|w| < 0.5`` it computes ``start + w (end - start)``, else ``end - (1 - w)(end - start)``,
-    the same rounding as ``torch.lerp``. This is the exponential moving average
-    ``m ← β m + (1 - β) g`` with ``w = 1 - β``.
-    """
-    np.subtract(end, start, out=tmp)
-    if abs(weight) < 0.5:
-        np.multiply(tmp, weight, out=tmp)
-        np.add(start, tmp, out=start)
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """``start ← start + w (end - start)`` in place: the moving average ``m ← β m + (1-β) g`` with
+    ``w = 1 - β``, rounded as ``torch.lerp`` (which takes the second form for ``w ≥ 0.5``)."""
+    if weight < 0.5:
+        start += weight * (end - start)
     else:
-        np.multiply(tmp, 1 - weight, out=tmp)
-        np.subtract(end, tmp, out=start)
+        start[...] = end - (end - start) * (1 - weight)
 
 
-def moments_(exp_avg: np.ndarray, exp_avg_sq: np.ndarray, g: np.ndarray, beta1: float, beta2: float,
-             tmp: np.ndarray) -> None:
-    """Adam's two moving averages in place: ``m ← β₁ m + (1-β₁) g``, ``v ← β₂ v + (1-β₂) g²``."""
-    lerp_(exp_avg, g, 1 - beta1, tmp)
-    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-    np.multiply(g, 1 - beta2, out=tmp)
-    np.multiply(tmp, g, out=tmp)
-    np.add(exp_avg_sq, tmp, out=exp_avg_sq)
+def moments_(state: State, grad: np.ndarray, betas: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's two moving averages, updated in place and returned: ``m = β₁ m + (1-β₁) g`` and
+    ``v = β₂ v + (1-β₂) g²`` (state ``exp_avg`` and ``exp_avg_sq``)."""
+    beta1, beta2 = betas
+    m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+    lerp_(m, grad, 1 - beta1)
+    v *= beta2
+    v += (1 - beta2) * grad * grad
+    return m, v

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_common, check_nonnegative, lerp_
+from .optimizer import Group, Optimizer, ParamsT, State, check_common, check_nonnegative, lerp_
 
 
 class RMSprop(Optimizer):
@@ -48,84 +45,35 @@ class RMSprop(Optimizer):
         maximize: maximise the objective instead of minimising it.
     """
 
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-2,
-        alpha: float = 0.99,
-        eps: float = 1e-8,
-        weight_decay: float = 0,
-        momentum: float = 0,
-        centered: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "alpha": alpha,
-            "eps": eps,
-            "centered": centered,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-        }
-        self._validate(defaults)
-        super().__init__(params, defaults)
+    _buffers = ("square_avg",)
 
-    def _validate(self, group: dict[str, Any]) -> None:
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                                      weight_decay=weight_decay, maximize=maximize))
+
+    def _validate(self, group: Group) -> None:
         check_common("RMSprop", group)
         check_nonnegative("RMSprop", "momentum", group["momentum"])
         check_nonnegative("RMSprop", "alpha", group["alpha"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One RMSprop step on every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            momentum, centered = group["momentum"], group["centered"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p, grad in self._params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0.0
-                    state["square_avg"] = self._buffer(p.data)
-                # (created on demand: a scheduler may switch momentum on after the first step)
-                if momentum > 0 and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = self._buffer(p.data)
-                if centered and "grad_avg" not in state:
-                    state["grad_avg"] = self._buffer(p.data)
-                state["step"] += 1
-                arrays = [p.data, grad, state["square_avg"].data]
-                if centered:
-                    arrays.append(state["grad_avg"].data)
-                if momentum > 0:
-                    arrays.append(state["momentum_buffer"].data)
-                for param, grad_b, square_avg, *extra in self._blocks(*arrays):
-                    g = self._gradient(param, grad_b, weight_decay, maximize)
-                    avg = self._scratch(1, param)
-                    tmp = self._scratch(2, param)
-                    np.multiply(square_avg, alpha, out=square_avg)
-                    np.multiply(g, 1 - alpha, out=tmp)
-                    np.multiply(tmp, g, out=tmp)
-                    np.add(square_avg, tmp, out=square_avg)  # v = α v + (1-α) g²
-                    if centered:
-                        grad_avg = extra[0]
-                        lerp_(grad_avg, g, 1 - alpha, tmp)  # ḡ = α ḡ + (1-α) g
-                        np.multiply(grad_avg, grad_avg, out=avg)
-                        np.subtract(square_avg, avg, out=avg)
-                        np.sqrt(avg, out=avg)  # √(v - ḡ²)
-                    else:
-                        np.sqrt(square_avg, out=avg)
-                    np.add(avg, eps, out=avg)
-                    if momentum > 0:
-                        buf = extra[-1]
-                        np.multiply(buf, momentum, out=buf)
-                        np.divide(g, avg, out=tmp)
-                        np.add(buf, tmp, out=buf)  # b = μ b + g / s
-                        np.multiply(buf, lr, out=tmp)
-                        np.subtract(param, tmp, out=param)  # θ ← θ - η b
-                    else:
-                        np.multiply(g, -lr, out=tmp)
-                        np.divide(tmp, avg, out=tmp)
-                        np.add(param, tmp, out=param)  # θ ← θ + (-η g) / s
-        return loss
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
+        alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
+        v = state["square_avg"].data
+        v *= alpha
+        v += (1 - alpha) * grad * grad  # v = α v + (1-α) g²
+        if group["centered"]:
+            g_avg = self._buffer_of(state, "grad_avg", param)
+            lerp_(g_avg, grad, 1 - alpha)  # ḡ = α ḡ + (1-α) g
+            s = np.sqrt(v - g_avg * g_avg)
+        else:
+            s = np.sqrt(v)
+        s += group["eps"]
+        if momentum > 0:
+            b = self._buffer_of(state, "momentum_buffer", param)
+            b *= momentum
+            b += grad / s  # b = μ b + g / s
+            param -= lr * b
+        else:
+            param += -lr * grad / s

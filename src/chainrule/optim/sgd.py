@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_common, check_nonnegative, check_real
+from ..tensor import Tensor
+from .optimizer import Group, Optimizer, ParamsT, State, check_common, check_nonnegative, check_real
 
 
 class SGD(Optimizer):
@@ -60,29 +58,12 @@ class SGD(Optimizer):
         maximize: maximise the objective instead of minimising it.
     """
 
-    def __init__(
-        self,
-        params: ParamsT,
-        lr: float = 1e-3,
-        momentum: float = 0,
-        dampening: float = 0,
-        weight_decay: float = 0,
-        nesterov: bool = False,
-        *,
-        maximize: bool = False,
-    ) -> None:
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-            "maximize": maximize,
-        }
-        self._validate(defaults)
-        super().__init__(params, defaults)
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
 
-    def _validate(self, group: dict[str, Any]) -> None:
+    def _validate(self, group: Group) -> None:
         check_common("SGD", group)
         check_nonnegative("SGD", "momentum", group["momentum"])
         check_real("SGD", "dampening", group["dampening"])
@@ -92,48 +73,18 @@ class SGD(Optimizer):
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
             )
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One step of (momentum) gradient descent on every parameter that has a gradient."""
-        loss = self._evaluate_closure(closure)
-        for group in self.param_groups:
-            lr = group["lr"]
-            momentum = group["momentum"]
-            dampening = group["dampening"]
-            nesterov = group["nesterov"]
-            weight_decay, maximize = group["weight_decay"], group["maximize"]
-            for p, grad in self._params_with_grad(group):
-                if momentum == 0:
-                    for param, grad_b in self._blocks(p.data, grad):
-                        d_p = self._gradient(param, grad_b, weight_decay, maximize)
-                        _descend(param, d_p, lr, self._scratch(1, param))
-                    continue
-                state = self.state[p]
-                first = state.get("momentum_buffer") is None
-                if first:
-                    state["momentum_buffer"] = self._buffer(p.data)
-                for param, grad_b, b in self._blocks(p.data, grad, state["momentum_buffer"].data):
-                    d_p = self._gradient(param, grad_b, weight_decay, maximize)
-                    tmp = self._scratch(1, param)
-                    if first:  # b_1 = g_1
-                        np.copyto(b, d_p)
-                    else:  # b = μ b + (1 - τ) g
-                        np.multiply(b, momentum, out=b)
-                        if dampening == 0:
-                            np.add(b, d_p, out=b)
-                        else:
-                            np.multiply(d_p, 1 - dampening, out=tmp)
-                            np.add(b, tmp, out=b)
-                    if nesterov:  # g = g + μ b
-                        np.multiply(b, momentum, out=tmp)
-                        np.add(d_p, tmp, out=tmp)
-                        d_p = tmp
-                    else:
-                        d_p = b
-                    _descend(param, d_p, lr, tmp)
-        return loss
+    def _init_state(self, state: State, param: np.ndarray, group: Group) -> None:
+        """No step count; the momentum buffer is made from the first gradient (b₁ = g₁)."""
 
-
-def _descend(param: np.ndarray, direction: np.ndarray, lr: float, tmp: np.ndarray) -> None:
-    """θ ← θ - η d, in place (``tmp`` is scratch and may be ``direction`` itself)."""
-    np.multiply(direction, lr, out=tmp)
-    np.subtract(param, tmp, out=param)
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
+        momentum = group["momentum"]
+        if momentum != 0:
+            if state.get("momentum_buffer") is None:
+                state["momentum_buffer"] = Tensor._make(grad.copy())  # b₁ = g₁
+                b = state["momentum_buffer"].data
+            else:
+                b = state["momentum_buffer"].data
+                b *= momentum
+                b += (1 - group["dampening"]) * grad  # b = μ b + (1 - τ) g
+            grad = grad + momentum * b if group["nesterov"] else b  # g + μ b, or b
+        param -= group["lr"] * grad  # θ ← θ - η g
