@@ -6,15 +6,21 @@ as one loop over the elements; numba compiles it (once per dtype, cached on disk
 pass that keeps every intermediate in a register.
 
 A kernel is used only by a fast path of this backend, and a fast path always has its twin, the
-reference it is registered over (:mod:`chainrule.backend.registry`): when numba is not installed
-``compiled()`` is None and the fast path hands the call to its twin::
+reference it is registered over (:mod:`chainrule.backend.registry`). The fast path decides once,
+at its top, whether its kernels can run (numba installed, the arrays :func:`fits`), and hands the
+call to its twin when they cannot::
 
-    adam_kernel = kernel(_adam_loop)        # at import: nothing is compiled yet
-    compiled = adam_kernel.compiled()       # the machine-code function, or None without numba
-    if compiled is None or not fits(param, grad):
-        return twin(...)
+    relu_kernel = kernel(_relu_loop)        # at import: nothing is compiled yet
 
-numba is imported on the first call of ``compiled()``, not with chainrule.
+    @override(ReLU, "forward")
+    def forward(ctx, x):
+        if not available() or not fits(x):
+            return twin(ctx, x)
+        y = np.empty_like(x)
+        relu_kernel(x, y)                   # compiled on the first call
+        ...
+
+numba is imported on the first call of :func:`available` or of a kernel, not with chainrule.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ def _import_numba() -> Any:
 
 def available() -> bool:
     """Is numba installed (so that kernels can be compiled)?"""
-    return bool(_import_numba())
+    return bool(_numba if _numba is not None else _import_numba())
 
 
 class Kernel:
@@ -64,6 +70,15 @@ class Kernel:
         # check would keep the loop from being vectorised)
         self._compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(self.loop)
         return self._compiled
+
+    def __call__(self, *args: Any) -> Any:
+        """Run the compiled loop (the caller has checked :func:`available`)."""
+        fn = self._compiled
+        if fn is None:
+            fn = self.compiled()
+            if fn is None:
+                raise RuntimeError(f"{self!r}: numba is not installed; the fast path must call its twin")
+        return fn(*args)
 
     def __repr__(self) -> str:
         return f"Kernel({self.loop.__name__})"

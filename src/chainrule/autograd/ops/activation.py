@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...backend import jit
 from ...tensor import Tensor
 from ..function import Function
 from ._util import float_operand, normalize_dim
@@ -54,33 +53,6 @@ class Tanh(Function):
         return (g * (1 - y * y),)
 
 
-_UNSIGNED = {2: np.uint16, 4: np.uint32, 8: np.uint64}  # same-width integers, to mask float bits
-
-
-def _relu_loop(x, y):
-    """``y = max(x, 0)`` element by element (NaN stays NaN). Compiled by :mod:`chainrule.jit`."""
-    x, y = x.reshape(x.size), y.reshape(y.size)
-    for i in range(x.size):
-        if x[i] <= 0:
-            y[i] = 0
-        else:
-            y[i] = x[i]
-
-
-def _relu_backward_loop(g, y, dx):
-    """``dX = G`` where not ``Y <= 0`` (so NaN passes, as in PyTorch), else 0."""
-    g, y, dx = g.reshape(g.size), y.reshape(y.size), dx.reshape(dx.size)
-    for i in range(g.size):
-        if y[i] <= 0:
-            dx[i] = 0
-        else:
-            dx[i] = g[i]
-
-
-_relu_kernel = jit.kernel(_relu_loop)
-_relu_backward_kernel = jit.kernel(_relu_backward_loop)
-
-
 class ReLU(Function):
     """max(0, x);  derivative 1 for x > 0 and 0 otherwise (0 at x = 0, as in PyTorch)."""
 
@@ -88,30 +60,15 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        compiled = _relu_kernel.compiled()
-        if compiled is not None and jit.fits(x):
-            y = np.empty_like(x)
-            compiled(x, y)
-        else:
-            y = np.maximum(x, 0)
+        y = np.maximum(x, 0)  # NaN stays NaN
         ctx.y = y
         return y
 
     @staticmethod
     def backward(ctx, g):
-        y = ctx.y
-        compiled = _relu_backward_kernel.compiled()
-        if compiled is not None and g.shape == y.shape and jit.fits(g, y):
-            dx = np.empty_like(g)
-            compiled(g, y, dx)
-            return (dx,)
-        # dX = G where Y > 0, else 0 (and G where Y is NaN, as PyTorch: the mask is "not Y <= 0").
-        # On the bits, since np.where with a data-dependent mask is ~10x slower: (Y <= 0) - 1 is
-        # all ones where G passes and zero elsewhere, so G & mask is exact (even for NaN or inf G)
-        keep = np.asarray(np.less_equal(y, 0)).view(np.uint8).astype(_UNSIGNED[g.itemsize])
-        keep -= 1
-        np.bitwise_and(keep, g.view(keep.dtype), out=keep)
-        return (keep.view(g.dtype),)
+        # dX = G where Y > 0, else 0. PyTorch's test is "Y <= 0 gives 0", so where Y is NaN the
+        # gradient passes, and an inf or NaN in G is dropped (not multiplied by 0) where Y <= 0
+        return (np.where(ctx.y <= 0, 0, g),)
 
 
 class Softmax(Function):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...backend import jit
 from ...autograd.function import Function
 from ...autograd.ops.activation import stable_sigmoid
 from ...errors import ShapeError
@@ -96,198 +95,129 @@ def _target_shape(x: np.ndarray) -> tuple[int, ...]:
     return () if x.ndim == 1 else (x.shape[0],) + tuple(x.shape[2:])
 
 
-def _rows_and_targets(t: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Flat targets, safe to index with (ignored ones point at class 0), and the valid mask."""
-    t = t.reshape(-1)
+def class_indices(target: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The targets flat, ``[M]``, safe to index with (an ignored one points at class 0), and which
+    of them count (None: every one)."""
+    t = target.reshape(-1)
     valid = t != ignore_index
     if valid.all():
-        return np.arange(t.size), t, None
-    return np.arange(t.size), np.where(valid, t, 0), valid
+        return t, None
+    return np.where(valid, t, 0), valid
+
+
+def log_softmax_rows(z2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(log softmax(z), softmax(z))`` of each row of ``[M, C]`` logits. The max is subtracted
+    first, ``log softmax(z) = z - max - log sum_c e^(z_c - max)``, so that ``e^`` never overflows."""
+    shifted = z2 - z2.max(axis=1, keepdims=True)  # [M, C], <= 0
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)  # [M, 1]
+    return shifted - np.log(total), e / total
 
 
 # --------------------------------------------------------------------------- cross-entropy
-def _softmax_nll_loop(z, target, p):
-    """Row by row: ``p = softmax(z)`` and the return value ``sum_n -log p[n, y_n]``.
-
-    ``z`` is ``[N, C]``, ``target`` ``[N]`` in ``[0, C)``. The max is subtracted before ``exp``
-    (no overflow); the sums run in float64. Compiled by :mod:`chainrule.jit`.
-    """
-    rows, classes = z.shape
-    total = 0.0
-    for n in range(rows):
-        top = z[n, 0]
-        for c in range(1, classes):
-            top = max(top, z[n, c])
-        s = 0.0
-        for c in range(classes):
-            e = np.exp(z[n, c] - top)
-            p[n, c] = e
-            s += e
-        for c in range(classes):
-            p[n, c] = p[n, c] / s
-        total += np.log(s) - (z[n, target[n]] - top)  # -log p_y = log sum e^(z - max) - (z_y - max)
-    return total
-
-
-def _softmax_nll_backward_loop(p, target, coef, dz):
-    """``dZ = (softmax(Z) - onehot(y)) coef``, with ``coef = G / N`` (``mean``) or ``G`` (``sum``)."""
-    rows, classes = p.shape
-    for n in range(rows):
-        for c in range(classes):
-            dz[n, c] = p[n, c] * coef
-        dz[n, target[n]] -= coef
-
-
-_softmax_nll_kernel = jit.kernel(_softmax_nll_loop)
-_softmax_nll_backward_kernel = jit.kernel(_softmax_nll_backward_loop)
-
-
 class CrossEntropy(Function):
     """``L = reduce_n( -sum_c q_nc log softmax(z_n)_c )``;  ``dZ = s_n (softmax(z_n) Q_n - q_n)``.
 
-    ``q`` is ``onehot(y)`` (class indices; weight and smoothing folded in) or the given
+    ``q_n`` is ``onehot(y_n)`` (class indices; weight and smoothing folded in) or the given
     probabilities; ``Q_n = sum_c q_nc``; ``s_n`` is the reduction's share of the incoming
-    gradient (``G / sum_n w_yn`` for ``mean`` with class indices, ``G / M`` with probabilities).
+    gradient (``G / sum_n w_yn`` for ``mean`` with class indices, ``G / M`` with probabilities,
+    ``G`` for ``sum``).
     """
 
     array_io = True
 
     @staticmethod
     def forward(ctx, z, target, *, weight, ignore_index, label_smoothing, reduction, classes_checked=False):
-        # classes_checked: the caller found every target in [0, C) (check_class_target)
-        if (z.ndim == 2 and weight is None and not label_smoothing and reduction != "none"
-                and target.dtype == np.int64 and target.shape == z.shape[:1] and z.shape[0]
-                and not 0 <= ignore_index < z.shape[1]  # so no valid target is ignored
-                and (classes_checked or target.view(np.uint64).max() < z.shape[1])):  # negatives wrap
-            return CrossEntropy._plain(ctx, z, target, reduction)
-        ctx.plain = False
-        z2 = class_last(z)  # [M, C]
-        m, c = z2.shape
-        shifted = z2 - z2.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)
-        log_s = np.log(s)  # [M, 1]
-        eps = label_smoothing
-        w = None if weight is None else weight.astype(z.dtype, copy=False)
-        e /= s  # softmax(z), kept for backward
-        ctx.p, ctx.shape, ctx.w, ctx.eps, ctx.reduction = e, z.shape, w, eps, reduction
-        ctx.soft = target.shape == z.shape and target.dtype.kind == "f"
-        if ctx.soft:
-            return CrossEntropy._soft(ctx, shifted - log_s, target, w, eps, reduction)
-
-        rows, t, valid = _rows_and_targets(target, ignore_index)
-        nll = log_s[:, 0] - shifted[rows, t]  # -log p_y   [M]
-        w_y = None if w is None else w[t]
-        if w is None:
-            loss = nll * (1 - eps) if eps else nll
-        else:
-            loss = nll * ((1 - eps) * w_y)
-        if eps:  # smoothing: + eps/C sum_c w_c (-log p_c)
-            smooth = c * log_s[:, 0] - shifted.sum(1) if w is None else log_s[:, 0] * w.sum() - shifted @ w
-            loss = loss + (eps / c) * smooth
-        if valid is not None:
-            loss = np.where(valid, loss, loss.dtype.type(0))
-        if w_y is not None and valid is not None:
-            w_y = np.where(valid, w_y, w_y.dtype.type(0))
-        if w_y is not None:
-            denom = w_y.sum()
-        else:
-            denom = m if valid is None else np.count_nonzero(valid)
-        ctx.rows, ctx.t, ctx.valid, ctx.w_y, ctx.denom, ctx.c = rows, t, valid, w_y, denom, c
-        if reduction == "none":
-            return loss.reshape(target.shape)
-        total = loss.sum()
-        if reduction == "sum":
-            return total
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(total / z.dtype.type(denom))
-
-    @staticmethod
-    def _plain(ctx, z, t, reduction):
-        """The common case, in fewer passes: ``[N, C]`` logits, class indices, no weight or smoothing.
-
-        ``L = reduce_n(log sum_c e^(z_nc - max_n) - (z_n,y_n - max_n))``, and the softmax is kept
-        for ``dZ = (softmax(Z) - onehot(y)) G / N`` (``G`` alone for ``sum``).
-        """
-        n = z.shape[0]
-        ctx.plain, ctx.t = True, t
-        ctx.scale = n if reduction == "mean" else 1
-        compiled = _softmax_nll_kernel.compiled()
-        if compiled is not None and jit.fits(z):
-            p = np.empty_like(z)
-            total = z.dtype.type(compiled(z, t, p))
-            ctx.p, ctx.rows = p, None
-            return np.asarray(total / z.dtype.type(n) if reduction == "mean" else total)
-        shifted = z - z.max(axis=1, keepdims=True)  # [N, C]
-        rows = np.arange(n)
-        picked = shifted[rows, t]  # z_n,y_n - max_n   [N]
-        e = np.exp(shifted, out=shifted)
-        s = e.sum(axis=1)  # [N]
-        nll = np.log(s)
-        nll -= picked  # -log p_y   [N]
-        e /= s[:, None]  # softmax(z), kept for backward
-        ctx.p, ctx.rows = e, rows
-        total = nll.sum()
-        return np.asarray(total / z.dtype.type(n) if reduction == "mean" else total)
-
-    @staticmethod
-    def _soft(ctx, logp, target, w, eps, reduction):
-        c = logp.shape[1]
-        q = class_last(target).astype(logp.dtype, copy=False)
-        if eps:
-            q = q * (1 - eps) + eps / c
-        if w is not None:
-            q = q * w
-        ctx.q, ctx.logp = q, logp
-        loss = -(q * logp).sum(axis=1)  # [M]
-        if reduction == "none":
-            return loss.reshape(target.shape[:1] + target.shape[2:] if target.ndim > 1 else ())
-        return reduce_loss(loss, reduction)
+        # classes_checked: the caller found every target a class in [0, C) (check_class_target);
+        # a fast path may use it, the lecture's arithmetic below does not need it
+        log_p, p = log_softmax_rows(class_last(z))  # [M, C] each
+        w = None if weight is None else weight.astype(z.dtype, copy=False)  # [C]
+        if target.shape == z.shape and target.dtype.kind == "f":
+            return _probability_loss(ctx, log_p, p, target, w, label_smoothing, reduction, z.shape)
+        return _class_index_loss(ctx, log_p, p, target, w, label_smoothing, ignore_index, reduction, z.shape)
 
     @staticmethod
     def backward(ctx, g):
-        p = ctx.p  # softmax(z)   [M, C]
-        if ctx.plain:
-            coef = g / g.dtype.type(ctx.scale) if ctx.scale != 1 else g  # dL/dl_n, the same for all n
-            compiled = _softmax_nll_backward_kernel.compiled()
-            if compiled is not None and jit.fits(p) and coef.dtype == p.dtype:
-                dz = np.empty_like(p)
-                compiled(p, ctx.t, p.dtype.type(coef), dz)
-                return dz, None
-            rows = np.arange(p.shape[0]) if ctx.rows is None else ctx.rows
-            dz = p * coef  # softmax(z) G / N   [N, C]
-            dz[rows, ctx.t] -= coef  # - onehot(y) G / N
-            return dz, None
-        shape, reduction = ctx.shape, ctx.reduction
-        need_z, need_t = ctx.needs_input_grad
-        if ctx.soft:
-            q = ctx.q
-            coef = spread(g, reduction, p.shape[0]).reshape(-1, 1)  # [M, 1] or [1, 1]
-            dz = class_back(coef * (p * q.sum(axis=1, keepdims=True) - q), shape) if need_z else None
-            dt = None
-            if need_t:  # dT = -s_n (1 - eps) w_c log p_c
-                scale = coef * (1 - ctx.eps)
-                dt = -(scale * ctx.logp if ctx.w is None else scale * ctx.logp * ctx.w)
-                dt = class_back(dt, shape)
-            return dz, dt
-
-        eps, w, w_y, c = ctx.eps, ctx.w, ctx.w_y, ctx.c
-        if reduction == "mean":
-            coef = g / g.dtype.type(ctx.denom) if ctx.denom else g * np.nan
-        else:
-            coef = g.reshape(-1) if reduction == "none" else g
-        coef = np.broadcast_to(coef, (p.shape[0],))
+        if ctx.q is not None:
+            return _probability_backward(ctx, g)
+        # q_n = (1 - eps) w_yn onehot(y_n) + eps/C w  (w = 1 without class weights)
+        p, eps, w = ctx.p, ctx.eps, ctx.w  # softmax(z)   [M, C]
+        m, c = p.shape
+        s = spread(g, ctx.reduction, ctx.denom).reshape(-1)  # s_n   [M], or [1] for all n
         if ctx.valid is not None:
-            coef = np.where(ctx.valid, coef, coef.dtype.type(0))
-        # q_nc = (1 - eps) w_y [c == y] + eps/C w_c ;  Q_n = (1 - eps) w_y + eps/C sum(w)
-        hit = coef * (1 - eps) if w_y is None else coef * ((1 - eps) * w_y)  # [M]
-        big_q = hit + coef * (eps / c * (c if w is None else w.sum())) if eps else hit
-        dz = p * big_q[:, None]  # softmax(z) Q_n
-        dz[ctx.rows, ctx.t] -= hit  # - onehot(y) part of q
+            s = np.where(ctx.valid, s, 0)  # an ignored target sends no gradient
+        hit = s * (1 - eps) if ctx.w_y is None else s * ((1 - eps) * ctx.w_y)  # s_n q_n,yn (smoothing aside)
+        s_q = hit + s * (eps / c * (c if w is None else w.sum())) if eps else hit  # s_n Q_n
+        dz = p * s_q[:, None]  # s_n Q_n softmax(z_n)   [M, C]
+        dz[np.arange(m), ctx.t] -= hit  # - s_n (1 - eps) w_yn onehot(y_n)
         if eps:
-            spread_q = (coef * (eps / c))[:, None]
-            dz -= spread_q if w is None else spread_q * w
-        return class_back(dz, shape), None
+            dz -= (s * (eps / c))[:, None] * (1 if w is None else w)  # - s_n eps/C w
+        return class_back(dz, ctx.shape), None
+
+
+def save_class_targets(ctx, p: np.ndarray, t: np.ndarray, shape: tuple[int, ...], reduction: str, denom,
+                       *, w_y: np.ndarray | None = None, valid: np.ndarray | None = None,
+                       w: np.ndarray | None = None, eps: float = 0.0) -> None:
+    """Keep what :meth:`CrossEntropy.backward` reads for class-index targets: ``p = softmax(z)``
+    ``[M, C]``, the targets ``t`` ``[M]``, the logits' ``shape``, the ``reduction`` and the mean's
+    divisor ``denom``; the target classes' weights ``w_y`` ``[M]`` (None: all 1), which targets count
+    (``valid``, None: all), the class weights ``w`` and the label smoothing ``eps``."""
+    ctx.p, ctx.t, ctx.shape, ctx.reduction, ctx.denom = p, t, shape, reduction, denom
+    ctx.w_y, ctx.valid, ctx.w, ctx.eps, ctx.q = w_y, valid, w, eps, None
+
+
+def _class_index_loss(ctx, log_p, p, target, w, eps, ignore_index, reduction, shape):
+    """``L_n = -(1 - eps) w_yn log p_n,yn - eps/C sum_c w_c log p_nc``, 0 for an ignored target;
+    ``mean`` divides by ``sum_n w_yn`` over the targets that count (their number without weights)."""
+    m, c = log_p.shape
+    t, valid = class_indices(target, ignore_index)
+    nll = -log_p[np.arange(m), t]  # -log p_y   [M]
+    w_y = None if w is None else w[t]  # [M]
+    loss = nll * (1 - eps) if w_y is None else nll * ((1 - eps) * w_y)
+    if eps:  # smoothing: + eps/C sum_c w_c (-log p_c)
+        loss = loss - (eps / c) * (log_p.sum(axis=1) if w is None else log_p @ w)
+    if valid is not None:
+        loss = np.where(valid, loss, 0)
+    if w_y is None:
+        denom = m if valid is None else np.count_nonzero(valid)
+    else:
+        w_y = w_y if valid is None else np.where(valid, w_y, 0)
+        denom = w_y.sum()
+    save_class_targets(ctx, p, t, shape, reduction, denom, w_y=w_y, valid=valid, w=w, eps=eps)
+    if reduction == "none":
+        return loss.reshape(target.shape)
+    if reduction == "sum":
+        return loss.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):  # every target ignored: 0 / 0 = NaN, as PyTorch
+        return loss.sum() / loss.dtype.type(denom)
+
+
+def _probability_loss(ctx, log_p, p, target, w, eps, reduction, shape):
+    """``L_n = -sum_c q_nc log p_nc`` with ``q = ((1 - eps) target + eps/C) w``."""
+    c = log_p.shape[1]
+    q = class_last(target).astype(log_p.dtype, copy=False)  # [M, C]
+    if eps:
+        q = q * (1 - eps) + eps / c
+    if w is not None:
+        q = q * w
+    ctx.p, ctx.q, ctx.log_p, ctx.w, ctx.eps, ctx.shape, ctx.reduction = p, q, log_p, w, eps, shape, reduction
+    loss = -(q * log_p).sum(axis=1)  # [M]
+    if reduction == "none":
+        return loss.reshape(target.shape[:1] + target.shape[2:] if target.ndim > 1 else ())
+    return reduce_loss(loss, reduction)
+
+
+def _probability_backward(ctx, g):
+    """``dZ = s_n (softmax(z_n) Q_n - q_n)`` and, for learnt soft labels, ``dT = -s_n (1 - eps) w log p``."""
+    p, q, shape = ctx.p, ctx.q, ctx.shape
+    need_z, need_t = ctx.needs_input_grad
+    s = spread(g, ctx.reduction, p.shape[0]).reshape(-1, 1)  # s_n   [M, 1], or [1, 1] for all n
+    dz = class_back(s * (p * q.sum(axis=1, keepdims=True) - q), shape) if need_z else None
+    dt = None
+    if need_t:
+        dt = -(s * (1 - ctx.eps)) * ctx.log_p
+        dt = class_back(dt if ctx.w is None else dt * ctx.w, shape)
+    return dz, dt
 
 
 class NLLLoss(Function):
@@ -298,29 +228,26 @@ class NLLLoss(Function):
     @staticmethod
     def forward(ctx, x, target, *, weight, ignore_index, reduction):
         x2 = class_last(x)  # [M, C]
-        rows, t, valid = _rows_and_targets(target, ignore_index)
+        t, valid = class_indices(target, ignore_index)
+        rows = np.arange(t.size)
         w_y = np.ones(t.shape, x.dtype) if weight is None else weight.astype(x.dtype)[t]
         if valid is not None:
             w_y = np.where(valid, w_y, w_y.dtype.type(0))
         loss = -w_y * x2[rows, t]  # [M]
         ctx.rows, ctx.t, ctx.w_y, ctx.shape, ctx.reduction = rows, t, w_y, x.shape, reduction
-        ctx.x2_shape = x2.shape
+        ctx.x2_shape, ctx.denom = x2.shape, w_y.sum()
         if reduction == "none":
             return loss.reshape(target.shape)
         if reduction == "sum":
             return loss.sum()
-        ctx.denom = w_y.sum()
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(loss.sum() / ctx.denom)
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.reduction == "mean":
-            coef = g / ctx.denom if ctx.denom else g * np.nan
-        else:
-            coef = g.reshape(-1) if ctx.reduction == "none" else g
+        s = spread(g, ctx.reduction, ctx.denom).reshape(-1)  # s_n   [M], or [1] for all n
         dx = np.zeros(ctx.x2_shape, dtype=g.dtype)  # [M, C]
-        dx[ctx.rows, ctx.t] = -coef * ctx.w_y
+        dx[ctx.rows, ctx.t] = -s * ctx.w_y
         return class_back(dx, ctx.shape), None
 
 
