@@ -1,48 +1,21 @@
-"""Helpers for comparing chainrule with its PyTorch twin: same data in, same numbers out."""
+"""Layers and their PyTorch twins: the same weights in, the same outputs and gradients out.
+
+The comparison itself (``assert_close``, the tolerance table) lives in ``torch_oracle``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
 import chainrule as cr
+from torch_oracle import FLOATS, assert_close, pair
+from torch_oracle import randn as rand
 
-DTYPES = [np.float32, np.float64]
-TOLS = {
-    np.dtype(np.float32): {"rtol": 1e-4, "atol": 1e-6},
-    np.dtype(np.float64): {"rtol": 1e-10, "atol": 1e-12},
-}
-
-
-def tol(dtype: Any) -> dict[str, float]:
-    return TOLS[np.dtype(dtype)]
-
-
-def as_np(x: Any) -> np.ndarray:
-    if isinstance(x, cr.Tensor):
-        return x.data
-    if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
-    return np.asarray(x)
-
-
-def assert_close(ours: Any, theirs: Any, dtype: Any = None, scale: float = 1.0) -> None:
-    """Elementwise equality within the dtype's tolerance; ``scale`` widens atol for sums."""
-    a, b = as_np(ours), as_np(theirs)
-    assert a.shape == b.shape, f"shape {a.shape} != {b.shape}"
-    if dtype is None:
-        dtype = b.dtype if b.dtype.kind == "f" else np.float64
-    t = tol(dtype)
-    np.testing.assert_allclose(a, b, rtol=t["rtol"], atol=t["atol"] * scale)
-
-
-def pair(arr: np.ndarray, requires_grad: bool = True) -> tuple[cr.Tensor, torch.Tensor]:
-    """The same array as a chainrule leaf and a torch leaf."""
-    arr = np.array(arr)
-    rg = requires_grad and arr.dtype.kind == "f"
-    return cr.tensor(arr.copy(), requires_grad=rg), torch.tensor(arr.copy(), requires_grad=rg)
+DTYPES = FLOATS
+__all__ = ["DTYPES", "assert_close", "assert_same_grads", "ours_to_torch", "pair", "rand",
+           "torch_to_ours"]
 
 
 def torch_to_ours(ours: cr.nn.Module, theirs: torch.nn.Module) -> None:
@@ -55,7 +28,9 @@ def ours_to_torch(ours: cr.nn.Module, theirs: torch.nn.Module) -> None:
     theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
 
 
-def assert_same_grads(ours: cr.nn.Module, theirs: torch.nn.Module, dtype: Any, scale: float = 1.0) -> None:
+def assert_same_grads(ours: cr.nn.Module, theirs: torch.nn.Module, dtype: Any,
+                      scale: float | None = None) -> None:
+    """Every parameter has a gradient in both or in neither, and they agree (see assert_close)."""
     ours_p = dict(ours.named_parameters())
     theirs_p = dict(theirs.named_parameters())
     assert ours_p.keys() == theirs_p.keys()
@@ -63,8 +38,4 @@ def assert_same_grads(ours: cr.nn.Module, theirs: torch.nn.Module, dtype: Any, s
         q = theirs_p[name]
         assert (p.grad is None) == (q.grad is None), name
         if p.grad is not None:
-            assert_close(p.grad, q.grad, dtype, scale)
-
-
-def rand(shape: tuple[int, ...], dtype: Any, seed: int = 0, scale: float = 1.0) -> np.ndarray:
-    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(dtype)
+            assert_close(p.grad, q.grad, dtype, what=f"gradient of {name}", scale=scale)

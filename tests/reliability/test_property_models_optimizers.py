@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import chainrule as cr
 from chainrule import nn
 from chainrule.autograd import gradcheck
+from torch_oracle import assert_close
 
 ACTIVATIONS = {
     "ReLU": nn.ReLU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid, "ELU": nn.ELU,
@@ -188,5 +189,4 @@ def test_random_hyperparameters_follow_torch_optim(case):
         c_opt.step()
         t_opt.step()
         for i, (c, t) in enumerate(zip(c_params, t_params, strict=True)):
-            np.testing.assert_allclose(c.data, t.detach().numpy(), rtol=1e-10, atol=1e-12,
-                                       err_msg=f"{name} {kwargs} param {i} after step {step + 1}")
+            assert_close(c, t, what=f"{name} {kwargs} param {i} after step {step + 1}")
