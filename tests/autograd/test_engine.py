@@ -16,15 +16,9 @@ from torch_oracle import assert_close, check, randn
 
 
 # ----------------------------------------------------------------------------- the lecture's examples
-def test_lecture_chain_rule_example():
+def test_lecture_chain_rule_example(lecture_graph):
     """f(x, y, z) = (x + y) z at (-2, 5, -4): q = 3, f = -12, df/dx = df/dy = z = -4, df/dz = q = 3."""
-    x = chainrule.tensor(-2.0, requires_grad=True)
-    y = chainrule.tensor(5.0, requires_grad=True)
-    z = chainrule.tensor(-4.0, requires_grad=True)
-    q = x + y
-    q.retain_grad()
-    f = q * z
-    f.backward()
+    x, y, z, q, f = (lecture_graph[k] for k in "xyzqf")
     assert f.item() == -12.0 and q.item() == 3.0
     assert x.grad.item() == -4.0 and y.grad.item() == -4.0 and z.grad.item() == 3.0
     assert q.grad.item() == -4.0  # df/dq = z; then df/dx = df/dq * dq/dx = -4 * 1 (chain rule)

@@ -34,17 +34,21 @@ def _call(lib, x, name, dim, keepdim, **kw):
     return getattr(x, name)(dim, keepdim=keepdim, **kw)
 
 
-@pytest.mark.parametrize("name", ["sum", "mean"])
-@settings(max_examples=25, deadline=None)
-@given(sd=shape_and_dims(), keepdim=st.booleans(), dtype=float_dtypes, seed=seeds)
-def test_sum_mean(name, sd, keepdim, dtype, seed):
-    shape, dim = sd
-    a = randn(shape, dtype, seed)
+def _check_method_and_function(name, a, dim, keepdim, seed):
+    """``x.name(dim, keepdim=...)`` and ``lib.name(x, dim=dim, keepdim=...)`` against torch."""
     check(lambda lib, x: _call(lib, x, name, dim, keepdim), a, seed=seed)
     if dim is None:
         check(lambda lib, x: getattr(lib, name)(x), a, seed=seed)
     else:
         check(lambda lib, x: getattr(lib, name)(x, dim=dim, keepdim=keepdim), a, seed=seed)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+@settings(max_examples=25, deadline=None)
+@given(sd=shape_and_dims(), keepdim=st.booleans(), dtype=float_dtypes, seed=seeds)
+def test_sum_mean(name, sd, keepdim, dtype, seed):
+    shape, dim = sd
+    _check_method_and_function(name, randn(shape, dtype, seed), dim, keepdim, seed)
 
 
 def test_sum_of_a_scalar_and_of_integers(dtype):
@@ -79,11 +83,7 @@ def test_var_std(name, sd, keepdim, dtype, seed, how):
 @given(sd=shape_and_dims(), keepdim=st.booleans(), dtype=float_dtypes, seed=seeds)
 def test_amax_amin(name, sd, keepdim, dtype, seed):
     shape, dim = sd
-    a = randn(shape, dtype, seed)
-    if dim is None:
-        check(lambda lib, x: getattr(x, name)(), a, seed=seed)
-    else:
-        check(lambda lib, x: getattr(lib, name)(x, dim, keepdim), a, seed=seed)
+    _check_method_and_function(name, randn(shape, dtype, seed), dim, keepdim, seed)
 
 
 @pytest.mark.parametrize("name", ["amax", "amin", "max", "min"])

@@ -15,18 +15,6 @@ from chainrule.viz import ComputationGraph, GraphvizMissingError, draw_graph
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
-def _lecture():
-    x = chainrule.tensor(-2.0, requires_grad=True)
-    y = chainrule.tensor(5.0, requires_grad=True)
-    z = chainrule.tensor(-4.0, requires_grad=True)
-    q = x + y
-    q.retain_grad()
-    f = q * z
-    f.retain_grad()
-    f.backward()
-    return {"x": x, "y": y, "z": z, "q": q, "f": f}
-
-
 def _labels(graph: graphviz.Digraph) -> list[str]:
     return re.findall(r"label=<(.*?)>\s", graph.source)
 
@@ -37,8 +25,8 @@ def _label_of(graph: graphviz.Digraph, name: str) -> str:
     return found[0]
 
 
-def test_lecture_graph_shows_ops_values_and_gradients():
-    t = _lecture()
+def test_lecture_graph_shows_ops_values_and_gradients(lecture_graph):
+    t = lecture_graph
     g = draw_graph(t["f"], params=t)
     assert isinstance(g, graphviz.Digraph)
     assert re.search(r"<b>x</b><br/>-2<br/><font[^>]*>grad -4</font>", _label_of(g, "x"))
@@ -60,8 +48,8 @@ def test_before_backward_there_are_no_gradients():
     assert "<b>x</b><br/>-2" in g.source
 
 
-def test_intermediates_named_in_params_are_matched_by_grad_fn():
-    t = _lecture()
+def test_intermediates_named_in_params_are_matched_by_grad_fn(lecture_graph):
+    t = lecture_graph
     g = draw_graph(t["f"], params={"x": t["x"], "q": t["q"]})
     assert "<b>q</b><br/>3" in g.source  # an intermediate, found through q.grad_fn
     assert "<b>y</b>" not in g.source  # unnamed leaves show only their value
@@ -125,8 +113,8 @@ def test_bad_arguments():
 
 
 @needs_dot
-def test_lecture_graph_renders_to_png(tmp_path):
-    t = _lecture()
+def test_lecture_graph_renders_to_png(tmp_path, lecture_graph):
+    t = lecture_graph
     path = draw_graph(t["f"], params=t).save_png(tmp_path / "graph" / "lecture.png")
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -136,16 +124,16 @@ def test_lecture_graph_renders_to_png(tmp_path):
 
 
 @needs_dot
-def test_render_and_pipe_work_with_dot(tmp_path):
-    g = draw_graph(_lecture()["f"])
+def test_render_and_pipe_work_with_dot(tmp_path, lecture_graph):
+    g = draw_graph(lecture_graph["f"])
     assert g.pipe(format="svg").startswith(b"<?xml") or b"<svg" in g.pipe(format="svg")
     out = g.render(tmp_path / "lecture", format="svg")
     assert out.endswith(".svg")
 
 
-def test_missing_dot_gives_a_clear_message(tmp_path, monkeypatch):
+def test_missing_dot_gives_a_clear_message(tmp_path, monkeypatch, lecture_graph):
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere
-    g = draw_graph(_lecture()["f"])
+    g = draw_graph(lecture_graph["f"])
     assert isinstance(g, ComputationGraph)
     for call in (lambda: g.save_png(tmp_path / "x.png"), lambda: g.render(tmp_path / "x", format="png"),
                  lambda: g.pipe(format="png")):
