@@ -116,8 +116,8 @@ def _step_group_packed(self: Adam, group: Group) -> None:
             self._update(p.data, self._effective_gradient(p.data, grad, group), state, group)
     index = next(i for i, g in enumerate(self.param_groups) if g is group)
     packs = self.__dict__.setdefault("_adam_packs", {})
-    for (_, step), members in small.items():
-        pack = _Pack.reuse(packs, index, members)
+    for k, ((_, step), members) in enumerate(small.items()):  # (params behind the others: a pack of their own)
+        pack = _Pack.reuse(packs, (index, k), members)
         np.concatenate([grad.reshape(-1) for _, grad, _ in members], out=pack.grad)
         # the reference update, once over the flat vectors: θ starts at 0, so it ends at -Δθ
         pack.update.fill(0)
@@ -170,9 +170,8 @@ class _Pack:
         return True
 
     @classmethod
-    def reuse(cls, packs: dict[Any, _Pack], group_index: int, members: list[tuple[Tensor, np.ndarray, State]]) -> _Pack:
-        """The pack of ``members``: the cached one while it still fits, else a new one."""
-        key = (group_index, members[0][1].dtype)
+    def reuse(cls, packs: dict[Any, _Pack], key: Any, members: list[tuple[Tensor, np.ndarray, State]]) -> _Pack:
+        """The pack of ``members`` cached under ``key``: the same one while it still fits, else a new one."""
         pack = packs.get(key)
         if pack is None or not pack.valid(members):
             pack = packs[key] = cls(members)
