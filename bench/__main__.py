@@ -25,6 +25,8 @@ from typing import Annotated, Any
 import typer
 from threadpoolctl import threadpool_limits
 
+import chainrule
+
 from . import machine, report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,6 +113,9 @@ def main(
         print(f"report: {target} (from {raw})")
         return
     threads = machine.match_threads()
+    # chainrule's contender runs in this process: with freed memory kept for reuse, as `chainrule
+    # train` runs it (chainrule.memory); (e)'s chainrule worker opts in in its own process
+    chainrule.memory.keep_freed_memory()
     saved: dict[str, Any] = {"runs": {}}
     if raw.exists() and not smoke:
         saved = json.loads(raw.read_text())

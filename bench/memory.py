@@ -61,6 +61,8 @@ def worker(name: str, steps: int) -> dict[str, Any]:
             match_threads()
         else:
             import chainrule as lib
+
+            lib.memory.keep_freed_memory()  # as `chainrule train` does: each step reuses the last one's pages
         lib.manual_seed(0)
         model = mlp(lib.nn, SIZES)
         opt = lib.optim.Adam(model.parameters(), lr=1e-3)

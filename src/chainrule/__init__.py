@@ -114,11 +114,15 @@ def numel(t: Tensor) -> int:
     return t.numel()
 
 
+# loaded on first use: `import chainrule` stays fast, needs NumPy alone, and changes nothing in the
+# process (chainrule.memory's malloc settings are an explicit opt-in)
+_LAZY_MODULES = ("nn", "optim", "data", "train", "lab", "viz", "utils", "autograd", "memory", "serialization")
+
+
 def __getattr__(name: str):
-    # subpackages load on first use, so `import chainrule` stays fast
     import importlib
 
-    if name in ("nn", "optim", "data", "train", "lab", "viz", "utils", "autograd"):
+    if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         from . import serialization
