@@ -17,8 +17,8 @@ import numpy as np
 
 import chainrule as cr
 from chainrule.nn import functional as F
+from chainrule.viz.plots import PALETTE, figure
 
-from .plots import PALETTE, figure
 from .registry import Experiment
 from .result import Result
 

@@ -18,9 +18,8 @@ import itertools
 import numpy as np
 
 import chainrule as cr
-from chainrule.viz import GraphvizMissingError, draw_graph
+from chainrule.viz.plots import draw_network, figure
 
-from .plots import draw_network, figure
 from .registry import Experiment
 from .result import Figure, Result
 
@@ -79,6 +78,8 @@ def _simple_circuit(res: Result) -> bool:
     ax.set_ylim(-0.5, 2.5)
     res.figure(fig, "circuit", "f = (x + y) z as a graph: forward values in green above each wire, "
                "gradients from chainrule's backward in red below.")
+    from chainrule.viz import GraphvizMissingError, draw_graph  # graphviz: imported when drawn
+
     try:  # the graph the engine actually recorded and walked backward
         graph = draw_graph(f, {"x": x, "y": y, "z": z, "q": q, "f": f})
         res.figures.append(Figure("engine-graph", "The same computation as chainrule recorded it "

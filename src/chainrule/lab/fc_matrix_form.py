@@ -14,8 +14,8 @@ import numpy as np
 import chainrule as cr
 from chainrule import nn
 from chainrule.errors import ShapeError
+from chainrule.viz.plots import figure
 
-from .plots import figure
 from .registry import Experiment
 from .result import Result
 

@@ -15,11 +15,10 @@ independent models, and ``sum_k L(W[:, k])`` gives each column its own gradient 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.preprocessing import StandardScaler
 
 import chainrule as cr
+from chainrule.viz.plots import PALETTE, contour, figure
 
-from .plots import PALETTE, contour, figure
 from .registry import Experiment
 from .result import Result
 
@@ -73,6 +72,8 @@ def _run(res: Result, fast: bool) -> None:
     X = g.standard_normal((n, 2)) * scales
     y = X @ np.array([2.0, 0.1]) + 0.5 * g.standard_normal(n)
     y = y - y.mean()
+    from sklearn.preprocessing import StandardScaler
+
     problems = {"unscaled": X, "standardised": StandardScaler().fit_transform(X)}
     lrs = np.geomspace(1e-5, 2.0, 24 if fast else 40)
     max_steps = 20000

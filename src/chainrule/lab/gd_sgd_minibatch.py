@@ -18,8 +18,8 @@ import numpy as np
 import chainrule as cr
 from chainrule import nn, optim
 from chainrule.data import DataLoader, TensorDataset
+from chainrule.viz.plots import PALETTE, contour, figure
 
-from .plots import PALETTE, contour, figure
 from .registry import Experiment
 from .result import Result
 

@@ -20,8 +20,8 @@ import numpy as np
 import chainrule as cr
 from chainrule import nn, optim
 from chainrule.data import datasets
+from chainrule.viz.plots import PALETTE, figure
 
-from .plots import PALETTE, figure
 from .registry import Experiment
 from .result import Result
 from .training import accuracy, full_batch, mlp

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 import chainrule as cr
+from chainrule.viz.plots import PALETTE, figure
 
-from .plots import PALETTE, figure
 from .registry import Experiment
 from .result import Result
 

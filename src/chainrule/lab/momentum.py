@@ -17,8 +17,8 @@ import numpy as np
 
 import chainrule as cr
 from chainrule import optim
+from chainrule.viz.plots import PALETTE, contour, figure
 
-from .plots import PALETTE, contour, figure
 from .registry import Experiment
 from .result import Result
 from .surfaces import Surface, optimize, ravine

@@ -19,13 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import chainrule as cr
 from chainrule import nn, optim
 from chainrule.data import DataLoader, TensorDataset
+from chainrule.viz.plots import PALETTE, contour, figure
 
-from .plots import PALETTE, contour, figure
 from .registry import Experiment
 from .result import Result
 from .surfaces import BEALE, ROSENBROCK, SADDLE, optimize
@@ -173,13 +172,14 @@ def _surfaces(res: Result, fast: bool) -> bool:
                "saddle: steps to escape"], rows)
     res.numbers["saddle_steps_to_escape"] = escape
 
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
     fig, lines = _draw_surfaces(runs, steps)
     fig.set_dpi(60)  # the animation's frames are small; the still below is saved at full size
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
-    from PIL import Image
-
     frames = []
     n_frames = 25 if fast else 45
     for k in np.unique(np.geomspace(1, steps, n_frames).astype(int)):

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from .. import __version__
 from .registry import names
 from .result import Result, jsonable
@@ -26,6 +24,8 @@ _TEMPLATES = Path(__file__).parent / "templates"
 
 def write_report(results: Sequence[Result], out: str | Path) -> Path:
     """Write ``out/index.html``, ``out/results.json`` and the images; return the page's path."""
+    import jinja2
+
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "formulas").mkdir(parents=True, exist_ok=True)

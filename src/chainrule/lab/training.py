@@ -1,4 +1,5 @@
-"""The small training loops and models the experiments share.
+"""The small training loops and models the experiments share (``mlp`` also builds the models of
+``chainrule train``).
 
 ``full_batch`` is the lecture's gradient descent written out: forward, loss, ``backward()``,
 ``optimizer.step()``, on the whole training set each step. MNIST-1D runs go through
@@ -7,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,14 +23,50 @@ PAPER_MNIST1D = {"logistic regression": 0.32, "MLP": 0.68}
 PAPER_STEPS, PAPER_BATCH, PAPER_LR = 6000, 100, 1e-2
 
 
-def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.Sequential:
-    """Linear layers of the given widths with ``activation`` between them (none after the last)."""
+ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
+                                           "leaky_relu": nn.LeakyReLU, "elu": nn.ELU}
+INITS = ("default", "xavier", "kaiming", "normal", "zeros")
+
+
+def mlp(sizes: Sequence[int], activation: str | Callable[[], nn.Module] = "relu",
+        init: str = "default") -> nn.Sequential:
+    """Linear layers of the given widths with ``activation`` between them (none after the last).
+
+    ``sizes = [in, out]`` is one ``Linear``: logistic (or linear) regression. ``activation`` is a
+    name of :data:`ACTIVATIONS` or a module class. ``init``: ``"default"`` keeps PyTorch's
+    initialisation; ``"xavier"`` (uniform) and ``"kaiming"`` (normal) use the activation's gain
+    (ELU takes ReLU's), ``"normal"`` draws N(0, 0.01²), ``"zeros"`` sets every weight to 0; the
+    biases start at 0 for all but the default.
+    """
+    if isinstance(activation, str) and activation not in ACTIVATIONS:
+        raise ValueError(f"mlp: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    make = ACTIVATIONS[activation] if isinstance(activation, str) else activation
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
-            layers.append(activation())
+            layers.append(make())
+    if init != "default":
+        name = activation if isinstance(activation, str) else next(
+            (n for n, cls in ACTIVATIONS.items() if cls is activation), "linear")
+        _initialise([m for m in layers if isinstance(m, nn.Linear)], init, "relu" if name == "elu" else name)
     return nn.Sequential(*layers)
+
+
+def _initialise(linears: list[nn.Linear], init: str, gain_name: str) -> None:
+    if init not in INITS:
+        raise ValueError(f"mlp: unknown init {init!r}; choose one of {', '.join(INITS)}")
+    for layer in linears:
+        w = layer.weight
+        if init == "xavier":
+            nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain(gain_name))
+        elif init == "kaiming":
+            nn.init.kaiming_normal_(w, nonlinearity=gain_name)
+        elif init == "normal":
+            nn.init.normal_(w, 0.0, 0.01)
+        else:
+            nn.init.zeros_(w)
+        nn.init.zeros_(layer.bias)
 
 
 def full_batch(model: nn.Module, loss_fn: Any, optimizer: optim.Optimizer, X: cr.Tensor,

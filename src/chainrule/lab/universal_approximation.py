@@ -8,13 +8,12 @@ their maximum error on a fine grid is measured: it should fall as the width grow
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
 
 import chainrule as cr
 from chainrule import nn, optim
+from chainrule.viz.plots import figure
 
-from .plots import figure
 from .registry import Experiment
 from .result import Result
 from .training import full_batch, mlp
@@ -77,9 +76,11 @@ def _run(res: Result, fast: bool) -> None:
               ["width", "parameters", "final training MSE", "RMS error", "max error"], rows)
     res.numbers.update(widths=widths, max_error=max_err)
 
+    from matplotlib import colormaps
+
     fig, axes = figure(1, 2, size=(14, 4.4))
     axes[0].plot(x_grid[:, 0], f_grid, color="black", lw=3, label="target f")
-    cmap = matplotlib.colormaps["viridis"]
+    cmap = colormaps["viridis"]
     show = [w for w in widths if w in (1, 2, 4, 16, 64, 256) or w == widths[-1]]
     for i, w in enumerate(show):
         axes[0].plot(x_grid[:, 0], fits[w], color=cmap(0.85 * i / max(1, len(show) - 1)), lw=1.6,
