@@ -227,3 +227,61 @@ def test_entry_points_exit_2_on_bad_input(entry):
     proc = subprocess.run([*command, "train", "--epochs", "-3"], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "'--epochs'" in proc.stderr
     assert proc.stdout == ""
+
+
+# --------------------------------------------------------------------------- memory, extras
+GLIBC = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc")
+
+
+@pytest.mark.parametrize("veto", [False, True], ids=["default", "CHAINRULE_KEEP_FREED_MEMORY=0"])
+def test_train_and_evaluate_keep_freed_memory_while_they_run(tmp_path, capsys, monkeypatch, veto):
+    from chainrule import memory
+
+    seen = []
+
+    def spy(name):
+        real = getattr(cli, name)
+
+        def record(*args, **kwargs):
+            seen.append((name, memory.is_applied()))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(cli, name, record)
+
+    spy("_run_training")
+    spy("_final_metrics")
+    if veto:
+        monkeypatch.setenv(memory.ENV_VAR, "0")
+    else:
+        monkeypatch.delenv(memory.ENV_VAR, raising=False)
+    assert not memory.is_applied()
+    code, _, err = run(["train", "--dataset", "xor", "--epochs", "1", "--out", str(tmp_path), "--no-progress"],
+                       capsys)
+    assert code == 0, err
+    assert not memory.is_applied()  # glibc's defaults again once the command is done
+    code, _, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 0, err
+    kept = GLIBC and not veto
+    # train: the training and its final metrics; evaluate: its metrics
+    assert seen == [("_run_training", kept), ("_final_metrics", kept), ("_final_metrics", kept)]
+    assert not memory.is_applied()
+
+
+def test_a_missing_package_of_the_extra_is_one_line_naming_the_extra(tmp_path, capsys, monkeypatch):
+    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")] + ["sklearn"]:
+        monkeypatch.setitem(sys.modules, name, None)  # import sklearn... now fails as if not installed
+    code, out, err = run(["train", "--dataset", "moons", "--epochs", "1", "--out", str(tmp_path),
+                          "--no-progress"], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "'sklearn' is not installed" in err and 'pip install "chainrule[lab]"' in err
+    assert "Traceback" not in out + err
+
+
+def test_the_command_without_typer_names_the_extra():
+    code = ("import sys; sys.modules['typer'] = None\n"  # as if the extra were not installed
+            "from chainrule.__main__ import main\n"
+            "sys.exit(main(['train']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "'typer' is not installed" in proc.stderr
+    assert "chainrule[lab]" in proc.stderr and "Traceback" not in proc.stderr

@@ -35,7 +35,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import typer
 
-from . import __version__
+from . import __version__, memory
+from .__main__ import missing_extra
 
 DatasetName = Literal["mnist1d", "digits", "moons", "circles", "spirals", "xor", "blobs", "sine",
                       "polynomial", "abs"]
@@ -140,37 +141,14 @@ def _writable_dir(path: Path) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------- model building
+# --------------------------------------------------------------------------- options -> objects
 def build_model(in_features: int, out_features: int, model: str, hidden: tuple[int, ...],
                 activation: str, init: str) -> Any:
     """Logistic regression (one ``Linear``) or an MLP with ``hidden`` widths, initialised by ``init``."""
-    from . import nn
+    from .lab.training import mlp
 
-    acts = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU,
-            "elu": nn.ELU}
-    layers: list[Any] = []
-    width = in_features
-    if model == "mlp":
-        for h in hidden:
-            layers += [nn.Linear(width, h), acts[activation]()]
-            width = h
-    layers.append(nn.Linear(width, out_features))
-    net = nn.Sequential(*layers)
-    if init != "default":
-        gain_name = "relu" if activation == "elu" else activation  # ELU: ReLU's gain
-        for layer in layers:
-            if isinstance(layer, nn.Linear):
-                w = layer.weight
-                if init == "xavier":
-                    nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain(gain_name))
-                elif init == "kaiming":
-                    nn.init.kaiming_normal_(w, nonlinearity=gain_name)
-                elif init == "normal":
-                    nn.init.normal_(w, 0.0, 0.01)
-                else:
-                    nn.init.zeros_(w)
-                nn.init.zeros_(layer.bias)
-    return net
+    widths = hidden if model == "mlp" else ()
+    return mlp([in_features, *widths, out_features], activation, init)
 
 
 def build_optimizer(name: str, params: Any, lr: float) -> Any:
@@ -225,84 +203,25 @@ def _write_json(path: Path, obj: Any) -> None:
         f.write("\n")
 
 
-def _plot_2d(model: Any, splits: Any, path: Path, title: str) -> None:
-    """Decision regions of a 2-D classifier over the inputs' range, with the data points."""
-    from matplotlib.figure import Figure
+def _plot(model: Any, splits: Any, out: Path, title: str) -> None:
+    """``boundary.png`` (2-D classification) or ``prediction.png`` (1-D regression), drawn in the
+    data's own units; other data sets get no plot."""
+    from .viz import decision_boundary, figure, regression_fit, save_png
 
-    import chainrule
-
-    from .serialization import atomic_write
-
+    if splits.task == "classification" and splits.num_features == 2:
+        draw, name, size = decision_boundary, "boundary.png", (5.5, 5.0)
+    elif splits.task == "regression" and splits.num_features == 1:
+        draw, name, size = regression_fit, "prediction.png", (6.0, 4.0)
+    else:
+        return
     xtr, ytr, xte, yte = splits.arrays()
     scaler = splits.scaler
-    raw_tr = scaler.inverse_transform(xtr) if scaler is not None else xtr
-    raw_te = scaler.inverse_transform(xte) if scaler is not None else xte
-    pts = np.concatenate([raw_tr, raw_te])
-    lo, hi = pts.min(0), pts.max(0)
-    pad = 0.1 * (hi - lo)
-    g0, g1 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200),
-                         np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200))
-    grid = np.stack([g0.ravel(), g1.ravel()], axis=1)
-    if scaler is not None:
-        grid = scaler.transform(grid)
-    model.eval()
-    with chainrule.no_grad():
-        pred = model(chainrule.from_numpy(grid.astype(xtr.dtype))).data.argmax(-1)
-    fig = Figure(figsize=(5.5, 5))
-    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.1, top=0.93)
-    ax = fig.subplots()
-    k = splits.num_classes
-    ax.contourf(g0, g1, pred.reshape(g0.shape), levels=np.arange(k + 1) - 0.5, cmap="coolwarm",
-                alpha=0.35)
-    ax.scatter(raw_tr[:, 0], raw_tr[:, 1], c=ytr, cmap="coolwarm", vmin=0, vmax=k - 1, s=12,
-               edgecolors="none", label="train")
-    ax.scatter(raw_te[:, 0], raw_te[:, 1], c=yte, cmap="coolwarm", vmin=0, vmax=k - 1, s=22,
-               marker="^", edgecolors="black", linewidths=0.5, label="test")
+    raw = (lambda a: a) if scaler is None else scaler.inverse_transform
+    fig, ax = figure(size=size)
+    draw(ax, model, raw(xtr), ytr, test=(raw(xte), yte), dtype=xtr.dtype,
+         transform=None if scaler is None else scaler.transform)
     ax.set_title(title)
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
-    ax.legend(loc="upper right")
-    _save_fig(fig, path, atomic_write)
-
-
-def _plot_1d(model: Any, splits: Any, path: Path, title: str) -> None:
-    """The fitted curve of a 1-D regression model over the data."""
-    from matplotlib.figure import Figure
-
-    import chainrule
-
-    from .serialization import atomic_write
-
-    xtr, ytr, xte, yte = splits.arrays()
-    scaler = splits.scaler
-    raw_tr = scaler.inverse_transform(xtr) if scaler is not None else xtr
-    raw_te = scaler.inverse_transform(xte) if scaler is not None else xte
-    xs = np.linspace(min(raw_tr.min(), raw_te.min()), max(raw_tr.max(), raw_te.max()), 400)
-    xs = xs[:, None]
-    inp = scaler.transform(xs) if scaler is not None else xs
-    model.eval()
-    with chainrule.no_grad():
-        ys = model(chainrule.from_numpy(inp.astype(xtr.dtype))).data[:, 0]
-    fig = Figure(figsize=(6, 4))
-    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.13, top=0.91)
-    ax = fig.subplots()
-    ax.scatter(raw_tr[:, 0], ytr[:, 0], s=8, alpha=0.5, label="train")
-    ax.scatter(raw_te[:, 0], yte[:, 0], s=14, marker="^", alpha=0.7, label="test")
-    ax.plot(xs[:, 0], ys, color="black", lw=2, label="model")
-    ax.set_title(title)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.legend()
-    _save_fig(fig, path, atomic_write)
-
-
-def _save_fig(fig: Any, path: Path, atomic_write: Any) -> None:
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    with atomic_write(path) as f:
-        f.write(buf.getvalue())
+    save_png(fig, out / name)
 
 
 # --------------------------------------------------------------------------- commands
@@ -351,7 +270,8 @@ def train(
         "epochs": epochs, "scale": scale, "seed": seed, "chainrule": __version__,
     }
     _write_json(out / "config.json", config)
-    with np.errstate(all="ignore"):  # a diverging run is reported once, by fit's guard
+    # a diverging run is reported once, by fit's guard; each step reuses the last one's freed memory
+    with np.errstate(all="ignore"), memory.kept_freed_memory():
         _run_training(config, out, progress)
 
 
@@ -397,11 +317,7 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
             raise typer.Exit(130)
         net.load_state_dict(chainrule.load(ckpt.last_saved)["model"])  # the last good epoch
     final = _final_metrics(net, splits, loss_fn, metrics)
-    title = f"{config['dataset']}: {config['model']}, epoch {len(history)}"
-    if splits.task == "classification" and splits.num_features == 2:
-        _plot_2d(net, splits, out / "boundary.png", title)
-    elif splits.task == "regression" and splits.num_features == 1:
-        _plot_1d(net, splits, out / "prediction.png", title)
+    _plot(net, splits, out, f"{config['dataset']}: {config['model']}, epoch {len(history)}")
     report = {**final, "epochs_completed": len(history), "seconds": round(seconds, 3),
               "interrupted": history.interrupted, "error": None if error is None else str(error)}
     _write_json(out / "metrics.json", report)
@@ -442,7 +358,8 @@ def evaluate(
         net.load_state_dict(state.get("model", state))
     except (CheckpointError, FileNotFoundError, StateDictError, KeyError, TypeError) as e:
         raise typer.BadParameter(str(e).splitlines()[0], param_hint="'DIR'") from None
-    with np.errstate(all="ignore"):  # a model that overflows reports inf, without warnings
+    # a model that overflows reports inf, without warnings
+    with np.errstate(all="ignore"), memory.kept_freed_memory():
         final = _final_metrics(net, splits, loss_fn, metrics)
     typer.echo(f"{run_dir}: {config['dataset']}, {config['model']}, "
                f"epoch {state.get('epoch', '?')}")
@@ -492,6 +409,10 @@ def main(argv: list[str] | None = None) -> int:
                    "(try smaller --hidden or --batch-size)", err=True)
         return 1
     except Exception as e:
+        extra = missing_extra(e) if isinstance(e, ModuleNotFoundError) else None
+        if extra is not None:  # a package of the extra is not installed: name the extra
+            typer.echo(extra, err=True)
+            return 1
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
         first = str(e).splitlines()[0] if str(e) else ""
