@@ -1,21 +1,23 @@
 """Training checkpoints survive crashes and refuse bad files clearly, without running their code.
 
-A training process is killed (SIGKILL) at random moments and interrupted (SIGINT); whatever is
-left on disk must load and resume. Damaged, foreign and hostile files handed to
-``fit(resume_from=...)`` raise an error naming the file and what is wrong with it.
+A training process is killed (SIGKILL) at every step of writing a checkpoint, and interrupted
+(SIGINT); whatever is left on disk is a whole checkpoint, the old one or the new one. Damaged,
+foreign and hostile files handed to ``fit(resume_from=...)`` raise an error naming the file and
+what is wrong with it.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import pickle
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -53,6 +55,69 @@ TRAINER = textwrap.dedent("""
 """)
 
 
+# Trains a small model for two epochs with a ModelCheckpoint. The steps of the second save are
+# watched (creating the temporary file, each array write, each fsync, the rename, the return);
+# at step number argv[2] the process kills itself with SIGKILL, as a kill -9 landing right there
+# would. Before that save it keeps the first checkpoint as old.npz and writes what the second
+# holds, in full, to new.npz: the two files the checkpoint may be afterwards.
+KILLED_TRAINER = textwrap.dedent("""
+    import json, os, shutil, signal, sys, tempfile
+    from numpy.lib import format as npy_format
+    import chainrule as cr
+    from chainrule import nn
+    from chainrule.data import DataLoader, TensorDataset
+    from chainrule.train import ModelCheckpoint, callbacks, fit
+
+    folder, kill_at = sys.argv[1], int(sys.argv[2])
+    path = os.path.join(folder, "ckpt.npz")
+    steps, watching, saves = [], False, 0
+
+    def step(name):
+        if not watching:
+            return
+        if len(steps) == kill_at:
+            print(f"killed at step {kill_at}: {name}", flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        steps.append(name)
+
+    def watch(owner, attr):
+        real = getattr(owner, attr)
+        def watched(*args, **kwargs):
+            step(f"before {attr}")
+            out = real(*args, **kwargs)
+            step(f"after {attr}")
+            return out
+        setattr(owner, attr, watched)
+
+    for owner, attr in ((tempfile, "mkstemp"), (npy_format, "write_array"), (os, "fsync"),
+                        (os, "replace")):
+        watch(owner, attr)
+    real_save = callbacks.save
+
+    def save(obj, f):
+        global watching, saves
+        saves += 1
+        if saves != 2:
+            return real_save(obj, f)
+        shutil.copy(path, os.path.join(folder, "old.npz"))
+        real_save(obj, os.path.join(folder, "new.npz"))
+        watching = True
+        real_save(obj, f)
+        step("returned")
+        watching = False
+
+    callbacks.save = save
+    cr.manual_seed(0)
+    x = cr.randn(32, 4)
+    y = (x[:, 0] > 0).long()
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+    fit(model, nn.CrossEntropyLoss(), cr.optim.Adam(model.parameters(), lr=1e-2),
+        DataLoader(TensorDataset(x, y), batch_size=8, shuffle=True), epochs=2, metrics=(),
+        progress=False, callbacks=[ModelCheckpoint(path, monitor="loss")])
+    print(json.dumps(steps))
+""")
+
+
 def small_run(seed: int = 0):
     cr.manual_seed(seed)
     x = cr.randn(32, 4)
@@ -74,28 +139,75 @@ def wait_for_epochs(proc: subprocess.Popen, n: int) -> None:
         assert line.startswith("epoch"), line + proc.stderr.read()
 
 
-def test_sigkill_mid_save_leaves_a_loadable_checkpoint(tmp_path):
-    """Kill -9 a few milliseconds into the save of a ~13 MB training state, until a kill has
-    landed inside a write (a temporary file is left behind) at least once."""
-    path = os.fspath(tmp_path / "ckpt.npz")
-    interrupted_writes = 0
-    for attempt, delay in enumerate((0.0, 0.002, 0.0, 0.005, 0.0, 0.001)):
-        proc = start_trainer(path)
-        wait_for_epochs(proc, 2)  # epoch 2 ended: its checkpoint is being written now
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        state = cr.load(path)  # whichever file is there, old or new, is whole
-        assert state["epoch"] in (1, 2)
-        assert all(np.isfinite(v.data).all() for v in state["model"].values())
-        leftovers = [n for n in os.listdir(tmp_path) if n != "ckpt.npz"]
-        assert all(n.startswith(".ckpt.npz.") and n.endswith(".tmp") for n in leftovers)
-        interrupted_writes += len(leftovers)
-        for n in leftovers:
-            os.unlink(tmp_path / n)
-        if interrupted_writes and attempt >= 1:
-            break
-    assert interrupted_writes >= 1, "no kill landed inside a write: the test proved nothing"
+def run_killed_at(folder, kill_at: int) -> subprocess.CompletedProcess:
+    """Train in a fresh process and SIGKILL it at step ``kill_at`` of its second save (or never,
+    if negative: then its last line lists every step of that save)."""
+    # the reference path: the save is what is watched, and compiling the fast kernels would cost
+    # each of these short processes a second
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "CHAINRULE_JIT": "0"}
+    return subprocess.run([sys.executable, "-c", KILLED_TRAINER, os.fspath(folder), str(kill_at)],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def kill_points(steps: list[str]) -> list[int]:
+    """Every step of the save except the inside of the run of array writes, where the first, a
+    middle one and the last stand for the rest."""
+    writes = [i for i, s in enumerate(steps) if s.endswith(" write_array")]  # before, after, ...
+    keep = {writes[0], writes[len(writes) // 4 * 2], writes[-1]} if writes else set()
+    return [i for i in range(len(steps)) if i not in writes or i in keep]
+
+
+def assert_same_checkpoint(got, want, where: str = "checkpoint") -> None:
+    assert type(got) is type(want), f"{where}: {type(got).__name__} != {type(want).__name__}"
+    if isinstance(want, dict):
+        assert got.keys() == want.keys(), where
+        for k in want:
+            assert_same_checkpoint(got[k], want[k], f"{where}[{k!r}]")
+    elif isinstance(want, (list, tuple)):
+        assert len(got) == len(want), where
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            assert_same_checkpoint(g, w, f"{where}[{i}]")
+    elif isinstance(want, (cr.Tensor, np.ndarray)):
+        g, w = (x.data if isinstance(x, cr.Tensor) else x for x in (got, want))
+        assert g.dtype == w.dtype and g.shape == w.shape, where
+        np.testing.assert_array_equal(g, w, err_msg=where)
+    elif isinstance(want, float) and np.isnan(want):
+        assert np.isnan(got), where
+    else:
+        assert got == want, where
+
+
+def test_sigkill_at_every_step_of_a_save_leaves_the_old_or_the_new_checkpoint(tmp_path):
+    """A training process is killed (SIGKILL, from inside the save) at each step of writing its
+    second checkpoint: before and after creating the temporary file, among the array writes, around
+    the fsync, around the rename and after the directory's fsync. Each time the file on disk is
+    the whole old checkpoint (killed before the rename) or the whole new one (after it), never a
+    torn one, and only a killed write leaves its hidden temporary file behind."""
+    record = run_killed_at(tmp_path, -1)
+    assert record.returncode == 0, record.stderr
+    steps = json.loads(record.stdout.splitlines()[-1])
+    assert_same_checkpoint(cr.load(tmp_path / "ckpt.npz"), cr.load(tmp_path / "new.npz"))
+    assert cr.load(tmp_path / "old.npz")["epoch"] == 1 and cr.load(tmp_path / "new.npz")["epoch"] == 2
+    for phase in ("after mkstemp", "after write_array", "before fsync", "before replace",
+                  "after replace", "returned"):
+        assert phase in steps, f"the save never reached {phase!r}: {steps}"
+    created, renamed = steps.index("after mkstemp"), steps.index("after replace")
+    points = kill_points(steps)
+    for i in points:
+        (tmp_path / f"kill{i}").mkdir()
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # independent runs
+        killed = pool.map(lambda i: run_killed_at(tmp_path / f"kill{i}", i), points)
+    for i, proc in zip(points, killed, strict=True):
+        folder = tmp_path / f"kill{i}"
+        assert proc.returncode == -signal.SIGKILL, f"step {i} ({steps[i]}): {proc.stderr}"
+        assert proc.stdout.splitlines()[-1] == f"killed at step {i}: {steps[i]}", proc.stdout
+        state = cr.load(folder / "ckpt.npz")
+        assert state["epoch"] == (2 if i >= renamed else 1), f"killed {steps[i]} (step {i})"
+        want = cr.load(folder / ("new.npz" if i >= renamed else "old.npz"))
+        assert_same_checkpoint(state, want, f"killed {steps[i]} (step {i}): checkpoint")
+        leftovers = sorted(set(os.listdir(folder)) - {"ckpt.npz", "old.npz", "new.npz"})
+        assert len(leftovers) == (created <= i < renamed), (steps[i], leftovers)
+        assert all(n.startswith(".ckpt.npz.") and n.endswith(".tmp") for n in leftovers), leftovers
 
 
 def test_sigint_stops_cleanly_and_keeps_the_last_epoch(tmp_path):
