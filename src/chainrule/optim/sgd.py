@@ -80,7 +80,7 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         if momentum != 0:
             if state.get("momentum_buffer") is None:
-                state["momentum_buffer"] = Tensor._make(grad.copy())  # b₁ = g₁
+                state["momentum_buffer"] = Tensor._make(np.array(grad, dtype=param.dtype))  # b₁ = g₁ (a copy)
                 b = state["momentum_buffer"].data
             else:
                 b = state["momentum_buffer"].data
