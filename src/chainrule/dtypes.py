@@ -1,80 +1,141 @@
-"""dtypes: chainrule's dtypes are NumPy's, named as in PyTorch; float32 is the default."""
+"""dtypes: PyTorch's names (``chainrule.float32`` ...) for NumPy's dtypes; float32 is the default.
+
+A :class:`dtype` prints as ``chainrule.float32`` and holds the NumPy dtype it names. NumPy takes
+it wherever it takes a dtype (it reads the ``dtype`` attribute), and it compares equal to NumPy's
+dtype, so ``np.zeros(3, dtype=chainrule.float32)`` and ``t.dtype == np.float32`` both work.
+"""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
 
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-float16 = np.dtype(np.float16)
-int64 = np.dtype(np.int64)
-int32 = np.dtype(np.int32)
-uint8 = np.dtype(np.uint8)
-bool_ = np.dtype(np.bool_)
+
+class dtype:  # noqa: N801  (torch.dtype)
+    """An element type, as ``torch.dtype``: ``chainrule.float32``, ``chainrule.int64`` ..."""
+
+    __slots__ = ("dtype", "_name")
+
+    def __init__(self, np_dtype: Any, name: str) -> None:
+        self.dtype = np.dtype(np_dtype)  # the NumPy dtype (NumPy's protocol for dtype-like objects)
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"chainrule.{self._name}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: Any) -> Any:
+        if other is None:
+            return False  # np.dtype(None) would be float64
+        try:
+            return self.dtype == np.dtype(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)  # equal to NumPy's dtype, so one dict serves both
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return wrap, (self.dtype,)  # unpickles to the one instance of this dtype
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("dtype", "_name"):  # not set yet (during copying): no recursion
+            raise AttributeError(name)
+        return getattr(self.dtype, name)  # kind, itemsize, type, char ... as NumPy's dtype
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.dtype.kind in "fic"
+
+
+_WRAPPED: dict[np.dtype, dtype] = {}
+
+
+def wrap(np_dtype: Any) -> dtype:
+    """The :class:`dtype` naming a NumPy dtype (one instance per dtype)."""
+    d = np.dtype(np_dtype)
+    named = _WRAPPED.get(d)
+    if named is None:
+        named = _WRAPPED[d] = dtype(d, "bool" if d.kind == "b" else d.name)
+    return named
+
+
+float32 = wrap(np.float32)
+float64 = wrap(np.float64)
+float16 = wrap(np.float16)
+int64 = wrap(np.int64)
+int32 = wrap(np.int32)
+int16 = wrap(np.int16)
+int8 = wrap(np.int8)
+uint8 = wrap(np.uint8)
+bool_ = wrap(np.bool_)
 float = float32  # noqa: A001  (torch.float)
 double = float64
 long = int64
 half = float16
+short = int16
 
-_NAMES = {
-    float32: "float32",
-    float64: "float64",
-    float16: "float16",
-    int64: "int64",
-    int32: "int32",
-    uint8: "uint8",
-    bool_: "bool",
-}
-
-_default_float = float32
+_default_float = np.dtype(np.float32)
 
 
-def get_default_dtype() -> np.dtype:
+def default_float() -> np.dtype:
+    """The default floating dtype as NumPy's dtype (for the operations' own arrays)."""
     return _default_float
 
 
-def set_default_dtype(dtype: Any) -> None:
+def get_default_dtype() -> dtype:
+    return wrap(_default_float)
+
+
+def set_default_dtype(d: Any) -> None:
     """Choose float32 (the default) or float64 for new floating tensors."""
     global _default_float
-    d = as_dtype(dtype)
-    if d not in (float32, float64):
-        raise TypeError(f"set_default_dtype: only float32 and float64 can be the default, got {d}")
-    _default_float = d
+    new = as_dtype(d)
+    if new not in (float32.dtype, float64.dtype):
+        raise TypeError(
+            f"set_default_dtype: only chainrule.float32 and chainrule.float64 can be the default, "
+            f"got {wrap(new)}"
+        )
+    _default_float = new
 
 
-def as_dtype(dtype: Any) -> np.dtype:
-    """Accept chainrule/NumPy dtypes, names like ``"float32"``, and Python ``float``/``int``/``bool``."""
-    if dtype is None:
+def as_dtype(d: Any) -> np.dtype:
+    """NumPy's dtype for chainrule/NumPy dtypes, names like ``"float32"``, and Python ``float``/``int``/``bool``."""
+    if d is None or d is builtins.float:
         return _default_float
-    if dtype is builtins_float:
-        return _default_float
-    if dtype is builtins_int:
-        return int64
-    if dtype is builtins_bool or dtype == "bool":
-        return bool_
+    if d is builtins.int:
+        return int64.dtype
+    if d is builtins.bool or d == "bool":
+        return bool_.dtype
     try:
-        return np.dtype(dtype)
+        return np.dtype(d)
     except TypeError:
         pass
-    try:  # a torch dtype, or a name such as "torch.float32"
-        return np.dtype(getattr(dtype, "name", str(dtype)).replace("torch.", ""))
+    try:  # a torch dtype, or a name such as "torch.float32" / "chainrule.float32"
+        name = getattr(d, "name", None) or str(d)
+        return np.dtype(name.replace("torch.", "").replace("chainrule.", ""))
     except TypeError:
         raise TypeError(
-            f"unknown dtype {dtype!r}; use one of chainrule.float32, float64, float16, int64, "
-            "int32, uint8, bool (or their names as strings)"
+            f"unknown dtype {d!r}; use one of chainrule.float32, float64, float16, int64, "
+            "int32, int16, int8, uint8, bool (or their names as strings)"
         ) from None
 
 
-def dtype_name(dtype: np.dtype) -> str:
-    return _NAMES.get(dtype, str(dtype))
+def dtype_name(d: Any) -> str:
+    """The short name (``"float32"``), as it follows ``chainrule.`` in a dtype's repr."""
+    return wrap(d)._name
 
 
-def is_floating(dtype: np.dtype) -> bool:
-    return dtype.kind == "f"
-
-
-import builtins as _b  # noqa: E402
-
-builtins_float, builtins_int, builtins_bool = _b.float, _b.int, _b.bool
+def is_floating(d: Any) -> bool:
+    return np.dtype(d).kind == "f"
