@@ -1,7 +1,11 @@
 """The differentiable operations, grouped by kind; each is a Function with forward and backward."""
 
-from ._util import normalize_dim, shape_arg, unwrap_index
-from .activation import log_softmax, relu, sigmoid, softmax, tanh
+from ._util import normalize_dim, numpy_keywords, shape_arg, unwrap_index
+from .activation import log_softmax as _log_softmax
+from .activation import relu, sigmoid, tanh
+from .activation import softmax as _softmax
+from .compare import all, allclose, any, equal, isclose, isfinite, isinf, isnan
+from .cumulative import cumsum
 from .elementwise import (
     abs,
     add,
@@ -9,10 +13,15 @@ from .elementwise import (
     clip,
     clone,
     compare,
+    contiguous,
     cos,
     div,
     exp,
+    expm1,
     log,
+    log1p,
+    log2,
+    log10,
     maximum,
     minimum,
     mul,
@@ -24,7 +33,8 @@ from .elementwise import (
     to_dtype,
     where,
 )
-from .linalg import matmul, mm
+from .indexing import gather, index_select, masked_fill, scatter, scatter_add, tril, triu
+from .linalg import bmm, dot, einsum, matmul, mm, mv, outer
 from .reduce import (
     amax,
     amin,
@@ -39,6 +49,7 @@ from .reduce import (
     sum,
     var,
 )
+from .sampling import multinomial, normal
 from .shape import (
     broadcast_to,
     cat,
@@ -47,6 +58,8 @@ from .shape import (
     expand,
     flatten,
     getitem,
+    meshgrid,
+    pad,
     permute,
     reshape,
     split,
@@ -56,12 +69,20 @@ from .shape import (
     unbind,
     unsqueeze,
 )
+from .sort import argsort, histc, histogram, sort, topk, unique
+
+softmax = numpy_keywords(_softmax)  # softmax(x, axis=1), as PyTorch accepts
+log_softmax = numpy_keywords(_log_softmax)
 
 __all__ = [
-    "abs", "add", "amax", "amin", "argmax", "argmin", "broadcast_to", "cat", "chunk", "clamp",
-    "clip", "clone", "compare", "concat", "cos", "div", "exp", "expand", "flatten", "getitem",
-    "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
-    "mul", "neg", "norm", "normalize_dim", "permute", "pow", "relu", "reshape", "shape_arg",
-    "sigmoid", "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "tanh",
-    "to_dtype", "transpose", "unbind", "unsqueeze", "unwrap_index", "var", "where",
+    "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "argsort", "bmm",
+    "broadcast_to", "cat", "chunk", "clamp", "clip", "clone", "compare", "concat", "contiguous", "cos",
+    "cumsum", "div", "dot", "einsum", "equal", "exp", "expand", "expm1", "flatten", "gather", "getitem",
+    "histc", "histogram", "index_select", "isclose", "isfinite", "isinf", "isnan", "log", "log10",
+    "log1p", "log2", "log_softmax", "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean",
+    "meshgrid", "min", "minimum", "mm", "mul", "multinomial", "mv", "neg", "norm", "normal",
+    "normalize_dim", "numpy_keywords", "outer", "pad", "permute", "pow", "relu", "reshape", "scatter",
+    "scatter_add", "shape_arg", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze",
+    "stack", "std", "sub", "sum", "tanh", "to_dtype", "topk", "transpose", "tril", "triu", "unbind",
+    "unique", "unsqueeze", "unwrap_index", "var", "where",
 ]

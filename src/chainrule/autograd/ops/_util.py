@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import operator
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ...dtypes import get_default_dtype
+from ...dtypes import default_float, wrap
 from ...errors import ShapeError
 from ...tensor import Tensor
+from ...utils.keywords import numpy_keywords as numpy_keywords  # re-exported for the operations
+from .. import grad_mode
 
 _f64 = np.dtype(np.float64)
 
@@ -66,7 +69,7 @@ def _float_result(a: Any, b: Any) -> np.dtype:
         return np.result_type(*dimensioned)
     if zero_dim:
         return np.result_type(*zero_dim)
-    return get_default_dtype()
+    return default_float()
 
 
 def _int_result(a: Any, b: Any) -> np.dtype | None:
@@ -145,10 +148,53 @@ def float_operand(x: Any) -> Any:
     PyTorch's exp, log, sigmoid, softmax... of an int64 tensor are float32 (and sigmoid kept in
     int64 would round every value to 0 or 1). Such tensors never require grad: no graph."""
     if isinstance(x, Tensor) and x.data.dtype.kind in "biu":
-        return Tensor._make(x.data.astype(get_default_dtype()))
+        return Tensor._make(x.data.astype(default_float()))
     return x
 
 
 def as_operand(x: Any) -> Any:
     """Tensors give their array; Python numbers and arrays pass through (they need no grad)."""
     return x.data if isinstance(x, Tensor) else x
+
+
+# ------------------------------------------------------------------ out=
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex
+
+
+def into(out: Any, result: Tensor, op: str) -> Tensor:
+    """``out=``: write ``result`` into the tensor ``out`` (resized if its shape differs) and return it.
+
+    As in PyTorch, ``out=`` is refused when the result needs a gradient (the graph cannot record
+    a write into an existing tensor), and when the result's dtype cannot be cast to out's without
+    losing its kind (a float result into an integer tensor).
+    """
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be a Tensor, not {type(out).__name__}")
+    if grad_mode._enabled and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(
+            f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad"
+        )
+    src, dst = result.data, out.data
+    if _CATEGORY[src.dtype.kind] > _CATEGORY[dst.dtype.kind]:
+        raise RuntimeError(
+            f"{op}(): result type {wrap(src.dtype)} can't be cast to the desired output type {wrap(dst.dtype)}"
+        )
+    if dst.shape != src.shape:
+        if dst.size:
+            warnings.warn(
+                f"{op}(): an output with one or more elements was resized since it had shape "
+                f"{list(dst.shape)}, which does not match the required output shape {list(src.shape)}",
+                UserWarning, stacklevel=3,
+            )
+        out.data = dst = np.empty(src.shape, dtype=dst.dtype)
+    np.copyto(dst, src, casting="unsafe")
+    return out
+
+
+def check_index(index: Any, op: str, arg: str = "index") -> np.ndarray:
+    """An integer index tensor's array, or a TypeError that names the op and the dtype it got."""
+    arr = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{op}(): expected {arg} of dtype chainrule.int64 (or int32), got {wrap(arr.dtype)}")
+    return arr

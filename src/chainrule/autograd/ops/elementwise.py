@@ -12,7 +12,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ..function import Function
-from ._util import as_operand, broadcast_error, float_operand, promote, shape_of, unbroadcast
+from ._util import as_operand, broadcast_error, float_operand, into, promote, shape_of, unbroadcast
 
 
 def _shapes(a: Any, b: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -189,7 +189,14 @@ Sqrt = _unary("Sqrt", _safe(np.sqrt), _safe(lambda g, x, y: g / (2 * y)),
 Abs = _unary("Abs", np.abs, lambda g, x, y: g * np.sign(x), "Y = |X|;  dX = G * sign(X)")
 Sin = _unary("Sin", np.sin, lambda g, x, y: g * np.cos(x), "Y = sin(X);  dX = G * cos(X)")
 Cos = _unary("Cos", np.cos, lambda g, x, y: -g * np.sin(x), "Y = cos(X);  dX = -G * sin(X)")
+Expm1 = _unary("Expm1", np.expm1, lambda g, x, y: g * (y + 1), "Y = exp(X) - 1;  dX = G * (Y + 1)")
+Log2 = _unary("Log2", _safe(np.log2), _safe(lambda g, x, y: g / (x * np.log(2).astype(x.dtype))),
+              "Y = log2(X);  dX = G / (X ln 2)")
+Log10 = _unary("Log10", _safe(np.log10), _safe(lambda g, x, y: g / (x * np.log(10).astype(x.dtype))),
+               "Y = log10(X);  dX = G / (X ln 10)")
+Log1p = _unary("Log1p", _safe(np.log1p), _safe(lambda g, x, y: g / (1 + x)), "Y = log(1 + X);  dX = G / (1 + X)")
 Clone = _unary("Clone", np.copy, lambda g, x, y: g, "Y = copy of X;  dX = G")
+Contiguous = _unary("Contiguous", np.ascontiguousarray, lambda g, x, y: g, "Y = X in row-major order;  dX = G")
 
 
 class ToDtype(Function):
@@ -282,56 +289,64 @@ class Where(Function):
 
 
 # ------------------------------------------------------------------ functional forms
-def add(a: Any, b: Any) -> Tensor:
-    return Add.apply(a, b)
+# PyTorch's names and keywords: chainrule.add(input=a, other=b, alpha=2, out=c)
+def add(input: Any, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = Add.apply(input, other if alpha is None else mul(other, alpha))
+    return y if out is None else into(out, y, "add")
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    return Sub.apply(a, b)
+def sub(input: Any, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = Sub.apply(input, other if alpha is None else mul(other, alpha))
+    return y if out is None else into(out, y, "sub")
 
 
-def mul(a: Any, b: Any) -> Tensor:
-    return Mul.apply(a, b)
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = Mul.apply(input, other)
+    return y if out is None else into(out, y, "mul")
 
 
-def div(a: Any, b: Any) -> Tensor:
-    return Div.apply(a, b)
+def div(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = Div.apply(input, other)
+    return y if out is None else into(out, y, "div")
 
 
-def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
-    return Pow.apply(a, b)
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A001, A002
+    y = Pow.apply(input, exponent)
+    return y if out is None else into(out, y, "pow")
 
 
-def neg(x: Any) -> Tensor:
-    return Neg.apply(x)
+def _unary_form(name: str, op: Any, floating: bool = True) -> Any:
+    """The functional form ``name(input, *, out=None)`` of a one-input op (floating ops take ints as float)."""
+
+    def function(input: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+        y = op.apply(float_operand(input) if floating else input)
+        return y if out is None else into(out, y, name)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = op.__doc__
+    return function
 
 
-def exp(x: Any) -> Tensor:
-    return Exp.apply(float_operand(x))
+neg = _unary_form("neg", Neg, floating=False)
+abs = _unary_form("abs", Abs, floating=False)  # noqa: A001
+exp = _unary_form("exp", Exp)
+expm1 = _unary_form("expm1", Expm1)
+log = _unary_form("log", Log)
+log2 = _unary_form("log2", Log2)
+log10 = _unary_form("log10", Log10)
+log1p = _unary_form("log1p", Log1p)
+sqrt = _unary_form("sqrt", Sqrt)
+sin = _unary_form("sin", Sin)
+cos = _unary_form("cos", Cos)
 
 
-def log(x: Any) -> Tensor:
-    return Log.apply(float_operand(x))
+def clone(input: Tensor) -> Tensor:  # noqa: A002
+    return Clone.apply(input)
 
 
-def sqrt(x: Any) -> Tensor:
-    return Sqrt.apply(float_operand(x))
-
-
-def abs(x: Any) -> Tensor:  # noqa: A001
-    return Abs.apply(x)
-
-
-def sin(x: Any) -> Tensor:
-    return Sin.apply(float_operand(x))
-
-
-def cos(x: Any) -> Tensor:
-    return Cos.apply(float_operand(x))
-
-
-def clone(x: Tensor) -> Tensor:
-    return Clone.apply(x)
+def contiguous(input: Tensor) -> Tensor:  # noqa: A002
+    """``input`` itself when its elements lie in row-major order, else a row-major copy."""
+    return input if input.data.flags.c_contiguous else Contiguous.apply(input)
 
 
 def to_dtype(x: Tensor, dtype: np.dtype) -> Tensor:
@@ -340,25 +355,29 @@ def to_dtype(x: Tensor, dtype: np.dtype) -> Tensor:
     return ToDtype.apply(x, dtype)
 
 
-def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(x, as_operand(min), as_operand(max))
+    y = Clamp.apply(input, as_operand(min), as_operand(max))
+    return y if out is None else into(out, y, "clamp")
 
 
 clip = clamp
 
 
-def maximum(a: Any, b: Any) -> Tensor:
-    return Maximum.apply(a, b)
+def maximum(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = Maximum.apply(input, other)
+    return y if out is None else into(out, y, "maximum")
 
 
-def minimum(a: Any, b: Any) -> Tensor:
-    return Minimum.apply(a, b)
+def minimum(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = Minimum.apply(input, other)
+    return y if out is None else into(out, y, "minimum")
 
 
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    return Where.apply(as_operand(cond), a, b)
+def where(condition: Any, input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = Where.apply(as_operand(condition), input, other)
+    return y if out is None else into(out, y, "where")
 
 
 def compare(ufunc: Any, a: Any, b: Any) -> Tensor:

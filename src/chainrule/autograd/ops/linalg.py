@@ -1,19 +1,25 @@
-"""Matrix products: ``Y = X @ W`` in 1-D, 2-D and batched N-D forms (NumPy's matmul rules).
+"""Matrix products: ``Y = X @ W`` in 1-D, 2-D and batched N-D forms (NumPy's matmul rules), and einsum.
 
 The lecture's FC layer in matrix form: for ``Y = X W`` with X ``[batch, in]`` and W ``[in, out]``,
 ``dX = G W^T`` is ``[batch, in]`` and ``dW = X^T G`` is ``[in, out]``, where ``G = dLoss/dY``.
+``dot``, ``mv``, ``mm`` and ``bmm`` are this one product with their shapes checked; ``outer`` is a
+broadcast product.
 """
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 import numpy as np
 
+from ...dtypes import wrap
 from ...errors import ShapeError
 from ...tensor import Tensor
 from ..function import Function
-from ._util import promote, unbroadcast
+from ._util import into, promote, unbroadcast
+from .elementwise import mul
+from .shape import reshape
 
 
 def _matmul_error(a: np.ndarray, b: np.ndarray) -> ShapeError:
@@ -62,12 +68,194 @@ class MatMul(Function):
         return da, db
 
 
-def matmul(a: Any, b: Any) -> Tensor:
-    return MatMul.apply(a, b)
+class Einsum(Function):
+    """``Y = einsum("ij,jk->ik", A, B)`` and every other sum of products over named indices.
+
+    The gradient of operand k is the same kind of sum, with G in place of operand k: each element
+    of X_k multiplies, in Y's sums, the product of the other operands, so
+    ``dX_k[s_k] = einsum(out, s_others -> s_k)(G, X_others)``; e.g. for ``ij,jk->ik``:
+    ``dA = einsum("ik,jk->ij", G, B)`` (= G B^T) and ``dB = einsum("ik,ij->jk", G, A)`` (= A^T G).
+    """
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, *arrays, subscripts, output, sizes):
+        # size-1 dims broadcast against the same index's size elsewhere, as in PyTorch
+        full = [np.broadcast_to(a, [sizes[c] for c in s]) for a, s in zip(arrays, subscripts)]
+        ctx.full, ctx.shapes = full, [a.shape for a in arrays]
+        ctx.subscripts, ctx.output, ctx.sizes = subscripts, output, sizes
+        return np.einsum(f"{','.join(subscripts)}->{output}", *full, optimize=len(full) > 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(
+            unbroadcast(_einsum_operand_grad(ctx, k, np.asarray(g)), shape) if need else None
+            for k, (shape, need) in enumerate(zip(ctx.shapes, ctx.needs_input_grad))
+        )
 
 
-def mm(a: Any, b: Any) -> Tensor:
-    for name, x in (("first", a), ("second", b)):
-        if np.ndim(x.data if isinstance(x, Tensor) else x) != 2:
-            raise ShapeError(f"mm: the {name} argument must be 2-D, got shape {tuple(np.shape(x))}")
-    return MatMul.apply(a, b)
+def _einsum_operand_grad(ctx, k: int, g: np.ndarray) -> np.ndarray:
+    own = ctx.subscripts[k]
+    others = [s for j, s in enumerate(ctx.subscripts) if j != k]
+    labels = "".join(dict.fromkeys(own))  # each of own's indices once, in order
+    seen = set(ctx.output).union(*others)
+    shared = "".join(c for c in labels if c in seen)
+    equation = f"{','.join([ctx.output] + others)}->{shared}"
+    dx = np.einsum(equation, g, *(a for j, a in enumerate(ctx.full) if j != k), optimize=len(others) > 0)
+    # an index only this operand has was summed in forward: the gradient is the same along it
+    dx = np.broadcast_to(np.reshape(dx, [ctx.sizes[c] if c in shared else 1 for c in labels]),
+                         [ctx.sizes[c] for c in labels])
+    if len(labels) == len(own):
+        return dx
+    full = np.zeros([ctx.sizes[c] for c in own], dtype=g.dtype)  # a repeated index ("ii"): a diagonal
+    np.einsum(f"{own}->{labels}", full)[...] = dx  # einsum returns a writeable view of the diagonal
+    return full
+
+
+def _parse_einsum(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str, dict[str, int]]:
+    """Each operand's indices (``...`` spelt out as letters), the output's, and each index's size."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(shapes):
+        raise ValueError(
+            f"einsum(): the equation {equation!r} names {len(inputs)} operand(s), but {len(shapes)} were given"
+        )
+    for s in inputs + ([rhs] if arrow else []):
+        if any(not (c.isascii() and c.isalpha()) for c in s.replace("...", "")):
+            raise ValueError(f"einsum(): invalid subscript {s!r} in {equation!r}: use letters and '...'")
+    spare = [c for c in string.ascii_letters if c not in eq]
+    explicit = [len(s.replace("...", "")) for s in inputs]
+    n_ellipsis = max([len(shape) - n for s, shape, n in zip(inputs, shapes, explicit) if "..." in s], default=0)
+    ellipsis = "".join(spare[:n_ellipsis])
+    subscripts = []
+    for i, (s, shape, n) in enumerate(zip(inputs, shapes, explicit)):
+        if "..." in s:
+            if len(shape) < n:
+                raise ShapeError(
+                    f"einsum(): operand {i} of shape {shape} has fewer dims than the {n} subscripts in {s!r}"
+                )
+            s = s.replace("...", ellipsis[n_ellipsis - (len(shape) - n):])  # right-aligned, as broadcasting
+        elif len(s) != len(shape):
+            raise ShapeError(
+                f"einsum(): the number of subscripts in {s!r} ({len(s)}) does not match the number of dimensions "
+                f"of operand {i} (shape {shape}), and no ellipsis was given"
+            )
+        subscripts.append(s)
+    if arrow:
+        output = rhs.replace("...", ellipsis)
+        for c in output:
+            if output.count(c) > 1 or c not in lhs + ellipsis:
+                raise ValueError(
+                    f"einsum(): output subscript {c!r} in {equation!r} must appear once, and in an operand"
+                )
+    else:  # implicit output: the indices that appear once, in alphabetical order
+        once = [c for c in lhs if c.isalpha() and lhs.count(c) == 1]
+        output = ellipsis + "".join(sorted(once))
+    sizes: dict[str, int] = {}
+    for i, (s, shape) in enumerate(zip(subscripts, shapes)):
+        for c, n in zip(s, shape):
+            seen = sizes.get(c, 1)
+            if n != seen and 1 not in (n, seen):
+                raise ShapeError(
+                    f"einsum(): subscript {c} has size {n} for operand {i} (shape {shape}), which does not "
+                    f"broadcast with the size {seen} seen before"
+                )
+            sizes[c] = max(n, seen)
+    for i, (s, shape) in enumerate(zip(subscripts, shapes)):
+        if any(n != sizes[c] for c, n in zip(s, shape) if s.count(c) > 1):
+            raise ShapeError(
+                f"einsum(): the repeated subscripts in {s!r} need equal sizes, operand {i} has shape {shape}"
+            )
+    return subscripts, output, sizes
+
+
+# ------------------------------------------------------------------ functional forms
+def matmul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = MatMul.apply(input, other)
+    return y if out is None else into(out, y, "matmul")
+
+
+def _ndim(x: Any) -> int:
+    return np.ndim(x.data if isinstance(x, Tensor) else x)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+def _same_dtype(op: str, a: Any, b: Any) -> None:
+    da, db = np.asarray(a).dtype, np.asarray(b).dtype
+    if da != db:
+        raise TypeError(f"{op}: expected both arguments to have the same dtype, but found {wrap(da)} and {wrap(db)}")
+
+
+def mm(input: Any, mat2: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``[n, k] @ [k, m] -> [n, m]``: both 2-D."""
+    for name, x in (("first", input), ("second", mat2)):
+        if _ndim(x) != 2:
+            raise ShapeError(f"mm: the {name} argument must be 2-D, got shape {_shape(x)}")
+    y = MatMul.apply(input, mat2)
+    return y if out is None else into(out, y, "mm")
+
+
+def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``[b, n, k] @ [b, k, m] -> [b, n, m]``: a batch of products, both 3-D, no broadcasting."""
+    sa, sb = _shape(input), _shape(mat2)
+    if len(sa) != 3 or len(sb) != 3:
+        raise ShapeError(f"bmm: both arguments must be 3-D [batch, n, k] and [batch, k, m], got shapes {sa} and {sb}")
+    if sb[:2] != (sa[0], sa[2]):
+        raise ShapeError(f"bmm: expected the second argument's first two dims to be {[sa[0], sa[2]]} for a first "
+                         f"argument of shape {sa}, got shape {sb}")
+    _same_dtype("bmm", input, mat2)
+    y = MatMul.apply(input, mat2)
+    return y if out is None else into(out, y, "bmm")
+
+
+def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``[n, m] @ [m] -> [n]``."""
+    sa, sb = _shape(input), _shape(vec)
+    if len(sa) != 2 or len(sb) != 1 or sa[1] != sb[0]:
+        raise ShapeError(f"mv: expected a matrix [n, m] and a vector [m], got shapes {sa} and {sb}")
+    _same_dtype("mv", input, vec)
+    y = MatMul.apply(input, vec)
+    return y if out is None else into(out, y, "mv")
+
+
+def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``sum_i a_i b_i`` of two 1-D tensors of one length and dtype (a 0-d result)."""
+    sa, sb = _shape(input), _shape(tensor)
+    if len(sa) != 1 or len(sb) != 1:
+        raise ShapeError(f"dot: 1-D tensors expected, got shapes {sa} and {sb}")
+    if sa != sb:
+        raise ShapeError(f"dot: both vectors need the same number of elements, got shapes {sa} and {sb}")
+    _same_dtype("dot", input, tensor)
+    y = MatMul.apply(input, tensor)
+    return y if out is None else into(out, y, "dot")
+
+
+def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``Y[i, j] = a_i b_j``: a column times a row, by broadcasting (so the gradients are sums)."""
+    sa, sb = _shape(input), _shape(vec2)
+    if len(sa) != 1 or len(sb) != 1:
+        raise ShapeError(f"outer: expected two 1-D tensors, got shapes {sa} and {sb}")
+    y = mul(reshape(input, (-1, 1)), reshape(vec2, (1, -1)))  # [n, 1] * [1, m] -> [n, m]
+    return y if out is None else into(out, y, "outer")
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Sums of products over named indices, as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)``.
+
+    Operands may be given as separate arguments or as one list; ``...`` stands for broadcast dims;
+    without ``->`` the output is the indices that appear once, in alphabetical order.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum(): must provide at least one operand")
+    dtypes = {np.asarray(x.data if isinstance(x, Tensor) else x).dtype for x in operands}
+    if len(dtypes) > 1:
+        raise TypeError(f"einsum(): all operands need one dtype, got {sorted(str(wrap(d)) for d in dtypes)}")
+    subscripts, output, sizes = _parse_einsum(equation, [_shape(x) for x in operands])
+    return Einsum.apply(*operands, subscripts=subscripts, output=output, sizes=sizes)

@@ -11,9 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from ...dtypes import as_dtype, wrap
 from ...tensor import MinMax, Tensor
 from ..function import Function
-from ._util import normalize_dim, normalize_dims
+from ._util import into, normalize_dim, normalize_dims, numpy_keywords
+from .elementwise import to_dtype
 
 
 def _expand(g: np.ndarray, axes: tuple[int, ...] | None, keepdim: bool, ndim: int) -> np.ndarray:
@@ -210,24 +212,33 @@ class Norm2(Function):
 
 
 # ------------------------------------------------------------------ functional forms
+# PyTorch's signatures; axis=/keepdims= are accepted for dim=/keepdim= (numpy_keywords)
 def _float_only(x: Tensor, op: str) -> None:
     if x.data.dtype.kind not in "fc":
         raise TypeError(
-            f"{op}(): input dtype must be floating point, got {x.data.dtype} "
+            f"{op}(): input dtype must be floating point, got {wrap(x.data.dtype)} "
             f"(shape {tuple(x.data.shape)}); convert with .float()"
         )
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
-    axes = normalize_dims(dim, x.data.ndim, "sum")
-    if dtype is None and x.data.dtype.kind in "biu":
+@numpy_keywords
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A001, A002
+        out: Tensor | None = None) -> Tensor:
+    axes = normalize_dims(dim, input.data.ndim, "sum")
+    if dtype is None and input.data.dtype.kind in "biu":
         dtype = np.int64
-    return Sum.apply(x, axes, keepdim, dtype)
+    y = Sum.apply(input, axes, keepdim, None if dtype is None else as_dtype(dtype))
+    return y if out is None else into(out, y, "sum")
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    _float_only(x, "mean")
-    return Mean.apply(x, normalize_dims(dim, x.data.ndim, "mean"), keepdim)
+@numpy_keywords
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A002
+         out: Tensor | None = None) -> Tensor:
+    if dtype is not None:
+        input = to_dtype(input, as_dtype(dtype))  # noqa: A001
+    _float_only(input, "mean")
+    y = Mean.apply(input, normalize_dims(dim, input.data.ndim, "mean"), keepdim)
+    return y if out is None else into(out, y, "mean")
 
 
 def _correction(unbiased: bool | None, correction: Any) -> float:
@@ -236,20 +247,24 @@ def _correction(unbiased: bool | None, correction: Any) -> float:
     return 0.0 if unbiased is False else 1.0
 
 
-def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: Any = None) -> Tensor:
+@numpy_keywords
+def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,  # noqa: A002
+        correction: Any = None, out: Tensor | None = None) -> Tensor:
     """Variance, unbiased (``correction=1``) by default like ``torch.var``."""
-    _float_only(x, "var")
-    axes = normalize_dims(dim, x.data.ndim, "var")
-    return Var.apply(x, axes, keepdim, _correction(unbiased, correction))
+    _float_only(input, "var")
+    axes = normalize_dims(dim, input.data.ndim, "var")
+    y = Var.apply(input, axes, keepdim, _correction(unbiased, correction))
+    return y if out is None else into(out, y, "var")
 
 
-def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: Any = None) -> Tensor:
+@numpy_keywords
+def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,  # noqa: A002
+        correction: Any = None, out: Tensor | None = None) -> Tensor:
     """Standard deviation, the square root of :func:`var` (unbiased by default)."""
-    _float_only(x, "std")
-    axes = normalize_dims(dim, x.data.ndim, "std")
-    return Std.apply(x, axes, keepdim, _correction(unbiased, correction))
+    _float_only(input, "std")
+    axes = normalize_dims(dim, input.data.ndim, "std")
+    y = Std.apply(input, axes, keepdim, _correction(unbiased, correction))
+    return y if out is None else into(out, y, "std")
 
 
 def _amax(x: Tensor, dim: Any, keepdim: bool, take_min: bool, op: str) -> Tensor:
@@ -259,12 +274,16 @@ def _amax(x: Tensor, dim: Any, keepdim: bool, take_min: bool, op: str) -> Tensor
     return AMax.apply(x, axes, keepdim, take_min)
 
 
-def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
-    return _amax(x, dim, keepdim, False, "amax")
+@numpy_keywords
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = _amax(input, dim, keepdim, False, "amax")
+    return y if out is None else into(out, y, "amax")
 
 
-def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
-    return _amax(x, dim, keepdim, True, "amin")
+@numpy_keywords
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    y = _amax(input, dim, keepdim, True, "amin")
+    return y if out is None else into(out, y, "amin")
 
 
 def _max_or_min(x: Tensor, dim: Any, keepdim: bool, take_min: bool) -> Any:
@@ -285,13 +304,15 @@ def _max_or_min(x: Tensor, dim: Any, keepdim: bool, take_min: bool) -> Any:
     return MinMax(values, Tensor._make(np.asarray(idx, dtype=np.int64)))
 
 
-def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+@numpy_keywords
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
     """``max(x)`` -> the largest value; ``max(x, dim)`` -> ``(values, indices)``; ``max(x, y)``."""
-    return _max_or_min(x, dim, keepdim, False)
+    return _max_or_min(input, dim, keepdim, False)
 
 
-def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
-    return _max_or_min(x, dim, keepdim, True)
+@numpy_keywords
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+    return _max_or_min(input, dim, keepdim, True)
 
 
 def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
@@ -302,21 +323,32 @@ def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
     return Tensor._make(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
 
 
-def argmax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return _arg(x, dim, keepdim, np.argmax, "argmax")
+@numpy_keywords
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    return _arg(input, dim, keepdim, np.argmax, "argmax")
 
 
-def argmin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return _arg(x, dim, keepdim, np.argmin, "argmin")
+@numpy_keywords
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    return _arg(input, dim, keepdim, np.argmin, "argmin")
 
 
-def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
-    _float_only(x, "logsumexp")
-    return LogSumExp.apply(x, normalize_dims(dim, x.data.ndim, "logsumexp"), keepdim)
+@numpy_keywords
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    _float_only(input, "logsumexp")
+    y = LogSumExp.apply(input, normalize_dims(dim, input.data.ndim, "logsumexp"), keepdim)
+    return y if out is None else into(out, y, "logsumexp")
 
 
-def norm(x: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+@numpy_keywords
+def norm(input: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+         out: Tensor | None = None) -> Tensor:
     """The p-norm ``(sum |x|^p)^(1/p)`` over ``dim`` (all elements by default); ``p`` may be inf."""
+    y = _norm(input, p, dim, keepdim)
+    return y if out is None else into(out, y, "norm")
+
+
+def _norm(x: Tensor, p: Any, dim: Any, keepdim: bool) -> Tensor:
     from .elementwise import abs as abs_
     from .elementwise import pow as pow_
 

@@ -6,6 +6,7 @@ copies. Backward applies the inverse movement to ``G``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,8 @@ import numpy as np
 from ...errors import ShapeError
 from ...tensor import Tensor
 from ..function import Function
-from ._util import is_advanced, normalize_dim, unbroadcast, unwrap_index
+from ._util import into, is_advanced, normalize_dim, numpy_keywords, unbroadcast, unwrap_index
+from .indexing import Take
 
 
 class Reshape(Function):
@@ -114,6 +116,25 @@ class GetItem(Function):
         return dx, None
 
 
+class ConstantPad(Function):
+    """Y = X inside a border of ``value`` (a negative width crops instead);  dX = G's inner block."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for n, (b, a) in zip(x.shape, widths))
+        grow = [(max(b, 0), max(a, 0)) for b, a in widths]
+        ctx.widths = widths
+        return np.pad(x[crop], grow, constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        inner = tuple(slice(max(b, 0), n - max(a, 0)) for n, (b, a) in zip(g.shape, ctx.widths))
+        cropped = [(max(-b, 0), max(-a, 0)) for b, a in ctx.widths]
+        return np.pad(g[inner], cropped), None, None  # what was cropped gets no gradient
+
+
 # ------------------------------------------------------------------ functional forms
 def reshape(x: Tensor, shape: Sequence[int], op: str = "reshape") -> Tensor:
     shape = tuple(shape)
@@ -138,6 +159,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
                    "flatten")
 
 
+@numpy_keywords
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     shape = x.data.shape
     if dim is None:
@@ -147,6 +169,7 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1)), "squeeze")
 
 
+@numpy_keywords
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     shape = x.data.shape
     axis = normalize_dim(dim, len(shape) + 1, "unsqueeze")
@@ -211,7 +234,8 @@ def _tensors(tensors: Sequence[Any], op: str) -> list[Any]:
     return list(tensors)
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+@numpy_keywords
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     tensors = _tensors(tensors, "cat")
     shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
     ndim = len(shapes[0])
@@ -222,25 +246,29 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 f"cat: tensors must have the same shape except in dimension {axis}; got shapes "
                 f"{', '.join(map(str, shapes))}"
             )
-    return Cat.apply(*tensors, axis=axis)
+    y = Cat.apply(*tensors, axis=axis)
+    return y if out is None else into(out, y, "cat")
 
 
 concat = cat
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+@numpy_keywords
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     tensors = _tensors(tensors, "stack")
     shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
     if len(set(shapes)) != 1:
         raise ShapeError(f"stack: all tensors must have the same shape; got {', '.join(map(str, shapes))}")
     axis = normalize_dim(dim, len(shapes[0]) + 1, "stack")
-    return Stack.apply(*tensors, axis=axis)
+    y = Stack.apply(*tensors, axis=axis)
+    return y if out is None else into(out, y, "stack")
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     return GetItem.apply(x, unwrap_index(index))
 
 
+@numpy_keywords
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
     axis = normalize_dim(dim, x.data.ndim, "split")
@@ -265,6 +293,7 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
     return tuple(out)
 
 
+@numpy_keywords
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive integer, got {chunks}")
@@ -273,7 +302,95 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(x, max(-(-length // chunks), 1), axis)
 
 
+@numpy_keywords
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     axis = normalize_dim(dim, x.data.ndim, "unbind")
     lead = (slice(None),) * axis
     return tuple(getitem(x, lead + (i,)) for i in range(x.data.shape[axis]))
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors: with ``indexing="ij"`` output k varies along dim k; with
+    ``"xy"`` the first two dims are swapped (x along columns), as NumPy's default. Each output is
+    an expanded view of its input, so its gradient sums back over the grid."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise ValueError("meshgrid: expects a non-empty sequence of tensors")
+    if indexing is None:
+        warnings.warn("meshgrid: in an upcoming release, it will be required to pass the indexing "
+                      "argument (indexing='ij' is used, as before)", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f'meshgrid: indexing must be one of "xy" or "ij", but received: {indexing!r}')
+    if any(t.data.ndim > 1 for t in tensors):
+        raise ShapeError(f"meshgrid: expects 0-D or 1-D tensors, got shapes {[tuple(t.shape) for t in tensors]}")
+    if len({t.data.dtype for t in tensors}) > 1:
+        raise TypeError(f"meshgrid: expects all tensors to have the same dtype, got {[t.dtype for t in tensors]}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        axes[0], axes[1] = 1, 0
+    sizes = [t.data.size for t in tensors]
+    shape = [0] * len(tensors)
+    for axis, n in zip(axes, sizes):
+        shape[axis] = n
+    grids = []
+    for axis, t in zip(axes, tensors):
+        along = [1] * len(tensors)
+        along[axis] = -1  # this vector runs along its axis; expand repeats it along the others
+        grids.append(expand(reshape(t, along), shape))
+    return tuple(grids)
+
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}  # PyTorch's name: NumPy's
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
+    """Pad (or crop, with negative widths) the last ``len(pad) // 2`` dims: ``pad`` lists
+    ``(before, after)`` for the last dim first, as ``torch.nn.functional.pad``.
+
+    ``"constant"`` fills with ``value`` (default 0) and works for any number of dims; ``"reflect"``,
+    ``"replicate"`` and ``"circular"`` pad the last 1, 2 or 3 dims of a tensor with a batch
+    (and optionally a channel) dim in front, as PyTorch requires."""
+    shape = input.data.shape
+    widths = [int(w) for w in pad]
+    if len(widths) % 2:
+        raise ValueError(f"pad: padding length must be divisible by 2, got pad={tuple(widths)}")
+    padded = len(widths) // 2
+    if padded > len(shape):
+        raise ValueError(
+            f"pad: padding length should be less than or equal to two times the input dimension but got "
+            f"padding length {len(widths)} and input of shape {tuple(shape)}"
+        )
+    # (before, after) per dim, first dim first; pad lists the last dim first
+    per_dim = [(0, 0)] * (len(shape) - padded) + [(widths[2 * i], widths[2 * i + 1]) for i in reversed(range(padded))]
+    if mode == "constant":
+        for n, (b, a) in zip(shape, per_dim):
+            if n + b + a < 0:
+                raise ShapeError(
+                    f"pad: the widths {tuple(widths)} would give a negative size for input shape {tuple(shape)}"
+                )
+        return ConstantPad.apply(input, per_dim, 0 if value is None else value)
+    if mode not in _PAD_MODES:
+        raise ValueError(
+            f"pad: unrecognised padding mode {mode!r}; use 'constant', 'reflect', 'replicate' or 'circular'"
+        )
+    if value is not None:
+        raise ValueError(f'pad: padding mode "{mode}" does not take a value argument')
+    if padded == 0 or len(shape) not in (padded + 1, padded + 2):
+        raise NotImplementedError(
+            f"pad: {mode} padding of {padded} dim(s) needs a {padded + 1}-D or {padded + 2}-D input, "
+            f"got shape {tuple(shape)} (the padding size must be 2, 4 or 6)"
+        )
+    indices = []
+    for axis, (n, (b, a)) in enumerate(zip(shape, per_dim)):
+        if (b, a) == (0, 0):
+            continue
+        limit = n - 1 if mode == "reflect" else n  # reflect skips the edge, so it has one fewer to copy
+        if min(b, a) < 0 or max(b, a) > limit or n == 0:
+            raise ValueError(
+                f"pad: {mode} padding needs widths between 0 and {limit} for dimension {axis} of input shape "
+                f"{tuple(shape)}, got {(b, a)}"
+            )
+        indices.append((axis, np.pad(np.arange(n), (b, a), mode=_PAD_MODES[mode])))
+    return Take.apply(input, indices)  # output position j copies input position index[j]

@@ -1,0 +1,149 @@
+"""Order and counting: sort, argsort, topk, unique, histc, histogram.
+
+Sorting only moves elements, so ``values`` is a :func:`gather` of the input at ``indices`` and its
+gradient flows back to the positions the values came from. Indices, unique values and histogram
+counts are integers or counts: they have no gradient.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from ...dtypes import wrap
+from ...errors import ShapeError
+from ...tensor import Tensor
+from ._util import normalize_dim, numpy_keywords
+from .indexing import gather
+
+SortResult = namedtuple("sort", ["values", "indices"])  # torch.return_types.sort
+TopKResult = namedtuple("topk", ["values", "indices"])
+HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Indices that sort ``x`` along ``axis``, stably: equal values keep their order (NaN counts as largest)."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    # stable and descending: sort the reversed array ascending, then read that order backwards
+    n = x.shape[axis]
+    return np.flip(n - 1 - np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+
+
+def _sorted(x: Tensor, dim: int, descending: bool, op: str) -> tuple[Tensor, Tensor]:
+    if x.data.ndim == 0:
+        return x, Tensor._make(np.zeros((), dtype=np.int64))
+    axis = normalize_dim(dim, x.data.ndim, op)
+    indices = Tensor._make(_order(x.data, axis, descending).astype(np.int64))
+    return gather(x, axis, indices), indices
+
+
+@numpy_keywords
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:  # noqa: A002
+    """``(values, indices)`` of ``input`` sorted along ``dim``. The sort is always stable (ties keep
+    their order), which ``stable=False`` allows too."""
+    return SortResult(*_sorted(input, dim, descending, "sort"))
+
+
+@numpy_keywords
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:  # noqa: A002
+    """The indices that sort ``input`` along ``dim`` (``sort(...).indices``)."""
+    return _sorted(input, dim, descending, "argsort")[1]
+
+
+@numpy_keywords
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopKResult:  # noqa: A002
+    """The ``k`` largest (or, with ``largest=False``, smallest) values along ``dim`` and their
+    indices, largest first. They are sorted even with ``sorted=False`` (whose order is unspecified)."""
+    size = input.data.shape[normalize_dim(dim, input.data.ndim, "topk")] if input.data.ndim else 1
+    if not 0 <= k <= size:
+        raise IndexError(
+            f"topk(): k={k} is out of range for dimension {dim} of size {size} (shape {tuple(input.shape)})"
+        )
+    values, indices = _sorted(input, dim, largest, "topk")
+    if input.data.ndim == 0:
+        return TopKResult(values, indices)
+    axis = normalize_dim(dim, input.data.ndim, "topk")
+    first_k = (slice(None),) * axis + (slice(0, k),)
+    return TopKResult(values[first_k], indices[first_k])
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct values (or, along ``dim``, the distinct slices) in ascending order; with
+    ``return_inverse`` also where each input element went, with ``return_counts`` how often each
+    occurs. The values are sorted even with ``sorted=False`` (which leaves the order unspecified)."""
+    x = input.data
+    axis = None if dim is None else normalize_dim(dim, x.ndim, "unique")
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make(inverse.reshape(x.shape if axis is None else -1).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _floating(x: Tensor, op: str) -> np.ndarray:
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}(): expected a floating point input, got {wrap(x.data.dtype)}; convert with .float()")
+    return x.data
+
+
+def _range(data: np.ndarray, lo: float, hi: float, op: str) -> tuple[float, float]:
+    """The histogram's range: the data's own when none is given; widened by 1/2 when empty."""
+    if lo > hi:
+        raise ValueError(f"{op}(): max must be larger than min, got min={lo} and max={hi}")
+    if lo == hi:
+        finite = data[np.isfinite(data)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+    """Counts of ``input`` in ``bins`` equal bins over ``[min, max]`` (the data's range when both are
+    0); values outside are ignored, ``max`` falls in the last bin. A float tensor of input's dtype."""
+    data = _floating(input, "histc").reshape(-1)
+    if bins <= 0:
+        raise ValueError(f"histc(): bins must be > 0, got {bins}")
+    lo, hi = _range(data, float(min), float(max), "histc")
+    lo_, hi_ = data.dtype.type(lo), data.dtype.type(hi)
+    inside = data[(data >= lo_) & (data <= hi_)]
+    position = ((inside - lo_) * bins / (hi_ - lo_)).astype(np.int64)  # which bin, as PyTorch computes it
+    counts = np.bincount(np.minimum(position, bins - 1), minlength=bins)
+    return Tensor._make(counts.astype(data.dtype))
+
+
+def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | None = None,  # noqa: A002
+              weight: Tensor | None = None, density: bool = False) -> HistogramResult:
+    """``(hist, bin_edges)``: ``bins`` equal bins over ``range`` (default: the data's), or the bin
+    edges given as a 1-D tensor. Each value counts (or adds its ``weight``) in the bin
+    ``[edge_i, edge_i+1)``, the last bin closed; ``density`` divides by total and bin width."""
+    data = _floating(input, "histogram")
+    if isinstance(bins, Tensor):
+        edges = bins.data.astype(data.dtype)
+        if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) < 0):
+            raise ValueError(f"histogram(): bins must be a 1-D increasing tensor of at least 2 edges, got {bins}")
+    else:
+        if int(bins) <= 0:
+            raise ValueError(f"histogram(): bins must be > 0, got {bins}")
+        lo, hi = _range(data, *(range if range is not None else (0.0, 0.0)), "histogram")
+        edges = np.linspace(lo, hi, int(bins) + 1).astype(data.dtype)
+    w = None
+    if weight is not None:
+        w = weight.data.astype(data.dtype).reshape(-1)
+        if weight.data.shape != data.shape:
+            raise ShapeError(
+                f"histogram(): weight of shape {tuple(weight.shape)} must have input's shape {tuple(input.shape)}"
+            )
+    values = data.reshape(-1)
+    inside = (values >= edges[0]) & (values <= edges[-1])
+    position = np.minimum(np.searchsorted(edges, values[inside], side="right") - 1, edges.size - 2)
+    hist = np.bincount(position, weights=None if w is None else w[inside], minlength=edges.size - 1)
+    if density:
+        hist = hist / (hist.sum() * np.diff(edges))
+    return HistogramResult(Tensor._make(hist.astype(data.dtype)), Tensor._make(edges))
