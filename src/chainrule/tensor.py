@@ -20,7 +20,11 @@ import numpy as np
 
 from . import dtypes as _dt
 from .autograd import grad_mode as _grad_mode
+from .device import CPU, check_device, is_device
+from .device import device as _device
 from .errors import ShapeError
+from .utils.hooks import RemovableHandle
+from .utils.keywords import numpy_keywords
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
@@ -91,7 +95,8 @@ def _flat(data: Any):
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation, as ``torch.Tensor``."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "__weakref__")
+    # _hooks (a leaf's gradient hooks) is set only by register_hook: read it with getattr
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "_hooks", "__weakref__")
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
 
@@ -121,8 +126,8 @@ class Tensor:
         return Size(self.data.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
+    def dtype(self) -> _dt.dtype:
+        return _dt.wrap(self.data.dtype)
 
     @property
     def ndim(self) -> int:
@@ -141,8 +146,12 @@ class Tensor:
         return _ops.transpose(self, -2, -1)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device:
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
 
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"
@@ -157,6 +166,8 @@ class Tensor:
 
     def numel(self) -> int:
         return int(self.data.size)
+
+    nelement = numel
 
     def element_size(self) -> int:
         return int(self.data.itemsize)
@@ -219,6 +230,17 @@ class Tensor:
     def __repr__(self) -> str:
         return _format_tensor(self)
 
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.3f}"`` formats a 0-d tensor's value; any other tensor only with an empty spec."""
+        if self.data.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string {spec!r} passed to Tensor.__format__: only a 0-d tensor "
+                f"formats as a number (this one has shape {tuple(self.data.shape)}; use .item() on one element)"
+            )
+        return repr(self)
+
     # ---------------------------------------------------------------- autograd
     def backward(self, gradient: Any = None, retain_graph: bool | None = None) -> None:
         """Backpropagate: fill ``.grad`` of every leaf this tensor depends on with d(self)/d(leaf)."""
@@ -231,7 +253,7 @@ class Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"requires_grad: only floating point tensors can require gradients, "
-                f"got dtype {_dt.dtype_name(self.data.dtype)} (shape {tuple(self.data.shape)}); "
+                f"got dtype {_dt.wrap(self.data.dtype)} (shape {tuple(self.data.shape)}); "
                 "make it a float tensor first, e.g. x.float()"
             )
         if not requires_grad and self.grad_fn is not None:
@@ -254,6 +276,18 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self._retains_grad
 
+    def register_hook(self, hook: Any) -> RemovableHandle:
+        """Call ``hook(grad)`` with this tensor's gradient during backward (summed over all paths);
+        if it returns a tensor, that replaces the gradient. Returns a handle: ``handle.remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook(): cannot register a hook on a tensor that doesn't require gradient")
+        owner = self if self.grad_fn is None else self.grad_fn  # a non-leaf's gradient arrives at its node
+        hooks = getattr(owner, "_hooks", None)
+        if hooks is None:
+            hooks = owner._hooks = []
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, like PyTorch)."""
         return Tensor._make(self.data)
@@ -268,23 +302,28 @@ class Tensor:
         return _ops.clone(self)
 
     def contiguous(self) -> Tensor:
-        return self
+        """This tensor if its elements lie in row-major order, else a row-major copy (with grad)."""
+        return _ops.contiguous(self)
 
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``; a device of ``"cpu"`` is accepted and ignored (chainrule runs on the CPU)."""
-        dtype = kwargs.get("dtype")
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other_tensor)`` (its dtype).
+
+        The device must be the CPU (``"cpu"``, ``device("cpu")``): chainrule runs there only.
+        """
         for a in args:
-            if isinstance(a, str) and a.startswith("cpu"):
-                continue
             if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) and a in ("cuda", "mps") or str(a).startswith("cuda"):
-                raise RuntimeError(f"to(): chainrule runs on the CPU only, got device {a!r}")
+                dtype = a.data.dtype
+            elif is_device(a):
+                device = a
             else:
                 dtype = a
-        if dtype is None:
-            return self
-        return _ops.to_dtype(self, _dt.as_dtype(dtype))
+        check_device(device, "to()")
+        out = self if dtype is None else _ops.to_dtype(self, _dt.as_dtype(dtype))
+        return out.clone() if copy and out is self else out
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
@@ -308,6 +347,36 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        raise RuntimeError(
+            "cuda(): chainrule runs on the CPU only; keep the tensor where it is "
+            "(chainrule.cuda.is_available() is False)"
+        )
+
+    # ----------------------------------------------------- new tensors like this one
+    def _new(self, arr: np.ndarray, dtype: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
+        check_device(device, op)
+        t = Tensor._make(arr.astype(self.data.dtype if dtype is None else _dt.as_dtype(dtype), copy=False))
+        return t.requires_grad_(True) if requires_grad else t
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A copy of ``data`` with this tensor's dtype (unless ``dtype`` is given)."""
+        return self._new(np.array(_as_array(data)), dtype, device, requires_grad, "new_tensor")
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new(np.zeros(_ops.shape_arg(size)), dtype, device, requires_grad, "new_zeros")
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new(np.ones(_ops.shape_arg(size)), dtype, device, requires_grad, "new_ones")
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._new(np.empty(_ops.shape_arg(size)), dtype, device, requires_grad, "new_empty")
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        shape = _ops.shape_arg((size,))
+        return self._new(np.full(shape, _unwrap(fill_value)), dtype, device, requires_grad, "new_full")
 
     # ----------------------------------------------------------- in-place (no graph)
     def _check_inplace(self, op: str) -> None:
@@ -516,25 +585,32 @@ class Tensor:
         return Tensor._make(np.logical_not(self.data))
 
     def isnan(self) -> Tensor:
-        return Tensor._make(np.isnan(self.data))
+        return _ops.isnan(self)
 
     def isinf(self) -> Tensor:
-        return Tensor._make(np.isinf(self.data))
+        return _ops.isinf(self)
 
     def isfinite(self) -> Tensor:
-        return Tensor._make(np.isfinite(self.data))
+        return _ops.isfinite(self)
 
+    @numpy_keywords
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return Tensor._make(np.asarray(np.any(self.data, axis=dim, keepdims=keepdim)))
+        return _ops.any(self, dim, keepdim)
 
+    @numpy_keywords
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return Tensor._make(np.asarray(np.all(self.data, axis=dim, keepdims=keepdim)))
+        return _ops.all(self, dim, keepdim)
 
     def equal(self, other: Tensor) -> bool:
-        return bool(self.data.shape == other.data.shape and np.array_equal(self.data, other.data))
+        return _ops.equal(self, other)
 
-    def allclose(self, other: Any, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8) -> bool:
-        return bool(np.allclose(self.data, _unwrap(other), rtol=rtol, atol=atol))
+    def isclose(self, other: Tensor, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        return _ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Tensor, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return _ops.allclose(self, other, rtol, atol, equal_nan)
 
     def sign(self) -> Tensor:
         return Tensor._make(np.sign(self.data))
@@ -561,8 +637,20 @@ class Tensor:
     def matmul(self, other: Any) -> Tensor:
         return _ops.matmul(self, other)
 
-    def mm(self, other: Any) -> Tensor:
-        return _ops.matmul(self, other)
+    def mm(self, mat2: Any) -> Tensor:
+        return _ops.mm(self, mat2)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        return _ops.bmm(self, mat2)
+
+    def mv(self, vec: Tensor) -> Tensor:
+        return _ops.mv(self, vec)
+
+    def dot(self, other: Tensor) -> Tensor:
+        return _ops.dot(self, other)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        return _ops.outer(self, vec2)
 
     def neg(self) -> Tensor:
         return _ops.neg(self)
@@ -572,6 +660,18 @@ class Tensor:
 
     def log(self) -> Tensor:
         return _ops.log(self)
+
+    def log2(self) -> Tensor:
+        return _ops.log2(self)
+
+    def log10(self) -> Tensor:
+        return _ops.log10(self)
+
+    def log1p(self) -> Tensor:
+        return _ops.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _ops.expm1(self)
 
     def sqrt(self) -> Tensor:
         return _ops.sqrt(self)
@@ -611,50 +711,114 @@ class Tensor:
     def relu(self) -> Tensor:
         return _ops.relu(self)
 
+    @numpy_keywords
     def softmax(self, dim: int) -> Tensor:
         return _ops.softmax(self, dim)
 
+    @numpy_keywords
     def log_softmax(self, dim: int) -> Tensor:
         return _ops.log_softmax(self, dim)
 
     # ------------------------------------------------------------- reductions
+    # axis=/keepdims= are accepted for dim=/keepdim=, as in PyTorch
+    @numpy_keywords
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
-        return _ops.sum(self, dim, keepdim, dtype)
+        return _ops.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _ops.mean(self, dim, keepdim)
+    @numpy_keywords
+    def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return _ops.mean(self, dim, keepdim, dtype=dtype)
 
+    @numpy_keywords
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: Any = None) -> Tensor:
         return _ops.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
 
+    @numpy_keywords
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: Any = None) -> Tensor:
         return _ops.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
 
+    @numpy_keywords
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.max(self, dim, keepdim)
 
+    @numpy_keywords
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.min(self, dim, keepdim)
 
+    @numpy_keywords
     def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
         return _ops.amax(self, dim, keepdim)
 
+    @numpy_keywords
     def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
         return _ops.amin(self, dim, keepdim)
 
+    @numpy_keywords
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return _ops.argmax(self, dim, keepdim)
 
+    @numpy_keywords
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return _ops.argmin(self, dim, keepdim)
 
+    @numpy_keywords
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         return _ops.logsumexp(self, dim, keepdim)
 
+    @numpy_keywords
     def norm(self, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
         return _ops.norm(self, p, dim, keepdim)
+
+    @numpy_keywords
+    def cumsum(self, dim: int, dtype: Any = None) -> Tensor:
+        return _ops.cumsum(self, dim, dtype=dtype)
+
+    # ------------------------------------------------------- order and counting
+    @numpy_keywords
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return _ops.sort(self, dim, descending, stable)
+
+    @numpy_keywords
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return _ops.argsort(self, dim, descending, stable)
+
+    @numpy_keywords
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
+               dim: int | None = None) -> Any:
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def histc(self, bins: int = 100, min: builtins.float = 0, max: builtins.float = 0) -> Tensor:  # noqa: A002
+        return _ops.histc(self, bins, min, max)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
+        return _ops.multinomial(self, num_samples, replacement, generator=generator)
+
+    # ------------------------------------------------------- indexing and masks
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return _ops.gather(self, dim, index)
+
+    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None) -> Tensor:
+        return _ops.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return _ops.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        return _ops.index_select(self, dim, index)
+
+    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        return _ops.masked_fill(self, mask, value)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return _ops.triu(self, diagonal)
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Tensor:
@@ -685,9 +849,11 @@ class Tensor:
     def permute(self, *dims: Any) -> Tensor:
         return _ops.permute(self, _ops.shape_arg(dims))
 
+    @numpy_keywords
     def squeeze(self, dim: Any = None) -> Tensor:
         return _ops.squeeze(self, dim)
 
+    @numpy_keywords
     def unsqueeze(self, dim: int) -> Tensor:
         return _ops.unsqueeze(self, dim)
 
@@ -700,18 +866,37 @@ class Tensor:
     def broadcast_to(self, shape: Any) -> Tensor:
         return _ops.broadcast_to(self, shape)
 
+    @numpy_keywords
     def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         return _ops.split(self, split_size_or_sections, dim)
 
+    @numpy_keywords
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         return _ops.chunk(self, chunks, dim)
 
+    @numpy_keywords
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         return _ops.unbind(self, dim)
 
 
 def _unwrap(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
+
+
+def run_hooks(owner: Any, grad: np.ndarray) -> np.ndarray:
+    """The gradient after the hooks registered on a leaf tensor or on a node's output, in order:
+    each is called with the gradient, and a tensor it returns replaces the gradient."""
+    for hook in list(getattr(owner, "_hooks", None) or ()):
+        new = hook(Tensor._make(grad))
+        if new is not None:
+            new = np.asarray(_unwrap(new))
+            if new.shape != grad.shape:
+                raise RuntimeError(
+                    f"register_hook: hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                    f"{tuple(new.shape)} for a tensor of shape {tuple(grad.shape)}; it must keep the shape"
+                )
+            grad = new.astype(grad.dtype, copy=False)
+    return grad
 
 
 _new = object.__new__

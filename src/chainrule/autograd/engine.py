@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BackwardError
-from ..tensor import Tensor
+from ..tensor import Tensor, run_hooks
 from . import grad_mode
 from .anomaly import check_gradients
 
@@ -31,7 +31,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False) -> 
     grad = _seed_gradient(root, gradient)
     node = root.grad_fn
     if node is None:  # backward on a leaf: dLeaf/dLeaf
-        _accumulate(root, grad, set())
+        _accumulate(root, run_hooks(root, grad), set())
         return
     run_backward(node, grad, retain_graph)
 
@@ -76,9 +76,12 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
     pending: dict[Any, np.ndarray] = {root_node: grad}
     ready = [root_node]
     handed_out: set[int] = set()  # arrays already stored in some .grad: never share one
+    hooked_leaves: dict[Tensor, np.ndarray] = {}  # a leaf's hooks see its total gradient: sum first
     while ready:
         node = ready.pop()
         grad_out = pending.pop(node)
+        if "_hooks" in node.__dict__:  # register_hook on the node's output tensor
+            grad_out = run_hooks(node, grad_out)
         if node._retained is not None:
             kept = node._retained()
             if kept is not None:
@@ -95,15 +98,21 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
             saved = node.__dict__
             if saved:  # free what forward saved; a second backward then says so
                 retained = saved.get("_retained")  # the graph's link to a retain_grad() output stays
+                hooks = saved.get("_hooks")  # and so do the output's hooks
                 saved.clear()
                 node._freed = True
                 if retained is not None:
                     node._retained = retained
+                if hooks is not None:
+                    node._hooks = hooks
         for parent, g in zip(node._parents, grads_in):
             if parent is None or g is None:
                 continue
             if isinstance(parent, tensor_type):
-                _accumulate(parent, g, handed_out)
+                if getattr(parent, "_hooks", None):
+                    hooked_leaves[parent] = hooked_leaves[parent] + g if parent in hooked_leaves else g
+                else:
+                    _accumulate(parent, g, handed_out)
                 continue
             if parent in pending:
                 pending[parent] = pending[parent] + g  # total derivative: sum over paths
@@ -113,6 +122,8 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
             consumers[parent] = left
             if left == 0:
                 ready.append(parent)
+    for leaf, g in hooked_leaves.items():
+        _accumulate(leaf, run_hooks(leaf, g), handed_out)
 
 
 def _accumulate(leaf: Tensor, g: np.ndarray, handed_out: set[int]) -> None:

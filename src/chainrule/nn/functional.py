@@ -31,7 +31,7 @@ from ._functions.regression_loss import RegressionLoss
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "batch_norm", "cross_entropy",
     "dropout", "elu", "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "silu",
+    "log_softmax", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu",
     "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
 
@@ -437,6 +437,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     target = _as_input_dtype(input, target)
     return _cls.BinaryCrossEntropyWithLogits.apply(input, target, weight=w, pos_weight=pw,
                                                    reduction=reduction)
+
+
+# =========================================================================== padding
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right)`` for the last dim, then
+    ``(top, bottom)`` for the one before, ... Modes ``"constant"`` (``value``, default 0; negative
+    widths crop), ``"reflect"``, ``"replicate"``, ``"circular"``. The gradient flows back to the
+    elements copied (see :func:`chainrule.autograd.ops.shape.pad`)."""
+    return _ops.pad(_tensor(input, "pad"), pad, mode, value)
 
 
 # =========================================================================== encoding
