@@ -70,4 +70,5 @@ class Adam(Optimizer):
         if group["amsgrad"]:  # v̂ = max(v̂, v)
             v_max = self._buffer_of(state, "max_exp_avg_sq", param)
             v = np.maximum(v_max, v, out=v_max)
-        param -= group["lr"] / (1 - beta1**t) * m / (np.sqrt(v) / (1 - beta2**t) ** 0.5 + group["eps"])
+        denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + group["eps"]  # √v̂ / √(1-β₂ᵗ) + ε
+        param -= group["lr"] / (1 - beta1**t) * m / denom  # θ = θ - η/(1-β₁ᵗ) · m / denom
