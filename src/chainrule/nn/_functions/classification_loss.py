@@ -48,8 +48,8 @@ def class_back(d2: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def check_class_target(op: str, x: np.ndarray, t: np.ndarray, ignore_index: int) -> bool:
     """Class indices: integer, shaped like the input without its class axis, in ``[0, C)``.
 
-    Returns whether every target is a class (none is ``ignore_index``), as far as one cheap pass
-    over int64 targets can tell (False: not known).
+    Returns whether every target is known to be in ``[0, C)``, as far as one cheap pass over int64
+    targets can tell (False: not known). An ``ignore_index`` inside ``[0, C)`` may still be among them.
     """
     if x.ndim == 0:
         raise ShapeError(f"{op}: input must have a class dimension, got a 0-d input")
