@@ -108,6 +108,7 @@ def test_accumulation_matches_torch(dtype):
 
 
 # ----------------------------------------------------------------------------- depth and lifetime
+@pytest.mark.slow
 def test_a_chain_of_100000_ops_backpropagates_without_recursion():
     x = chainrule.tensor(1.0, dtype=chainrule.float64, requires_grad=True)
     y = x

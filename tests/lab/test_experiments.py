@@ -7,8 +7,16 @@ import pytest
 
 from chainrule import lab
 
+# experiments whose fast run takes more than 5 s of CPU time: their tests are marked slow
+SLOW = {"initialization", "lr-vs-fc", "optimizers"}
 
-@pytest.mark.parametrize("name", lab.names())
+
+def test_slow_experiments_exist():
+    assert SLOW <= set(lab.names()), SLOW - set(lab.names())
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n
+                                  for n in lab.names()])
 def test_verdict_supported(results, name):
     res = results(name)
     failed = [f"{c.what}: {c.detail}" for c in res.checks if not c.passed]
@@ -55,6 +63,7 @@ def test_feature_scaling(results):
     assert u["steps_to_converge"] >= 10 * s["steps_to_converge"] > 0
 
 
+@pytest.mark.slow
 def test_lr_vs_fc(results):
     n = results("lr-vs-fc").numbers
     assert max(n["a_max_error"].values()) <= 1e-3  # the least-squares solution
@@ -73,6 +82,7 @@ def test_universal_approximation(results):
     assert n["spearman"] <= -0.9
 
 
+@pytest.mark.slow
 def test_initialization(results):
     n = results("initialization").numbers
     assert n["symmetry_spread"]["zeros"] == 0.0
@@ -101,6 +111,7 @@ def test_momentum(results):
     assert n["slide_vs_optim_max_difference"] <= 1e-12
 
 
+@pytest.mark.slow
 def test_optimizers(results):
     res = results("optimizers")
     n = res.numbers

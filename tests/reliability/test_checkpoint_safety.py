@@ -177,6 +177,7 @@ def assert_same_checkpoint(got, want, where: str = "checkpoint") -> None:
         assert got == want, where
 
 
+@pytest.mark.slow  # a dozen training processes
 def test_sigkill_at_every_step_of_a_save_leaves_the_old_or_the_new_checkpoint(tmp_path):
     """A training process is killed (SIGKILL, from inside the save) at each step of writing its
     second checkpoint: before and after creating the temporary file, among the array writes, around

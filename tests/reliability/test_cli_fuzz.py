@@ -17,6 +17,7 @@ import sys
 import tempfile
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -123,6 +124,7 @@ def train_argv(draw, bad: list[str], out_dir: str, last: str | None = None) -> l
     return ["train"] + [tok for i in order for tok in chosen[i]] + ([last] if last else [])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(bad=bad_option(), data=st.data())
 def test_invalid_option_values_exit_2_with_one_line(bad, data):
@@ -203,6 +205,7 @@ def test_real_process_with_odd_arguments_exits_2():
 
 
 # ------------------------------------------------------------------ the guard in the CLI
+@pytest.mark.slow
 def test_diverging_run_stops_naming_step_and_lr_and_keeps_the_last_good_epoch(tmp_path):
     """SGD at lr 1 on the sine data diverges after a few epochs: exit status 1, one line naming
     the epoch, step and learning rate; model.npz holds the last epoch whose step was finite."""

@@ -22,6 +22,8 @@ from chainrule import nn
 from chainrule.data import DataLoader, TensorDataset
 from chainrule.train import fit
 
+pytestmark = pytest.mark.slow  # thousands of steps and 100000-op graphs
+
 STEPS = 2_000
 SAMPLE_EVERY = 100
 WARMUP = 300
