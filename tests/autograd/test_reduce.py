@@ -34,21 +34,18 @@ def _call(lib, x, name, dim, keepdim, **kw):
     return getattr(x, name)(dim, keepdim=keepdim, **kw)
 
 
-def _check_method_and_function(name, a, dim, keepdim, seed):
-    """``x.name(dim, keepdim=...)`` and ``lib.name(x, dim=dim, keepdim=...)`` against torch."""
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin"])
+@settings(max_examples=25, deadline=None)
+@given(sd=shape_and_dims(), keepdim=st.booleans(), dtype=float_dtypes, seed=seeds)
+def test_reduction_over_dims(name, sd, keepdim, dtype, seed):
+    """The method ``x.name(dim, keepdim=...)`` and the function ``lib.name(x, dim=..., keepdim=...)``."""
+    shape, dim = sd
+    a = randn(shape, dtype, seed)
     check(lambda lib, x: _call(lib, x, name, dim, keepdim), a, seed=seed)
     if dim is None:
         check(lambda lib, x: getattr(lib, name)(x), a, seed=seed)
     else:
         check(lambda lib, x: getattr(lib, name)(x, dim=dim, keepdim=keepdim), a, seed=seed)
-
-
-@pytest.mark.parametrize("name", ["sum", "mean"])
-@settings(max_examples=25, deadline=None)
-@given(sd=shape_and_dims(), keepdim=st.booleans(), dtype=float_dtypes, seed=seeds)
-def test_sum_mean(name, sd, keepdim, dtype, seed):
-    shape, dim = sd
-    _check_method_and_function(name, randn(shape, dtype, seed), dim, keepdim, seed)
 
 
 def test_sum_of_a_scalar_and_of_integers(dtype):
@@ -76,14 +73,6 @@ def test_var_std(name, sd, keepdim, dtype, seed, how):
         check(lambda lib, x: getattr(lib, name)(x, dim=dim, keepdim=keepdim, **kw), a, seed=seed)
     else:
         check(lambda lib, x: _call(lib, x, name, dim, keepdim, **kw), a, seed=seed)
-
-
-@pytest.mark.parametrize("name", ["amax", "amin"])
-@settings(max_examples=20, deadline=None)
-@given(sd=shape_and_dims(), keepdim=st.booleans(), dtype=float_dtypes, seed=seeds)
-def test_amax_amin(name, sd, keepdim, dtype, seed):
-    shape, dim = sd
-    _check_method_and_function(name, randn(shape, dtype, seed), dim, keepdim, seed)
 
 
 @pytest.mark.parametrize("name", ["amax", "amin", "max", "min"])
