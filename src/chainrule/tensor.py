@@ -712,12 +712,12 @@ class Tensor:
         return _ops.relu(self)
 
     @numpy_keywords
-    def softmax(self, dim: int) -> Tensor:
-        return _ops.softmax(self, dim)
+    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        return _ops.softmax(self, dim, dtype)
 
     @numpy_keywords
-    def log_softmax(self, dim: int) -> Tensor:
-        return _ops.log_softmax(self, dim)
+    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        return _ops.log_softmax(self, dim, dtype)
 
     # ------------------------------------------------------------- reductions
     # axis=/keepdims= are accepted for dim=/keepdim=, as in PyTorch

@@ -1,9 +1,7 @@
 """The differentiable operations, grouped by kind; each is a Function with forward and backward."""
 
 from ._util import normalize_dim, numpy_keywords, shape_arg, unwrap_index
-from .activation import log_softmax as _log_softmax
 from .activation import relu, sigmoid, tanh
-from .activation import softmax as _softmax
 from .compare import all, allclose, any, equal, isclose, isfinite, isinf, isnan
 from .cumulative import cumsum
 from .elementwise import (
@@ -40,11 +38,13 @@ from .reduce import (
     amin,
     argmax,
     argmin,
+    log_softmax,
     logsumexp,
     max,
     mean,
     min,
     norm,
+    softmax,
     std,
     sum,
     var,
@@ -70,9 +70,6 @@ from .shape import (
     unsqueeze,
 )
 from .sort import argsort, histc, histogram, sort, topk, unique
-
-softmax = numpy_keywords(_softmax)  # softmax(x, axis=1), as PyTorch accepts
-log_softmax = numpy_keywords(_log_softmax)
 
 __all__ = [
     "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "argsort", "bmm",

@@ -109,11 +109,12 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     if dim is None:
         return None
     if isinstance(dim, (int, np.integer)):
-        return (normalize_dim(dim, ndim, op),)
-    axes = tuple(normalize_dim(d, ndim, op) for d in dim)
+        axes = (normalize_dim(dim, ndim, op),)
+    else:
+        axes = tuple(normalize_dim(d, ndim, op) for d in dim)
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: dim {tuple(dim)} names a dimension more than once")
-    return tuple(sorted(axes))
+    return tuple(sorted(axes)) if ndim else ()  # a 0-d tensor's dim 0 is itself: nothing to reduce
 
 
 def shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:

@@ -14,6 +14,7 @@ import numpy as np
 from ...dtypes import as_dtype, wrap
 from ...tensor import MinMax, Tensor
 from ..function import Function
+from . import activation
 from ._util import into, normalize_dim, normalize_dims, numpy_keywords
 from .elementwise import to_dtype
 
@@ -92,8 +93,9 @@ class Var(Function):
     def backward(ctx, g):
         centred = ctx.centred  # the mean's own gradient term sums to zero
         ge = _expand(g, ctx.axes, ctx.keepdim, centred.ndim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return ge * (2 / ctx.denominator) * centred, None, None, None
+        scale = 2 / ctx.denominator if ctx.denominator else float("inf")  # n <= correction: NaN, as PyTorch
+        with np.errstate(invalid="ignore"):
+            return ge * scale * centred, None, None, None
 
 
 class Std(Function):
@@ -346,6 +348,18 @@ def norm(input: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = False, *,  
     """The p-norm ``(sum |x|^p)^(1/p)`` over ``dim`` (all elements by default); ``p`` may be inf."""
     y = _norm(input, p, dim, keepdim)
     return y if out is None else into(out, y, "norm")
+
+
+@numpy_keywords
+def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``e^x_i / sum_j e^x_j`` along ``dim`` (:mod:`.activation`), after a cast to ``dtype`` if given."""
+    return activation.softmax(input if dtype is None else to_dtype(input, as_dtype(dtype)), dim)
+
+
+@numpy_keywords
+def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``x_i - log sum_j e^x_j`` along ``dim`` (:mod:`.activation`), after a cast to ``dtype`` if given."""
+    return activation.log_softmax(input if dtype is None else to_dtype(input, as_dtype(dtype)), dim)
 
 
 def _norm(x: Tensor, p: Any, dim: Any, keepdim: bool) -> Tensor:

@@ -92,25 +92,28 @@ def _floating(x: Tensor, op: str) -> np.ndarray:
     return x.data
 
 
-def _range(data: np.ndarray, lo: float, hi: float, op: str) -> tuple[float, float]:
-    """The histogram's range: the data's own when none is given; widened by 1/2 when empty."""
+def _range(data: np.ndarray, lo: float, hi: float, from_data: bool, op: str) -> tuple[float, float]:
+    """The histogram's range: ``[lo, hi]``, or the data's own (``from_data``); widened by 1/2 each
+    way when it is a single point."""
+    if from_data:
+        lo, hi = (float(np.min(data)), float(np.max(data))) if data.size else (0.0, 0.0)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"{op}(): range of [{lo}, {hi}] is not finite")
     if lo > hi:
         raise ValueError(f"{op}(): max must be larger than min, got min={lo} and max={hi}")
-    if lo == hi:
-        finite = data[np.isfinite(data)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
     return lo, hi
 
 
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
-    """Counts of ``input`` in ``bins`` equal bins over ``[min, max]`` (the data's range when both are
-    0); values outside are ignored, ``max`` falls in the last bin. A float tensor of input's dtype."""
+    """Counts of ``input`` in ``bins`` equal bins over ``[min, max]`` (the data's range when
+    ``min == max``); values outside are ignored, ``max`` falls in the last bin. A float tensor of
+    input's dtype."""
     data = _floating(input, "histc").reshape(-1)
     if bins <= 0:
         raise ValueError(f"histc(): bins must be > 0, got {bins}")
-    lo, hi = _range(data, float(min), float(max), "histc")
+    lo, hi = _range(data, float(min), float(max), min == max, "histc")
     lo_, hi_ = data.dtype.type(lo), data.dtype.type(hi)
     inside = data[(data >= lo_) & (data <= hi_)]
     position = ((inside - lo_) * bins / (hi_ - lo_)).astype(np.int64)  # which bin, as PyTorch computes it
@@ -131,7 +134,7 @@ def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | No
     else:
         if int(bins) <= 0:
             raise ValueError(f"histogram(): bins must be > 0, got {bins}")
-        lo, hi = _range(data, *(range if range is not None else (0.0, 0.0)), "histogram")
+        lo, hi = _range(data, *(range if range is not None else (0.0, 0.0)), range is None, "histogram")
         edges = np.linspace(lo, hi, int(bins) + 1).astype(data.dtype)
     w = None
     if weight is not None:
