@@ -148,8 +148,9 @@ def test_outer_promotes_like_torch():
 
 @pytest.mark.parametrize("op,shapes_,match", [
     ("dot", [(3,), (4,)], "same number of elements"),
-    ("dot", [(2, 2), (2,)], "1-D tensors expected"),
-    ("mv", [(2, 3), (4,)], r"mv: expected a matrix \[n, m\] and a vector \[m\]"),
+    ("dot", [(2, 2), (2,)], r"dot: expected 1-D tensors, got shapes \(2, 2\) and \(2,\)"),
+    ("mv", [(2, 3), (4,)], r"mv: the matrix's 3 columns must match the vector's 4 elements"),
+    ("mv", [(3,), (3,)], r"mv: expected a matrix \[n, m\] and a vector \[m\]"),
     ("bmm", [(2, 3, 4), (3, 4, 5)], "first two dims"),
     ("bmm", [(3, 4), (4, 5)], "3-D"),
     ("outer", [(3,), (2, 2)], "1-D"),
@@ -423,3 +424,21 @@ def test_pad_errors(shape, pad, mode, error, match):
 def test_pad_refuses_a_value_for_other_modes():
     with pytest.raises(ValueError, match="reflect.*value"):
         chainrule.nn.functional.pad(chainrule.ones(1, 2, 3), (1, 1), mode="reflect", value=1.0)
+
+
+# ------------------------------------------------------------------------------ F.one_hot
+@pytest.mark.parametrize("data,num_classes", [([0, 2], -1), ([[1], [3]], 5), (2, 3), ([], 3), ([[0, 1], [1, 0]], -1)])
+def test_one_hot(data, num_classes):
+    c, t = _both(lambda lib: lib.nn.functional.one_hot(lib.tensor(data, dtype=lib.int64), num_classes=num_classes))
+    assert_close(c, t)
+
+
+@pytest.mark.parametrize("data,num_classes,error,match", [
+    ([1.0], 3, TypeError, "integer"), ([3], 3, ValueError, "smaller than num_classes"),
+    ([-1], 3, ValueError, "non-negative"),
+])
+def test_one_hot_errors(data, num_classes, error, match):
+    with pytest.raises(error, match=match):
+        chainrule.nn.functional.one_hot(chainrule.tensor(data), num_classes)
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.one_hot(torch.tensor(data), num_classes)

@@ -290,54 +290,57 @@ class Where(Function):
 
 # ------------------------------------------------------------------ functional forms
 # PyTorch's names and keywords: chainrule.add(input=a, other=b, alpha=2, out=c)
-def add(input: Any, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    y = Add.apply(input, other if alpha is None else mul(other, alpha))
-    return y if out is None else into(out, y, "add")
+def _form(name: str, op: Any, binary: bool = False, floating: bool = False) -> Any:
+    """The functional form of a one-input op, ``name(input, *, out=None)``, or of a two-input op,
+    ``name(input, other, *, out=None)``. ``floating``: an integer input is computed in the default
+    float dtype (PyTorch's exp, log ... of an int64 tensor are float32)."""
 
-
-def sub(input: Any, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    y = Sub.apply(input, other if alpha is None else mul(other, alpha))
-    return y if out is None else into(out, y, "sub")
-
-
-def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    y = Mul.apply(input, other)
-    return y if out is None else into(out, y, "mul")
-
-
-def div(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    y = Div.apply(input, other)
-    return y if out is None else into(out, y, "div")
-
-
-def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A001, A002
-    y = Pow.apply(input, exponent)
-    return y if out is None else into(out, y, "pow")
-
-
-def _unary_form(name: str, op: Any, floating: bool = True) -> Any:
-    """The functional form ``name(input, *, out=None)`` of a one-input op (floating ops take ints as float)."""
-
-    def function(input: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    def one(input: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
         y = op.apply(float_operand(input) if floating else input)
         return y if out is None else into(out, y, name)
 
+    def two(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+        y = op.apply(input, other)
+        return y if out is None else into(out, y, name)
+
+    function = two if binary else one
     function.__name__ = function.__qualname__ = name
     function.__doc__ = op.__doc__
     return function
 
 
-neg = _unary_form("neg", Neg, floating=False)
-abs = _unary_form("abs", Abs, floating=False)  # noqa: A001
-exp = _unary_form("exp", Exp)
-expm1 = _unary_form("expm1", Expm1)
-log = _unary_form("log", Log)
-log2 = _unary_form("log2", Log2)
-log10 = _unary_form("log10", Log10)
-log1p = _unary_form("log1p", Log1p)
-sqrt = _unary_form("sqrt", Sqrt)
-sin = _unary_form("sin", Sin)
-cos = _unary_form("cos", Cos)
+mul = _form("mul", Mul, binary=True)
+div = _form("div", Div, binary=True)
+maximum = _form("maximum", Maximum, binary=True)
+minimum = _form("minimum", Minimum, binary=True)
+neg = _form("neg", Neg)
+abs = _form("abs", Abs)  # noqa: A001
+exp = _form("exp", Exp, floating=True)
+expm1 = _form("expm1", Expm1, floating=True)
+log = _form("log", Log, floating=True)
+log2 = _form("log2", Log2, floating=True)
+log10 = _form("log10", Log10, floating=True)
+log1p = _form("log1p", Log1p, floating=True)
+sqrt = _form("sqrt", Sqrt, floating=True)
+sin = _form("sin", Sin, floating=True)
+cos = _form("cos", Cos, floating=True)
+
+
+def add(input: Any, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input + alpha * other``."""
+    y = Add.apply(input, other if alpha is None else mul(other, alpha))
+    return y if out is None else into(out, y, "add")
+
+
+def sub(input: Any, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input - alpha * other``."""
+    y = Sub.apply(input, other if alpha is None else mul(other, alpha))
+    return y if out is None else into(out, y, "sub")
+
+
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A001, A002
+    y = Pow.apply(input, exponent)
+    return y if out is None else into(out, y, "pow")
 
 
 def clone(input: Tensor) -> Tensor:  # noqa: A002
@@ -363,16 +366,6 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
 
 
 clip = clamp
-
-
-def maximum(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    y = Maximum.apply(input, other)
-    return y if out is None else into(out, y, "maximum")
-
-
-def minimum(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    y = Minimum.apply(input, other)
-    return y if out is None else into(out, y, "minimum")
 
 
 def where(condition: Any, input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002

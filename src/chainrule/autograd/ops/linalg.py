@@ -185,10 +185,13 @@ def _shape(x: Any) -> tuple[int, ...]:
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
 
 
-def _same_dtype(op: str, a: Any, b: Any) -> None:
+def _product(op: str, a: Any, b: Any, out: Tensor | None) -> Tensor:
+    """``a @ b`` for the shape-checked forms (bmm, mv, dot), which, as in PyTorch, need one dtype."""
     da, db = np.asarray(a).dtype, np.asarray(b).dtype
     if da != db:
         raise TypeError(f"{op}: expected both arguments to have the same dtype, but found {wrap(da)} and {wrap(db)}")
+    y = MatMul.apply(a, b)
+    return y if out is None else into(out, y, op)
 
 
 def mm(input: Any, mat2: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -200,46 +203,43 @@ def mm(input: Any, mat2: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: 
     return y if out is None else into(out, y, "mm")
 
 
+def _dims(op: str, a: Any, b: Any, ndims: tuple[int, int], expected: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Both operands' shapes, once their numbers of dims are the op's (``expected`` says which)."""
+    sa, sb = _shape(a), _shape(b)
+    if (len(sa), len(sb)) != ndims:
+        raise ShapeError(f"{op}: expected {expected}, got shapes {sa} and {sb}")
+    return sa, sb
+
+
 def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``[b, n, k] @ [b, k, m] -> [b, n, m]``: a batch of products, both 3-D, no broadcasting."""
-    sa, sb = _shape(input), _shape(mat2)
-    if len(sa) != 3 or len(sb) != 3:
-        raise ShapeError(f"bmm: both arguments must be 3-D [batch, n, k] and [batch, k, m], got shapes {sa} and {sb}")
+    sa, sb = _dims("bmm", input, mat2, (3, 3), "3-D tensors [batch, n, k] and [batch, k, m]")
     if sb[:2] != (sa[0], sa[2]):
         raise ShapeError(f"bmm: expected the second argument's first two dims to be {[sa[0], sa[2]]} for a first "
                          f"argument of shape {sa}, got shape {sb}")
-    _same_dtype("bmm", input, mat2)
-    y = MatMul.apply(input, mat2)
-    return y if out is None else into(out, y, "bmm")
+    return _product("bmm", input, mat2, out)
 
 
 def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``[n, m] @ [m] -> [n]``."""
-    sa, sb = _shape(input), _shape(vec)
-    if len(sa) != 2 or len(sb) != 1 or sa[1] != sb[0]:
-        raise ShapeError(f"mv: expected a matrix [n, m] and a vector [m], got shapes {sa} and {sb}")
-    _same_dtype("mv", input, vec)
-    y = MatMul.apply(input, vec)
-    return y if out is None else into(out, y, "mv")
+    sa, sb = _dims("mv", input, vec, (2, 1), "a matrix [n, m] and a vector [m]")
+    if sa[1] != sb[0]:
+        raise ShapeError(f"mv: the matrix's {sa[1]} columns must match the vector's {sb[0]} elements, "
+                         f"got shapes {sa} and {sb}")
+    return _product("mv", input, vec, out)
 
 
 def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``sum_i a_i b_i`` of two 1-D tensors of one length and dtype (a 0-d result)."""
-    sa, sb = _shape(input), _shape(tensor)
-    if len(sa) != 1 or len(sb) != 1:
-        raise ShapeError(f"dot: 1-D tensors expected, got shapes {sa} and {sb}")
+    sa, sb = _dims("dot", input, tensor, (1, 1), "1-D tensors")
     if sa != sb:
         raise ShapeError(f"dot: both vectors need the same number of elements, got shapes {sa} and {sb}")
-    _same_dtype("dot", input, tensor)
-    y = MatMul.apply(input, tensor)
-    return y if out is None else into(out, y, "dot")
+    return _product("dot", input, tensor, out)
 
 
 def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``Y[i, j] = a_i b_j``: a column times a row, by broadcasting (so the gradients are sums)."""
-    sa, sb = _shape(input), _shape(vec2)
-    if len(sa) != 1 or len(sb) != 1:
-        raise ShapeError(f"outer: expected two 1-D tensors, got shapes {sa} and {sb}")
+    _dims("outer", input, vec2, (1, 1), "two 1-D tensors")
     y = mul(reshape(input, (-1, 1)), reshape(vec2, (1, -1)))  # [n, 1] * [1, m] -> [n, m]
     return y if out is None else into(out, y, "outer")
 
