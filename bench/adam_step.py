@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 import chainrule as cr
+from chainrule import memory as chainrule_memory
 
 SHAPES = [(1024, 784), (1024,), (192, 1024), (192,)]  # an MLP 784-1024-192: 1,000,640 values
 
@@ -64,6 +65,7 @@ def main() -> None:
     shapes = [(64, 49), (64,), (12, 64), (12,)] if args.smoke else SHAPES
     blocks, steps = (2, 3) if args.smoke else (args.blocks, args.steps)
     torch.set_num_threads(args.threads)
+    chainrule_memory.keep_freed_memory()  # as the suite and `chainrule train` run chainrule
 
     variants = make_variants(shapes)
     n = sum(int(np.prod(s)) for s in shapes)

@@ -32,6 +32,7 @@ import numpy as np
 
 import chainrule
 from bench.machine import cpu_model
+from chainrule import memory as chainrule_memory
 
 TARGET_US = 3.0  # the design's budget per elementwise op
 SIZE = 8
@@ -189,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--out", help="also write the report to this file")
     args = parser.parse_args(argv)
     blocks, number = (3, 20) if args.smoke else (args.blocks, args.number)
+    chainrule_memory.keep_freed_memory()  # as the suite and `chainrule train` run chainrule
     rows = _cases(with_torch=not args.no_torch)
     results = measure(rows, blocks, number, time.perf_counter if args.wall else time.process_time)
     report = "\n\n".join([
