@@ -28,6 +28,8 @@ class dtype:  # noqa: N801  (torch.dtype)
     __str__ = __repr__
 
     def __eq__(self, other: Any) -> Any:
+        if isinstance(other, (dtype, np.dtype)):
+            return self.dtype == (other.dtype if isinstance(other, dtype) else other)
         if other is None:
             return False  # np.dtype(None) would be float64
         try:
@@ -64,10 +66,10 @@ _WRAPPED: dict[np.dtype, dtype] = {}
 
 def wrap(np_dtype: Any) -> dtype:
     """The :class:`dtype` naming a NumPy dtype (one instance per dtype)."""
-    d = np.dtype(np_dtype)
-    named = _WRAPPED.get(d)
+    named = _WRAPPED.get(np_dtype)  # Tensor.dtype's path: a NumPy dtype already known
     if named is None:
-        named = _WRAPPED[d] = dtype(d, "bool" if d.kind == "b" else d.name)
+        d = np.dtype(np_dtype)
+        named = _WRAPPED.get(d) or _WRAPPED.setdefault(d, dtype(d, "bool" if d.kind == "b" else d.name))
     return named
 
 
@@ -112,6 +114,10 @@ def set_default_dtype(d: Any) -> None:
 
 def as_dtype(d: Any) -> np.dtype:
     """NumPy's dtype for chainrule/NumPy dtypes, names like ``"float32"``, and Python ``float``/``int``/``bool``."""
+    if isinstance(d, dtype):
+        return d.dtype  # (NumPy would read the attribute too, but slowly)
+    if isinstance(d, np.dtype):
+        return d
     if d is None or d is builtins.float:
         return _default_float
     if d is builtins.int:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ...dtypes import as_dtype
 from ...tensor import Tensor
 from ..function import Function
 from ._util import as_operand, broadcast_error, float_operand, into, promote, shape_of, unbroadcast
@@ -352,7 +353,8 @@ def contiguous(input: Tensor) -> Tensor:  # noqa: A002
     return input if input.data.flags.c_contiguous else Contiguous.apply(input)
 
 
-def to_dtype(x: Tensor, dtype: np.dtype) -> Tensor:
+def to_dtype(x: Tensor, dtype: Any) -> Tensor:
+    dtype = as_dtype(dtype)
     if x.data.dtype == dtype:
         return x
     return ToDtype.apply(x, dtype)
