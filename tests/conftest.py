@@ -1,4 +1,4 @@
-"""Shared fixtures and hooks; the helpers that compare chainrule with PyTorch live in ``torch_oracle``.
+"""Shared fixtures and hooks; the comparison with PyTorch lives in ``torch_oracle``.
 
 * ``backend_mode``: every test under ``autograd/``, ``nn/`` and ``optim/`` runs twice, ``[fast]``
   with the backend's fast paths installed and ``[reference]`` on the reference path alone. A test
