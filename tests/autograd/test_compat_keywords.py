@@ -68,6 +68,14 @@ def test_axis_on_shape_ops_and_ordering(dtype):
     check(lambda lib, t: t.chunk(2, axis=1), x)
 
 
+def test_norm_takes_axis_too(dtype):
+    # torch.norm (a Python function) has no axis=; chainrule's matches its dim= form
+    x = randn((3, 4), dtype, 5)
+    c = chainrule.norm(chainrule.tensor(x), axis=1, keepdims=True)
+    assert_close(c, torch.norm(torch.tensor(x), dim=1, keepdim=True))
+    assert_close(chainrule.tensor(x).norm(p=1, axis=0), torch.tensor(x).norm(p=1, dim=0))
+
+
 def test_a_dim_given_twice_is_an_error():
     with pytest.raises(TypeError, match=r"sum\(\): got both dim= and its alias axis="):
         chainrule.sum(chainrule.ones(2), dim=0, axis=0)
