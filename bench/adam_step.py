@@ -105,7 +105,7 @@ def main() -> None:
     # the runs took the same steps: their parameters must agree
     ref = variants["torch Adam (default)"][1]
     diff = max(
-        float(np.max(np.abs(p.data - q.detach().numpy())))
+        float(np.max(np.abs(p._data - q.detach().numpy())))
         for p, q in zip(variants["chainrule Adam"][1], ref, strict=True)
     )
     total_steps = 3 + blocks * steps

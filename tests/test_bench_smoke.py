@@ -97,5 +97,5 @@ def test_benchmarked_step_stays_float32() -> None:
         loss = step()
         assert loss.dtype == np.float32
         for p in model.parameters():
-            assert p.data.dtype == np.float32 and p.grad.data.dtype == np.float32
-            assert all(v.data.dtype == np.float32 for v in opt.state[p].values() if hasattr(v, "data"))
+            assert p._data.dtype == np.float32 and p.grad._data.dtype == np.float32
+            assert all(v._data.dtype == np.float32 for v in opt.state[p].values() if hasattr(v, "_data"))

@@ -142,7 +142,7 @@ def test_model_table(init, activation):
     names = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "leaky_relu": "LeakyReLU",
              "elu": "ELU"}
     assert acts == [names[activation]] * 2
-    w = linears[0].weight.data
+    w = linears[0].weight._data
     std = {"zeros": 0.0, "normal": 0.01}.get(init)
     if std is not None:
         assert w.std() == pytest.approx(std, rel=0.05, abs=1e-12)
@@ -151,7 +151,7 @@ def test_model_table(init, activation):
                                                                                        2**0.5)
         assert w.std() == pytest.approx(gain / 40**0.5, rel=0.05)
     if init != "default":
-        assert not linears[0].bias.data.any()
+        assert not linears[0].bias._data.any()
 
 
 def test_logreg_with_nesterov_trains(tmp_path, capsys):

@@ -45,7 +45,7 @@ def test_tensor_copies_but_from_numpy_shares():
     arr = np.ones(3, dtype=np.float32)
     t, f = chainrule.tensor(arr), chainrule.from_numpy(arr)
     arr[0] = 5
-    assert t.data[0] == 1 and f.data[0] == 5
+    assert t._data[0] == 1 and f._data[0] == 5
     with pytest.raises(TypeError, match="from_numpy"):
         chainrule.from_numpy([1, 2])
 
@@ -77,8 +77,8 @@ def test_empty_and_like_functions():
     for name in ("zeros_like", "ones_like", "empty_like", "rand_like", "randn_like"):
         out = getattr(chainrule, name)(base)
         assert out.shape == base.shape and out.dtype == chainrule.float64, name
-    assert np.all(chainrule.full_like(base, 3).data == 3)
-    assert np.all(chainrule.zeros_like(base).data == 0) and np.all(chainrule.ones_like(base).data == 1)
+    assert np.all(chainrule.full_like(base, 3)._data == 3)
+    assert np.all(chainrule.zeros_like(base)._data == 0) and np.all(chainrule.ones_like(base)._data == 1)
 
 
 def test_creation_with_requires_grad():
@@ -94,17 +94,17 @@ def test_random_draws_repeat_after_manual_seed():
     chainrule.manual_seed(123)
     b = (chainrule.rand(3), chainrule.randn(2, 2), chainrule.randint(0, 10, (4,)), chainrule.randperm(5))
     for x, y in zip(a, b, strict=True):
-        np.testing.assert_array_equal(x.data, y.data)
-    assert not np.array_equal(chainrule.randn(2, 2).data, b[1].data)  # the stream moves on
+        np.testing.assert_array_equal(x._data, y._data)
+    assert not np.array_equal(chainrule.randn(2, 2)._data, b[1]._data)  # the stream moves on
 
 
 def test_random_ranges_and_dtypes():
     u = chainrule.rand(1000)
-    assert u.dtype == chainrule.float32 and 0 <= u.data.min() and u.data.max() < 1
+    assert u.dtype == chainrule.float32 and 0 <= u._data.min() and u._data.max() < 1
     n = chainrule.randn(20000, dtype=chainrule.float64)
     assert n.dtype == chainrule.float64 and abs(float(n.mean())) < 0.05 and abs(float(n.std()) - 1) < 0.05
     r = chainrule.randint(3, 7, (1000,))
-    assert r.dtype == chainrule.int64 and set(np.unique(r.data)) == {3, 4, 5, 6}
+    assert r.dtype == chainrule.int64 and set(np.unique(r._data)) == {3, 4, 5, 6}
     assert sorted(chainrule.randperm(6).tolist()) == list(range(6))
 
 
@@ -113,7 +113,7 @@ def test_generator_argument_is_independent_of_the_global_seed():
     chainrule.manual_seed(0)
     x = chainrule.randn(3, generator=g1)
     chainrule.randn(5)
-    np.testing.assert_array_equal(x.data, chainrule.randn(3, generator=g2).data)
+    np.testing.assert_array_equal(x._data, chainrule.randn(3, generator=g2)._data)
 
 
 # ----------------------------------------------------------------------------- attributes
@@ -140,8 +140,8 @@ def test_item_and_python_conversions():
 
 def test_numpy_and_array_protocol():
     x = chainrule.tensor([1.0, 2.0])
-    assert x.numpy() is x.data
-    assert np.asarray(x) is x.data and np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert x.numpy() is x._data
+    assert np.asarray(x) is x._data and np.asarray(x, dtype=np.float64).dtype == np.float64
     y = chainrule.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="detach"):
         y.numpy()
@@ -174,14 +174,14 @@ def test_requires_grad_flag_and_method():
 def test_zero_and_inplace_methods_under_no_grad():
     x = chainrule.tensor([1.0, 2.0, 3.0])
     x.add_(1).mul_(2).sub_(1, alpha=2).div_(2)
-    np.testing.assert_allclose(x.data, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(x._data, [1.0, 2.0, 3.0])
     x.clamp_(1.5, 2.5)
-    np.testing.assert_allclose(x.data, [1.5, 2.0, 2.5])
+    np.testing.assert_allclose(x._data, [1.5, 2.0, 2.5])
     x.fill_(4)
     x[0] = 0
-    np.testing.assert_allclose(x.data, [0.0, 4.0, 4.0])
+    np.testing.assert_allclose(x._data, [0.0, 4.0, 4.0])
     x.zero_()
-    assert not x.data.any()
+    assert not x._data.any()
     y = chainrule.tensor([1.0, 2.0])
     y.copy_(chainrule.tensor([5.0, 6.0], dtype=chainrule.float64))
     assert y.dtype == chainrule.float32 and y.tolist() == [5.0, 6.0]
@@ -190,9 +190,9 @@ def test_zero_and_inplace_methods_under_no_grad():
 def test_clone_detach_to():
     x = chainrule.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert c.requires_grad and not c.is_leaf and not np.shares_memory(c.data, x.data)
+    assert c.requires_grad and not c.is_leaf and not np.shares_memory(c._data, x._data)
     d = x.detach()
-    assert not d.requires_grad and np.shares_memory(d.data, x.data)
+    assert not d.requires_grad and np.shares_memory(d._data, x._data)
     assert x.double().dtype == chainrule.float64 and x.double().requires_grad
     assert x.to(chainrule.float64).float().dtype == chainrule.float32
     assert x.to("cpu", chainrule.float64).dtype == chainrule.float64

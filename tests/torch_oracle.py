@@ -46,7 +46,7 @@ def to_numpy(t: Any) -> np.ndarray:
     if isinstance(t, torch.Tensor):
         return t.detach().numpy()
     if isinstance(t, chainrule.Tensor):
-        return t.data
+        return t._data
     return np.asarray(t)
 
 
@@ -125,7 +125,7 @@ def check(
         if not grad[i]:
             continue
         if ti.grad is None:
-            assert ci.grad is None or not np.any(ci.grad.data), f"input {i}: torch has no grad"
+            assert ci.grad is None or not np.any(ci.grad._data), f"input {i}: torch has no grad"
             continue
         assert ci.grad is not None, f"input {i}: chainrule computed no gradient"
         assert_close(ci.grad, ti.grad, dtype, what=f"gradient of input {i}", tol=tol)

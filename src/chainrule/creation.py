@@ -46,13 +46,13 @@ def _float_dtype(dtype: Any) -> np.dtype:
 
 
 def _like_dtype(t: Tensor, dtype: Any) -> np.dtype:
-    return _dt.as_dtype(dtype) if dtype is not None else t.data.dtype
+    return _dt.as_dtype(dtype) if dtype is not None else t._data.dtype
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor)."""
     arr = _as_array(data, dtype)
-    if arr is data or (isinstance(data, Tensor) and arr is data.data):
+    if arr is data or (isinstance(data, Tensor) and arr is data._data):
         arr = arr.copy()
     return _finish(arr, requires_grad, device, "tensor")
 

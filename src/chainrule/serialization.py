@@ -112,7 +112,7 @@ class _Encoder:
         if isinstance(obj, float):
             return obj if math.isfinite(obj) else {"__float__": repr(obj)}
         if isinstance(obj, Tensor):
-            arr = self._array(obj.data, where)
+            arr = self._array(obj._data, where)
             node = {"key": self._member(obj, arr)}
             if obj.requires_grad:
                 node["requires_grad"] = True

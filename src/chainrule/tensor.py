@@ -49,7 +49,7 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     ints int64 and bools bool, exactly as ``torch.tensor`` does.
     """
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif isinstance(data, np.ndarray):
         arr = data
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
@@ -95,13 +95,14 @@ def _flat(data: Any):
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation, as ``torch.Tensor``."""
 
+    # _data: the ndarray holding the values (``.data`` is a Tensor over it, as in PyTorch).
     # _hooks (a leaf's gradient hooks) is set only by register_hook: read it with getattr
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_retains_grad", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_retains_grad", "_hooks", "__weakref__")
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any = (), dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = _as_array(data, dtype)
+        self._data = _as_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._retains_grad = False
@@ -113,7 +114,7 @@ class Tensor:
     def _make(data: np.ndarray, grad_fn: Any = None, requires_grad: bool = False) -> Tensor:
         """Wrap an ndarray without copying or checking: the engine's fast constructor."""
         t = _new(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = requires_grad
         t.grad_fn = grad_fn
@@ -122,16 +123,29 @@ class Tensor:
 
     # ----------------------------------------------------------------- attributes
     @property
+    def data(self) -> Tensor:
+        """The same values as a Tensor cut from the graph (``requires_grad=False``), sharing memory,
+        as in PyTorch: ``p.data -= lr * p.grad`` updates ``p`` without being recorded."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: must be set to a Tensor, got {type(value).__name__} "
+                            "(wrap an array with chainrule.from_numpy)")
+        self._data = value._data
+
+    @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     @property
     def dtype(self) -> _dt.dtype:
-        return _dt.wrap(self.data.dtype)
+        return _dt.wrap(self._data.dtype)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -139,7 +153,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
@@ -154,36 +168,36 @@ class Tensor:
         return False
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_ops.normalize_dim(dim, self.data.ndim, "size")]
+            return Size(self._data.shape)
+        return self._data.shape[_ops.normalize_dim(dim, self._data.ndim, "size")]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     nelement = numel
 
     def element_size(self) -> int:
-        return int(self.data.itemsize)
+        return int(self._data.itemsize)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def item(self) -> builtins.float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"item(): a Tensor with {self.data.size} elements (shape {tuple(self.data.shape)}) "
+                f"item(): a Tensor with {self._data.size} elements (shape {tuple(self._data.shape)}) "
                 "cannot be converted to a Python scalar; only one-element tensors can"
             )
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad and _grad_mode._enabled:
@@ -191,28 +205,28 @@ class Tensor:
                 "numpy(): can't call numpy() on a Tensor that requires grad; "
                 "use tensor.detach().numpy()"
             )
-        return self.data
+        return self._data
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if dtype is not None:
-            return self.data.astype(dtype, copy=False)
-        return self.data
+            return self._data.astype(dtype, copy=False)
+        return self._data
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} elements "
-                f"(shape {tuple(self.data.shape)}) is ambiguous; use .any() or .all()"
+                f"Boolean value of Tensor with {self._data.size} elements "
+                f"(shape {tuple(self._data.shape)}) is ambiguous; use .any() or .all()"
             )
-        return bool(self.data.reshape(()))
+        return bool(self._data.reshape(()))
 
     def __float__(self) -> builtins.float:
         return builtins.float(self.item())
@@ -221,9 +235,9 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.reshape(()))
+        return int(self._data.reshape(()))
 
     __hash__ = object.__hash__  # by identity, as torch.Tensor (== is elementwise)
 
@@ -232,12 +246,12 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.3f}"`` formats a 0-d tensor's value; any other tensor only with an empty spec."""
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             return format(self.item(), spec)
         if spec:
             raise TypeError(
                 f"unsupported format string {spec!r} passed to Tensor.__format__: only a 0-d tensor "
-                f"formats as a number (this one has shape {tuple(self.data.shape)}; use .item() on one element)"
+                f"formats as a number (this one has shape {tuple(self._data.shape)}; use .item() on one element)"
             )
         return repr(self)
 
@@ -250,10 +264,10 @@ class Tensor:
         _engine_backward(self, gradient, retain_graph=bool(retain_graph))
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"requires_grad: only floating point tensors can require gradients, "
-                f"got dtype {_dt.wrap(self.data.dtype)} (shape {tuple(self.data.shape)}); "
+                f"got dtype {_dt.wrap(self._data.dtype)} (shape {tuple(self._data.shape)}); "
                 "make it a float tensor first, e.g. x.float()"
             )
         if not requires_grad and self.grad_fn is not None:
@@ -290,7 +304,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, like PyTorch)."""
-        return Tensor._make(self.data)
+        return Tensor._make(self._data)
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -306,7 +320,7 @@ class Tensor:
         return _ops.contiguous(self)
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
            non_blocking: bool = False) -> Tensor:
@@ -316,7 +330,7 @@ class Tensor:
         """
         for a in args:
             if isinstance(a, Tensor):
-                dtype = a.data.dtype
+                dtype = a._data.dtype
             elif is_device(a):
                 device = a
             else:
@@ -327,7 +341,7 @@ class Tensor:
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
-            return f"chainrule.{_dt.dtype_name(self.data.dtype)}"
+            return f"chainrule.{_dt.dtype_name(self._data.dtype)}"
         return self.to(dtype)
 
     def float(self) -> Tensor:
@@ -357,7 +371,7 @@ class Tensor:
     # ----------------------------------------------------- new tensors like this one
     def _new(self, arr: np.ndarray, dtype: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
         check_device(device, op)
-        t = Tensor._make(arr.astype(self.data.dtype if dtype is None else _dt.as_dtype(dtype), copy=False))
+        t = Tensor._make(arr.astype(self._data.dtype if dtype is None else _dt.as_dtype(dtype), copy=False))
         return t.requires_grad_(True) if requires_grad else t
 
     def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -389,23 +403,23 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def fill_(self, value: Any) -> Tensor:
         self._check_inplace("fill_")
-        self.data[...] = _unwrap(value)
+        self._data[...] = _unwrap(value)
         return self
 
     def copy_(self, src: Any) -> Tensor:
         self._check_inplace("copy_")
         src = _unwrap(src)
         try:
-            np.copyto(self.data, np.broadcast_to(src, self.data.shape), casting="unsafe")
+            np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
         except ValueError:
             raise ShapeError(
                 f"copy_: source of shape {tuple(np.shape(src))} cannot be broadcast to the "
-                f"destination's shape {tuple(self.data.shape)}"
+                f"destination's shape {tuple(self._data.shape)}"
             ) from None
         return self
 
@@ -415,11 +429,11 @@ class Tensor:
         if alpha is not None:
             other = np.multiply(other, alpha)
         try:
-            ufunc(self.data, other, out=self.data, casting="unsafe")
+            ufunc(self._data, other, out=self._data, casting="unsafe")
         except ValueError:
             raise ShapeError(
                 f"{op}: operand of shape {tuple(np.shape(other))} cannot be broadcast to the "
-                f"in-place target's shape {tuple(self.data.shape)}"
+                f"in-place target's shape {tuple(self._data.shape)}"
             ) from None
         return self
 
@@ -437,34 +451,34 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         self._check_inplace("clamp_")
-        np.clip(self.data, _unwrap(min), _unwrap(max), out=self.data)
+        np.clip(self._data, _unwrap(min), _unwrap(max), out=self._data)
         return self
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
         from .random import rng
 
         self._check_inplace("uniform_")
-        self.data[...] = rng(generator).uniform(a, b, self.data.shape)
+        self._data[...] = rng(generator).uniform(a, b, self._data.shape)
         return self
 
     def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None) -> Tensor:
         from .random import rng
 
         self._check_inplace("normal_")
-        self.data[...] = rng(generator).normal(mean, std, self.data.shape)
+        self._data[...] = rng(generator).normal(mean, std, self._data.shape)
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
         index = _ops.unwrap_index(index)
         try:
-            self.data[index] = _unwrap(value)
+            self._data[index] = _unwrap(value)
         except IndexError as e:
-            raise IndexError(f"__setitem__: {e} (tensor of shape {tuple(self.data.shape)})") from None
+            raise IndexError(f"__setitem__: {e} (tensor of shape {tuple(self._data.shape)})") from None
         except ValueError as e:
             raise ShapeError(
                 f"__setitem__: value of shape {tuple(np.shape(_unwrap(value)))} does not fit the "
-                f"indexed region of a tensor of shape {tuple(self.data.shape)} ({e})"
+                f"indexed region of a tensor of shape {tuple(self._data.shape)} ({e})"
             ) from None
 
     # ------------------------------------------------------------- arithmetic
@@ -561,7 +575,7 @@ class Tensor:
         return _ops.compare(np.logical_or if self.dtype == _dt.bool_ else np.bitwise_or, self, other)
 
     def __invert__(self) -> Tensor:
-        return Tensor._make(np.logical_not(self.data) if self.dtype == _dt.bool_ else ~self.data)
+        return Tensor._make(np.logical_not(self._data) if self.dtype == _dt.bool_ else ~self._data)
 
     def eq(self, other: Any) -> Tensor:
         return self.__eq__(other)
@@ -582,7 +596,7 @@ class Tensor:
         return self.__ge__(other)
 
     def logical_not(self) -> Tensor:
-        return Tensor._make(np.logical_not(self.data))
+        return Tensor._make(np.logical_not(self._data))
 
     def isnan(self) -> Tensor:
         return _ops.isnan(self)
@@ -613,7 +627,7 @@ class Tensor:
         return _ops.allclose(self, other, rtol, atol, equal_nan)
 
     def sign(self) -> Tensor:
-        return Tensor._make(np.sign(self.data))
+        return Tensor._make(np.sign(self._data))
 
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
@@ -830,10 +844,10 @@ class Tensor:
         return _ops.reshape(self, _ops.shape_arg(shape), op="view")
 
     def view_as(self, other: Tensor) -> Tensor:
-        return _ops.reshape(self, other.data.shape, op="view_as")
+        return _ops.reshape(self, other._data.shape, op="view_as")
 
     def reshape_as(self, other: Tensor) -> Tensor:
-        return _ops.reshape(self, other.data.shape)
+        return _ops.reshape(self, other._data.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return _ops.flatten(self, start_dim, end_dim)
@@ -842,7 +856,7 @@ class Tensor:
         return _ops.transpose(self, dim0, dim1)
 
     def t(self) -> Tensor:
-        if self.data.ndim > 2:
+        if self._data.ndim > 2:
             raise ShapeError(f"t(): expects a tensor with <= 2 dimensions, got shape {tuple(self.shape)}")
         return self.T
 
@@ -861,7 +875,7 @@ class Tensor:
         return _ops.expand(self, _ops.shape_arg(sizes))
 
     def expand_as(self, other: Tensor) -> Tensor:
-        return _ops.expand(self, other.data.shape)
+        return _ops.expand(self, other._data.shape)
 
     def broadcast_to(self, shape: Any) -> Tensor:
         return _ops.broadcast_to(self, shape)
@@ -880,7 +894,7 @@ class Tensor:
 
 
 def _unwrap(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def run_hooks(owner: Any, grad: np.ndarray) -> np.ndarray:
@@ -926,7 +940,7 @@ def _float_formatter(data: np.ndarray) -> dict[str, Any]:
 
 
 def _format_tensor(t: Tensor) -> str:
-    data = t.data
+    data = t._data
     fmt = _float_formatter(data) if data.dtype.kind == "f" else None
     body = np.array2string(
         data, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000, edgeitems=3

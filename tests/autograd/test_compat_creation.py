@@ -115,9 +115,9 @@ def test_generator_keyword_makes_draws_repeat(name, draw):
     other = draw(chainrule, chainrule.Generator().manual_seed(8))
     chainrule.manual_seed(7)
     default = draw(chainrule, None)  # the default generator, seeded the same, draws the same
-    np.testing.assert_array_equal(first.data, again.data)
-    np.testing.assert_array_equal(first.data, default.data)
-    assert not np.array_equal(first.data, other.data)
+    np.testing.assert_array_equal(first._data, again._data)
+    np.testing.assert_array_equal(first._data, default._data)
+    assert not np.array_equal(first._data, other._data)
     if name != "dropout":  # torch's dropout has no generator=
         t = draw(torch, torch.Generator().manual_seed(7))
         assert tuple(first.shape) == tuple(t.shape) and str(first.dtype)[10:] == str(t.dtype)[6:]
@@ -150,7 +150,7 @@ def test_normal_overloads_shape_dtype_and_statistics(mean, std, dtype):
 
     c = chainrule.normal(arg(chainrule, mean, 1.5), arg(chainrule, std, 2.0))
     t = torch.normal(arg(torch, mean, 1.5), arg(torch, std, 2.0))
-    assert tuple(c.shape) == tuple(t.shape) == (200, 50) and c.data.dtype == t.numpy().dtype
+    assert tuple(c.shape) == tuple(t.shape) == (200, 50) and c._data.dtype == t.numpy().dtype
     m = 1.5 if isinstance(mean, str) else mean
     assert abs(float(c.mean()) - m) < 0.1 and abs(float(c.std()) - 2.0) < 0.1
 
@@ -197,7 +197,7 @@ def test_multinomial_frequencies_follow_the_weights(replacement):
     weights = chainrule.tensor([[1.0, 0.0, 3.0, 6.0]] * 4000)  # unnormalised; category 1 never drawn
     draws = chainrule.multinomial(weights, 1 if not replacement else 3, replacement=replacement)
     assert draws.shape == (4000, 1 if not replacement else 3) and draws.dtype == chainrule.int64
-    freq = np.bincount(draws.data.reshape(-1), minlength=4) / draws.numel()
+    freq = np.bincount(draws._data.reshape(-1), minlength=4) / draws.numel()
     np.testing.assert_allclose(freq, [0.1, 0.0, 0.3, 0.6], atol=0.03)
 
 
@@ -206,7 +206,7 @@ def test_multinomial_without_replacement_draws_each_category_at_most_once():
     assert all(sorted(row) == list(range(6)) for row in draws.tolist())
     # the first draw is weighted; later draws exclude what was drawn
     first = chainrule.multinomial(chainrule.tensor([[0.05, 0.05, 0.9]] * 3000), 2)
-    assert np.mean(first.data[:, 0] == 2) > 0.85 and np.all(first.data[:, 0] != first.data[:, 1])
+    assert np.mean(first._data[:, 0] == 2) > 0.85 and np.all(first._data[:, 0] != first._data[:, 1])
 
 
 def test_multinomial_zero_weights_come_last_like_torch():

@@ -128,7 +128,7 @@ def test_utils_data_is_chainrule_data():
     assert chainrule.utils.data.TensorDataset is TensorDataset
     assert Dataset is chainrule.data.Dataset and Subset is chainrule.data.Subset
     for name in chainrule.data.__all__:
-        assert getattr(chainrule.utils.data, name) is getattr(chainrule.data, name)
+        assert getattr(chainrule.utils._data, name) is getattr(chainrule.data, name)
     ds = TensorDataset(chainrule.arange(10).float(), chainrule.arange(10))
     train, test = random_split(ds, [8, 2])
     batches = list(DataLoader(train, batch_size=4))
@@ -153,7 +153,7 @@ def test_tensor_dtype_shows_chainrules_name_and_still_equals_numpys():
     assert x.dtype == "float64" and x.dtype != chainrule.float32 and x.dtype is chainrule.float64
     assert x.dtype != None  # noqa: E711  (np.dtype(None) would be float64)
     assert {np.dtype(np.float64): "yes"}[x.dtype] == "yes"  # hashes as NumPy's dtype
-    assert np.zeros(2, dtype=x.dtype).dtype == np.float64 and x.data.astype(chainrule.int32).dtype == np.int32
+    assert np.zeros(2, dtype=x.dtype).dtype == np.float64 and x._data.astype(chainrule.int32).dtype == np.int32
     assert x.dtype.kind == "f" and x.dtype.itemsize == 8 and x.dtype.type is np.float64
     assert np.finfo(chainrule.float32).eps == np.finfo(np.float32).eps
     assert chainrule.get_default_dtype() is chainrule.float32

@@ -101,7 +101,7 @@ def test_contiguous_copy_keeps_the_gradient(dtype):
     y = x.t().contiguous()
     assert y.is_contiguous() and y.requires_grad
     (y * chainrule.tensor(np.arange(6.0, dtype=dtype).reshape(3, 2))).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.arange(6.0, dtype=dtype).reshape(3, 2).T)
+    np.testing.assert_array_equal(x.grad._data, np.arange(6.0, dtype=dtype).reshape(3, 2).T)
 
 
 # ------------------------------------------------------------------------------ format
@@ -149,10 +149,10 @@ def test_inplace_on_a_leaf_that_requires_grad_is_refused_outside_no_grad(call):
 def test_inplace_initialisers_draw_the_right_values():
     x = chainrule.empty(20000, dtype=chainrule.float64)
     x.uniform_(-2.0, 4.0)
-    assert x.data.min() >= -2.0 and x.data.max() < 4.0 and abs(x.data.mean() - 1.0) < 0.05
+    assert x._data.min() >= -2.0 and x._data.max() < 4.0 and abs(x._data.mean() - 1.0) < 0.05
     x.normal_(3.0, 0.5)
-    assert abs(x.data.mean() - 3.0) < 0.02 and abs(x.data.std() - 0.5) < 0.02
-    assert x.fill_(1.5).tolist()[:2] == [1.5, 1.5] and not x.zero_().data.any()
+    assert abs(x._data.mean() - 3.0) < 0.02 and abs(x._data.std() - 0.5) < 0.02
+    assert x.fill_(1.5).tolist()[:2] == [1.5, 1.5] and not x.zero_()._data.any()
     assert x.dtype == chainrule.float64
 
 

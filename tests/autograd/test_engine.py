@@ -80,7 +80,7 @@ def test_input_used_twice_gets_the_sum_of_both_paths():
     """y = x * x: two paths, each contributing x, so dy/dx = 2x."""
     x = chainrule.tensor([1.5, -2.0], requires_grad=True)
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3.0, -4.0])
+    np.testing.assert_allclose(x.grad._data, [3.0, -4.0])
     check(lambda lib, a: (a * a + a.exp() * a - a).sum(), randn((3,), np.float64))
 
 
@@ -89,13 +89,13 @@ def test_grad_accumulates_across_backward_calls_until_zeroed():
     x = chainrule.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3 + 2, 3 + 4])
+    np.testing.assert_allclose(x.grad._data, [3 + 2, 3 + 4])
     x.grad.zero_()
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [3, 3])
+    np.testing.assert_allclose(x.grad._data, [3, 3])
     x.grad = None
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [2, 4])
+    np.testing.assert_allclose(x.grad._data, [2, 4])
 
 
 def test_accumulation_matches_torch(dtype):
@@ -132,13 +132,13 @@ def test_second_backward_through_a_freed_graph_raises_and_retain_graph_allows_it
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()  # allowed: the first call kept the graph
-    np.testing.assert_allclose(x.grad.data, [4.0, 8.0])  # accumulated twice, as torch does
+    np.testing.assert_allclose(x.grad._data, [4.0, 8.0])  # accumulated twice, as torch does
 
 
 def test_saved_arrays_are_released_after_backward():
     x = chainrule.randn(100, 100, requires_grad=True)
     h = x.exp()
-    saved = weakref.ref(h.data)
+    saved = weakref.ref(h._data)
     y = (h * h).sum()
     del h  # only the graph holds exp(x) now
     gc.collect()
@@ -155,7 +155,7 @@ def test_retain_grad_on_non_leaves_and_none_otherwise():
     h.retain_grad()
     k = h.relu()
     k.sum().backward()
-    np.testing.assert_allclose(h.grad.data, [1.0, 0.0, 1.0])  # dSum/dh through relu
+    np.testing.assert_allclose(h.grad._data, [1.0, 0.0, 1.0])  # dSum/dh through relu
     assert k.grad is None  # not retained
     assert h.retains_grad and not k.retains_grad
     assert x.is_leaf and not h.is_leaf
@@ -178,7 +178,7 @@ def test_backward_on_a_leaf_and_with_an_explicit_gradient(dtype):
     x = chainrule.tensor(randn((2, 2), dtype), requires_grad=True)
     g = randn((2, 2), dtype, 1)
     x.backward(chainrule.tensor(g))
-    np.testing.assert_array_equal(x.grad.data, g)
+    np.testing.assert_array_equal(x.grad._data, g)
 
 
 def test_backward_with_gradient_for_non_scalar_outputs(dtype):
@@ -193,7 +193,7 @@ def test_backward_with_gradient_for_non_scalar_outputs(dtype):
         assert_close(got, want)
     x = chainrule.tensor(a, requires_grad=True)
     (x * 2).backward(2 * a)  # a plain ndarray works too
-    np.testing.assert_allclose(x.grad.data, 4 * a, rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, 4 * a, rtol=1e-6)
 
 
 def test_inputs_without_requires_grad_get_no_grad():
@@ -277,7 +277,7 @@ def test_parameter_update_under_no_grad_is_allowed_and_outside_is_refused():
     (w * w).sum().backward()
     with chainrule.no_grad():
         w -= 0.1 * w.grad
-    np.testing.assert_allclose(w.data, [0.8, 1.6], rtol=1e-6)
+    np.testing.assert_allclose(w._data, [0.8, 1.6], rtol=1e-6)
     assert w.is_leaf and w.requires_grad
     with pytest.raises(RuntimeError, match="in-place"):
         w.add_(1.0)
@@ -360,13 +360,13 @@ def test_detach_shares_memory_and_leaves_the_graph():
     d = (x * 2).detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
     e = x.detach()
-    assert np.shares_memory(e.data, x.data)
+    assert np.shares_memory(e._data, x._data)
 
 
 def test_clone_copies_and_passes_gradient(dtype):
     x = chainrule.tensor(randn((3,), dtype), requires_grad=True)
     c = x.clone()
-    assert not np.shares_memory(c.data, x.data) and c.grad_fn is not None
+    assert not np.shares_memory(c._data, x._data) and c.grad_fn is not None
     check(lambda lib, t: t.clone() * t, randn((3,), dtype))
 
 
@@ -398,22 +398,22 @@ def test_leaf_grads_never_share_memory():
     a = chainrule.tensor([1.0, 2.0], requires_grad=True)
     b = chainrule.tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()
-    a.grad.data += 10  # modify one gradient in place
-    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
-    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad._data += 10  # modify one gradient in place
+    np.testing.assert_array_equal(b.grad._data, [1.0, 1.0])
+    assert not np.shares_memory(a.grad._data, b.grad._data)
 
     c = chainrule.tensor([1.0, 2.0], requires_grad=True)
     d = chainrule.tensor([3.0, 4.0], requires_grad=True)
     ((c * 2) + d * 1 + c).sum().backward()
-    assert not np.shares_memory(c.grad.data, d.grad.data)
+    assert not np.shares_memory(c.grad._data, d.grad._data)
 
 
 def test_grads_are_writeable_arrays_that_zero_in_place():
     x = chainrule.tensor([[1.0, 2.0]], requires_grad=True)
     (x.expand(3, 2)).sum().backward()  # the backward of a broadcast is a read-only view
-    assert x.grad.data.flags.writeable
+    assert x.grad._data.flags.writeable
     x.grad.zero_()
-    np.testing.assert_array_equal(x.grad.data, [[0.0, 0.0]])
+    np.testing.assert_array_equal(x.grad._data, [[0.0, 0.0]])
 
 
 def test_gradient_pending_for_a_node_is_not_corrupted_by_a_leafs_accumulation():
@@ -434,7 +434,7 @@ def test_gradient_pending_for_a_node_is_not_corrupted_by_a_leafs_accumulation():
 def test_grad_of_a_0d_leaf_is_an_ndarray():
     x = chainrule.tensor(2.0, requires_grad=True)
     x.exp().backward()
-    assert type(x.grad.data) is np.ndarray
+    assert type(x.grad._data) is np.ndarray
     x.grad.zero_()
 
 

@@ -56,7 +56,7 @@ def basic_index(draw, shape):
 
 
 @settings(max_examples=40, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
 def test_random_basic_indexing(shape, data, dtype, seed):
     index = data.draw(basic_index(shape))
     check(lambda lib, x: x[index], randn(shape, dtype, seed), seed=seed)
@@ -75,7 +75,7 @@ def test_integer_array_indexing_accumulates_repeats(dtype):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
 def test_random_integer_array_indexing(shape, data, dtype, seed):
     idx = np.array(data.draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1,
                                       max_size=6)))
@@ -102,7 +102,7 @@ def test_mixed_slices_and_arrays(dtype):
 
 def test_indexing_result_is_a_view_for_basic_indices():
     x = chainrule.randn(4, 5)
-    assert np.shares_memory(x[1:3, ::2].data, x.data)
+    assert np.shares_memory(x[1:3, ::2]._data, x._data)
 
 
 def test_iteration_gives_the_rows(dtype):

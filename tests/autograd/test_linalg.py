@@ -63,9 +63,9 @@ def test_lecture_fc_layer_gradients_in_matrix_form(dtype):
     g = rng.standard_normal((5, 2)).astype(dtype)
     (x @ w + b).backward(g)
     rtol = 1e-5 if dtype is np.float32 else 1e-12
-    np.testing.assert_allclose(x.grad.data, g @ w.data.T, rtol=rtol)
-    np.testing.assert_allclose(w.grad.data, x.data.T @ g, rtol=rtol)
-    np.testing.assert_allclose(b.grad.data, g.sum(0), rtol=rtol)
+    np.testing.assert_allclose(x.grad._data, g @ w._data.T, rtol=rtol)
+    np.testing.assert_allclose(w.grad._data, x._data.T @ g, rtol=rtol)
+    np.testing.assert_allclose(b.grad._data, g.sum(0), rtol=rtol)
     assert x.grad.shape == (5, 3) and w.grad.shape == (3, 2) and b.grad.shape == (2,)
 
 

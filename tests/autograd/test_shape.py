@@ -47,14 +47,14 @@ def test_view_as_reshape_as(dtype):
 
 def test_reshape_returns_a_view_not_a_copy():
     x = chainrule.randn(3, 4)
-    assert np.shares_memory(x.reshape(4, 3).data, x.data)
-    assert np.shares_memory(x.T.data, x.data)
-    assert np.shares_memory(x[1:, ::2].data, x.data)
-    assert np.shares_memory(x.unsqueeze(0).expand(5, 3, 4).data, x.data)
+    assert np.shares_memory(x.reshape(4, 3)._data, x._data)
+    assert np.shares_memory(x.T._data, x._data)
+    assert np.shares_memory(x[1:, ::2]._data, x._data)
+    assert np.shares_memory(x.unsqueeze(0).expand(5, 3, 4)._data, x._data)
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=0), data=st.data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=0), data=st._data(), dtype=float_dtypes, seed=seeds)
 def test_flatten(shape, data, dtype, seed):
     n = max(len(shape), 1)
     start = data.draw(st.integers(-n, n - 1))
@@ -68,7 +68,7 @@ def test_flatten(shape, data, dtype, seed):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1), data=st.data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1), data=st._data(), dtype=float_dtypes, seed=seeds)
 def test_transpose_permute(shape, data, dtype, seed):
     n = len(shape)
     d0, d1 = data.draw(st.integers(-n, n - 1)), data.draw(st.integers(-n, n - 1))
@@ -87,7 +87,7 @@ def test_dot_T_and_t(dtype):
     check(lambda lib, x: x.t(), a)
     check(lambda lib, x: x.t(), randn((3,), dtype, 0))
     v = chainrule.tensor(randn((3,), dtype, 0))
-    np.testing.assert_array_equal(v.T.data, v.data)  # a vector's .T is itself (torch deprecates it)
+    np.testing.assert_array_equal(v.T._data, v._data)  # a vector's .T is itself (torch deprecates it)
 
 
 def test_mT(dtype):
@@ -95,7 +95,7 @@ def test_mT(dtype):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=0, min_side=1, max_side=2), data=st.data(), dtype=float_dtypes,
+@given(shape=shapes(min_dims=0, min_side=1, max_side=2), data=st._data(), dtype=float_dtypes,
        seed=seeds)
 def test_squeeze_unsqueeze(shape, data, dtype, seed):
     n = len(shape)
@@ -137,7 +137,7 @@ def test_expand_as(dtype):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
 def test_cat_stack(shape, data, dtype, seed):
     n = len(shape)
     dim = data.draw(st.integers(-n, n - 1))
@@ -162,7 +162,7 @@ def test_concat_alias_and_mixed_grad(dtype):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1, max_side=6), data=st.data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_side=6), data=st._data(), dtype=float_dtypes, seed=seeds)
 def test_split_chunk_unbind(shape, data, dtype, seed):
     n = len(shape)
     dim = data.draw(st.integers(-n, n - 1))

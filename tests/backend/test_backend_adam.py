@@ -88,7 +88,7 @@ def run_chainrule(name: str, kwargs: dict[str, Any], start: list[np.ndarray],
             for p, g in zip(params, step, strict=True):
                 p.grad = None if g is None else cr.tensor(g)
             opt.step()
-    return [p.data.copy() for p in params], opt
+    return [p._data.copy() for p in params], opt
 
 
 def run_torch(name: str, kwargs: dict[str, Any], start: list[np.ndarray],
@@ -120,7 +120,7 @@ def assert_states_close(ours: cr.optim.Optimizer, twin: cr.optim.Optimizer, **to
     for i, entry in sd["state"].items():
         assert entry.keys() == twin_sd["state"][i].keys()
         for key, value in entry.items():
-            np.testing.assert_allclose(value.data, twin_sd["state"][i][key].data, err_msg=key, **tol)
+            np.testing.assert_allclose(value._data, twin_sd["state"][i][key]._data, err_msg=key, **tol)
 
 
 # --------------------------------------------------------------------------- the kernel
@@ -202,7 +202,7 @@ def test_a_parameter_the_kernel_does_not_fit_is_left_to_the_twin_alone(dtype):
     kwargs = {"lr": 0.1, "weight_decay": 0.05, "maximize": True}
     with kernel_calls() as calls:
         ours, opt = run_chainrule("Adam", kwargs, start, grads, fast=True, layout=layout)
-    assert not opt.param_groups[0]["params"][1].data.flags.c_contiguous
+    assert not opt.param_groups[0]["params"][1]._data.flags.c_contiguous
     assert len(calls) == STEPS  # the contiguous parameter only
     twin, twin_opt = run_chainrule("Adam", kwargs, start, grads, fast=False, layout=layout)
     assert_all_close(ours, twin, **tolerance(dtype))
@@ -227,8 +227,8 @@ def test_a_subclass_with_its_own_update_is_left_to_the_twin():
             opt.step()
             ref.step()
     assert len(calls) == 3  # Adam's steps only
-    assert np.array_equal(p.data, q.data)  # Halved on g is Adam on g / 2
-    assert np.array_equal(opt.state[p]["exp_avg"].data, ref.state[q]["exp_avg"].data)
+    assert np.array_equal(p._data, q._data)  # Halved on g is Adam on g / 2
+    assert np.array_equal(opt.state[p]["exp_avg"]._data, ref.state[q]["exp_avg"]._data)
 
 
 def test_the_fused_step_allocates_no_full_size_temporaries():
@@ -257,8 +257,8 @@ def without_numba(monkeypatch):
 
 def shares_a_pack(opt: cr.optim.Optimizer, p: cr.Tensor, q: cr.Tensor) -> bool:
     """Are the moving averages of ``p`` and ``q`` views into one flat buffer?"""
-    base = opt.state[p]["exp_avg"].data.base
-    return base is not None and base is opt.state[q]["exp_avg"].data.base
+    base = opt.state[p]["exp_avg"]._data.base
+    return base is not None and base is opt.state[q]["exp_avg"]._data.base
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -294,8 +294,8 @@ def test_without_numba_a_resumed_pack_continues_as_the_uninterrupted_run(without
                 p.grad = None if g is None else cr.tensor(g)
             resumed_opt.step()
     params = resumed_opt.param_groups[0]["params"]
-    assert all(resumed_opt.state[p]["exp_avg"].data.base is not None for p in params)  # packed again
-    assert_all_close([p.data for p in params], full, rtol=0, atol=0)
+    assert all(resumed_opt.state[p]["exp_avg"]._data.base is not None for p in params)  # packed again
+    assert_all_close([p._data for p in params], full, rtol=0, atol=0)
 
 
 def test_without_numba_what_the_pack_does_not_take_is_left_to_the_twin(without_numba):

@@ -107,9 +107,9 @@ def test_backward_twice_with_a_retained_graph(mode):
     with MODES[mode]():
         loss = chainrule.nn.functional.cross_entropy(z, chainrule.tensor([0, 1, 2, 1, 0]))
         loss.backward(retain_graph=True)
-        first = z.grad.data.copy()
+        first = z.grad._data.copy()
         loss.backward()
-    np.testing.assert_allclose(z.grad.data, 2 * first, rtol=1e-12)
+    np.testing.assert_allclose(z.grad._data, 2 * first, rtol=1e-12)
 
 
 @pytest.mark.parametrize("forward_mode", MODES)
@@ -125,5 +125,5 @@ def test_a_backward_in_the_other_mode_than_its_forward(forward_mode, reduction, 
             loss = chainrule.nn.functional.cross_entropy(z, y, reduction=reduction)
         with MODES[backward]():
             loss.backward()
-        grads[backward] = z.grad.data
+        grads[backward] = z.grad._data
     np.testing.assert_allclose(grads[backward_mode], grads[forward_mode], rtol=1e-5 if dtype == np.float32 else 1e-12)

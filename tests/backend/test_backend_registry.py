@@ -58,7 +58,7 @@ def outputs_and_grads(fn: Callable[..., Any], arrays: Sequence[np.ndarray], grad
     out = fn(chainrule, *tensors)
     upstream = np.random.default_rng(1).standard_normal(out.shape).astype(out.dtype)
     (out * chainrule.tensor(upstream)).sum().backward()
-    return [out.data] + [t.grad.data for t, r in zip(tensors, grad, strict=True) if r]
+    return [out._data] + [t.grad._data for t, r in zip(tensors, grad, strict=True) if r]
 
 
 def check_fast_and_twin(fn: Callable[..., Any], *arrays: np.ndarray, grad: Sequence[bool] | None = None,
@@ -89,9 +89,9 @@ def train_step(dtype: Any = np.float64) -> dict[str, list]:
     x = chainrule.tensor(np.random.default_rng(6).standard_normal((4, 5)).astype(dtype))
     loss = chainrule.nn.functional.cross_entropy(model(x), chainrule.tensor([0, 2, 1, 2]))
     loss.backward()
-    grads = {f"grad {name}": p.grad.data.ravel().tolist() for name, p in model.named_parameters()}
+    grads = {f"grad {name}": p.grad._data.ravel().tolist() for name, p in model.named_parameters()}
     opt.step()
-    return {"loss": [loss.item()], **grads, **{name: p.data.ravel().tolist() for name, p in model.named_parameters()}}
+    return {"loss": [loss.item()], **grads, **{name: p._data.ravel().tolist() for name, p in model.named_parameters()}}
 
 
 # --------------------------------------------------------------------------- the registry

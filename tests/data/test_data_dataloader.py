@@ -1,4 +1,4 @@
-"""DataLoader, TensorDataset, Subset and random_split against torch.utils.data."""
+"""DataLoader, TensorDataset, Subset and random_split against torch.utils._data."""
 
 import numpy as np
 import pytest
@@ -95,9 +95,9 @@ def test_shuffle_reproducible_and_changes_each_epoch():
 def test_sequential_batches_are_views_and_shuffled_are_copies():
     x, y = make_data(10)
     seq = next(iter(DataLoader(TensorDataset(x, y), batch_size=4)))
-    assert np.shares_memory(seq[0].data, x)
+    assert np.shares_memory(seq[0]._data, x)
     shuf = next(iter(DataLoader(TensorDataset(x, y), batch_size=4, shuffle=True)))
-    assert not np.shares_memory(shuf[0].data, x)
+    assert not np.shares_memory(shuf[0]._data, x)
 
 
 # ---------------------------------------------------------------- generic datasets, Subset

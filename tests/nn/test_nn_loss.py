@@ -146,11 +146,11 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot():
     z = cr.randn(6, 5, dtype=cr.float64, requires_grad=True)
     y = cr.tensor([0, 4, 2, 2, 1, 3])
     F.cross_entropy(z, y, reduction="sum").backward()
-    expected = F.softmax(z.detach(), 1).data - F.one_hot(y, 5).data
-    np.testing.assert_allclose(z.grad.data, expected, rtol=1e-12, atol=1e-15)
+    expected = F.softmax(z.detach(), 1)._data - F.one_hot(y, 5)._data
+    np.testing.assert_allclose(z.grad._data, expected, rtol=1e-12, atol=1e-15)
     z.grad = None
     F.cross_entropy(z, y).backward()  # mean: divided by the batch size
-    np.testing.assert_allclose(z.grad.data, expected / 6, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(z.grad._data, expected / 6, rtol=1e-12, atol=1e-15)
     assert type(F.cross_entropy(z, y).grad_fn).__name__ == "CrossEntropy"  # one fused node
 
 
@@ -159,7 +159,7 @@ def test_cross_entropy_is_stable_for_huge_logits(dtype):
     z = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0], [0.0, 0.0, 0.0]], dtype=dtype)
     t = np.array([1, 2, 0])
     loss = run(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), [z, t], dtype)
-    assert np.isfinite(loss.data)
+    assert np.isfinite(loss._data)
 
 
 def test_cross_entropy_all_ignored_mean_is_nan_like_torch():
@@ -213,7 +213,7 @@ def test_bce_log_is_clamped_at_minus_100(dtype):
     y = np.array([1.0, 0.0, 0.0, 1.0, 1.0], dtype=dtype)
     loss = run(nn.BCELoss(reduction="none"), torch.nn.BCELoss(reduction="none"), [x, y], dtype,
                grad_args=[True, False])
-    np.testing.assert_allclose(loss.data[:2], [100.0, 100.0])
+    np.testing.assert_allclose(loss._data[:2], [100.0, 100.0])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -306,7 +306,7 @@ def test_other_loss_errors():
 
 def test_one_hot():
     t = cr.tensor([[0, 2], [1, 3]])
-    assert_close(F.one_hot(t), TF.one_hot(torch.tensor(t.data)))
+    assert_close(F.one_hot(t), TF.one_hot(torch.tensor(t._data)))
     assert F.one_hot(t, 6).shape == (2, 2, 6) and F.one_hot(t).dtype == np.int64
     with pytest.raises(ValueError, match="smaller than num_classes=3, got 3"):
         F.one_hot(t, 3)
@@ -324,7 +324,7 @@ def test_loss_weight_buffers_travel_through_state_dict(direction):
         theirs.weight.copy_(torch.from_numpy(w))
         ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     else:
-        ours.weight.data[...] = w
+        ours.weight._data[...] = w
         theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
     run(ours, theirs, [rand((6, c), np.float64, 0), _targets((6,), c, 2)], np.float64)
     bce, tbce = nn.BCEWithLogitsLoss(pos_weight=cr.ones(3)), torch.nn.BCEWithLogitsLoss(pos_weight=torch.ones(3))

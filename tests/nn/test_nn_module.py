@@ -89,8 +89,8 @@ def test_state_dict_is_detached_and_shares_memory():
     sd = layer.state_dict()
     assert isinstance(sd, OrderedDict) and not sd["weight"].requires_grad
     assert type(sd["weight"]) is cr.Tensor
-    sd["weight"].data[0, 0] = 42.0
-    assert layer.weight.data[0, 0] == 42.0
+    sd["weight"]._data[0, 0] = 42.0
+    assert layer.weight._data[0, 0] == 42.0
     assert layer.state_dict(keep_vars=True)["weight"] is layer.weight
 
 
@@ -99,7 +99,7 @@ def test_load_copies_in_place_and_converts_dtype():
     weight = layer.weight
     layer.load_state_dict({"weight": np.ones((3, 2), dtype=np.float64), "bias": [1.0, 2.0, 3.0]})
     assert layer.weight is weight and weight.dtype == np.float32
-    np.testing.assert_array_equal(weight.data, 1.0)
+    np.testing.assert_array_equal(weight._data, 1.0)
 
 
 def test_load_state_dict_reports_every_problem_at_once():
@@ -118,7 +118,7 @@ def test_load_state_dict_reports_every_problem_at_once():
             "the shape in current model is (4, 3).") in msg
     assert isinstance(e.value, nn.StateDictError) and e.value.missing_keys == ["2.bias"]
     # nothing was half-loaded
-    assert not np.array_equal(model[2].weight.data, 0)
+    assert not np.array_equal(model[2].weight._data, 0)
 
 
 def test_load_state_dict_non_strict_returns_incompatible_keys():
@@ -216,7 +216,7 @@ def test_zero_grad_requires_grad_and_apply():
     model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
     model(cr.randn(4, 2)).sum().backward()
     model.zero_grad(set_to_none=False)
-    assert all((p.grad.data == 0).all() for p in model.parameters())
+    assert all((p.grad._data == 0).all() for p in model.parameters())
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
     model.requires_grad_(False)
@@ -225,7 +225,7 @@ def test_zero_grad_requires_grad_and_apply():
     assert model.apply(lambda m: seen.append(type(m).__name__)) is model
     assert seen == ["Linear", "Linear", "Sequential"]
     model.apply(lambda m: nn.init.zeros_(m.weight) if isinstance(m, nn.Linear) else None)
-    assert (model[0].weight.data == 0).all()
+    assert (model[0].weight._data == 0).all()
 
 
 def test_forward_hooks():
@@ -234,10 +234,10 @@ def test_forward_hooks():
     h1 = layer.register_forward_pre_hook(lambda m, args: seen.append(args[0].shape))
     h2 = layer.register_forward_hook(lambda m, args, out: out * 0)
     out = layer(cr.randn(3, 2))
-    assert seen == [(3, 2)] and (out.data == 0).all()
+    assert seen == [(3, 2)] and (out._data == 0).all()
     h1.remove()
     h2.remove()
-    assert (layer(cr.randn(3, 2)).data != 0).any() and len(seen) == 1
+    assert (layer(cr.randn(3, 2))._data != 0).any() and len(seen) == 1
 
 
 def test_missing_forward_and_bad_init_args():
@@ -251,21 +251,21 @@ def test_deepcopy_and_pickle():
     model, _ = make_pair()
     clone = copy.deepcopy(model)
     assert clone.head.weight is not model.head.weight
-    np.testing.assert_array_equal(clone.head.weight.data, model.head.weight.data)
+    np.testing.assert_array_equal(clone.head.weight._data, model.head.weight._data)
     assert isinstance(clone.head.weight, nn.Parameter) and clone.head.weight.requires_grad
     restored = pickle.loads(pickle.dumps(model))
     assert list(restored.state_dict()) == list(model.state_dict())
     x = cr.randn(3, 4)
     model.eval()
     restored.eval()
-    np.testing.assert_array_equal(restored(x).data, model(x).data)
+    np.testing.assert_array_equal(restored(x)._data, model(x)._data)
 
 
 # --------------------------------------------------------------------------- Parameter
 def test_parameter():
     t = cr.tensor([1.0, 2.0])
     p = nn.Parameter(t)
-    assert p.requires_grad and p.is_leaf and p.data is t.data  # shares memory
+    assert p.requires_grad and p.is_leaf and p._data is t._data  # shares memory
     assert isinstance(p, cr.Tensor)
     assert repr(p) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
     assert repr(p) == repr(torch.nn.Parameter(torch.tensor([1.0, 2.0])))
@@ -284,7 +284,7 @@ def test_sequential_indexing_slicing_and_editing():
     assert isinstance(head, nn.Sequential) and len(head) == 2 and head[1] is layers[1]
     assert list(seq) == layers
     x = cr.randn(4, 2)
-    np.testing.assert_allclose(seq(x).data, layers[2](layers[1](layers[0](x))).data)
+    np.testing.assert_allclose(seq(x)._data, layers[2](layers[1](layers[0](x)))._data)
     seq.append(nn.Sigmoid())
     assert len(seq) == 4 and list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     seq.insert(1, nn.Tanh())

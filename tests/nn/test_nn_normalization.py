@@ -62,14 +62,14 @@ def test_batchnorm_running_statistics_formulas():
     bn = nn.BatchNorm1d(2, momentum=0.1)
     x = rand((5, 2), np.float64, 0)
     bn(cr.tensor(x, dtype=cr.float32))
-    np.testing.assert_allclose(bn.running_mean.data, 0.1 * x.mean(0), rtol=1e-5)
-    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * x.var(0, ddof=1), rtol=1e-5)  # unbiased
+    np.testing.assert_allclose(bn.running_mean._data, 0.1 * x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var._data, 0.9 + 0.1 * x.var(0, ddof=1), rtol=1e-5)  # unbiased
     assert bn.num_batches_tracked.item() == 1 and bn.num_batches_tracked.dtype == np.int64
     cumulative = nn.BatchNorm1d(2, momentum=None)
     xs = [rand((5, 2), np.float64, s) for s in range(4)]
     for xi in xs:
         cumulative(cr.tensor(xi))
-    np.testing.assert_allclose(cumulative.running_mean.data, np.mean([xi.mean(0) for xi in xs], 0), rtol=1e-5)
+    np.testing.assert_allclose(cumulative.running_mean._data, np.mean([xi.mean(0) for xi in xs], 0), rtol=1e-5)
 
 
 def test_batchnorm_train_and_eval_differ():
@@ -77,16 +77,16 @@ def test_batchnorm_train_and_eval_differ():
     x = cr.tensor(rand((16, 4), np.float32, 1, scale=3.0) + 5)
     y_train = bn(x)
     # training output is standardised by the batch's own statistics
-    np.testing.assert_allclose(y_train.data.mean(0), 0, atol=1e-5)
-    np.testing.assert_allclose(y_train.data.std(0), 1, atol=1e-3)
+    np.testing.assert_allclose(y_train._data.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(y_train._data.std(0), 1, atol=1e-3)
     bn.eval()
     y_eval = bn(x)
-    assert not np.allclose(y_eval.data, y_train.data)
-    expected = (x.data - bn.running_mean.data) / np.sqrt(bn.running_var.data + bn.eps)
-    np.testing.assert_allclose(y_eval.data, expected, rtol=1e-5)
-    before = bn.running_mean.data.copy()
+    assert not np.allclose(y_eval._data, y_train._data)
+    expected = (x._data - bn.running_mean._data) / np.sqrt(bn.running_var._data + bn.eps)
+    np.testing.assert_allclose(y_eval._data, expected, rtol=1e-5)
+    before = bn.running_mean._data.copy()
     bn(x)  # eval does not update the running statistics
-    np.testing.assert_array_equal(bn.running_mean.data, before)
+    np.testing.assert_array_equal(bn.running_mean._data, before)
     assert bn.num_batches_tracked.item() == 1
 
 
@@ -178,7 +178,7 @@ def test_weights_copied_from_ours_to_torch(cls, shape, arg, dtype):
     if cls != "LayerNorm":
         nn.init.uniform_(ours.running_mean, -1, 1)
         nn.init.uniform_(ours.running_var, 0.5, 2)
-        ours.num_batches_tracked.data[...] = 7
+        ours.num_batches_tracked._data[...] = 7
     ours_to_torch(ours, theirs)
     assert theirs.state_dict().keys() == ours.state_dict().keys()
     _step(ours, theirs, rand(shape, dtype, 1), dtype)

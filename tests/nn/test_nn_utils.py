@@ -42,7 +42,7 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, dtype):
 
 def test_clip_grad_norm_nonfinite_and_single_tensor():
     ours, _ = _params_with_grads(np.float64)
-    ours[0].grad.data[0, 0] = np.inf
+    ours[0].grad._data[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="non-finite"):
         utils.clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
     p = nn.Parameter(cr.ones(4))
@@ -57,7 +57,7 @@ def test_clip_grad_value_matches_torch():
     torch.nn.utils.clip_grad_value_(theirs, 1.5)
     for p, q in zip(ours, theirs):
         assert_close(p.grad, q.grad)
-        assert np.abs(p.grad.data).max() <= 1.5
+        assert np.abs(p.grad._data).max() <= 1.5
 
 
 def test_parameters_to_vector_and_back():
@@ -68,10 +68,10 @@ def test_parameters_to_vector_and_back():
     assert_close(vec, torch.nn.utils.parameters_to_vector(tmodel.parameters()))
     assert vec.shape == (3 * 4 + 4 + 4 * 2 + 2,)
     (vec * vec).sum().backward()  # differentiable: gradients reach every parameter
-    assert_close(model[0].weight.grad, 2 * model[0].weight.data)
+    assert_close(model[0].weight.grad, 2 * model[0].weight._data)
     new = cr.arange(vec.shape[0], dtype=cr.float32)
     utils.vector_to_parameters(new, model.parameters())
-    np.testing.assert_array_equal(utils.parameters_to_vector(model.parameters()).data, new.data)
+    np.testing.assert_array_equal(utils.parameters_to_vector(model.parameters())._data, new._data)
     with pytest.raises(ValueError, match="30 elements but the parameters hold 26"):
         utils.vector_to_parameters(cr.zeros(30), model.parameters())
     with pytest.raises(TypeError, match="Tensor"):

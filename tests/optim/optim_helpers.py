@@ -135,7 +135,7 @@ class ChainruleRun(_Run):
         self.t = 0
 
     def arrays(self) -> list[np.ndarray]:
-        return [p.data.copy() for p in self.params]
+        return [p._data.copy() for p in self.params]
 
 
 class TorchRun(_Run):

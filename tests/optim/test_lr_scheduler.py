@@ -239,7 +239,7 @@ def test_schedules_drive_the_optimizer_steps():
         p.grad = cr.tensor([1.0])
         opt.step()
         sched.step()
-    np.testing.assert_allclose(p.data, [1 - 1.0 - 0.5 - 0.25])
+    np.testing.assert_allclose(p._data, [1 - 1.0 - 0.5 - 0.25])
 
 
 INVALID = [

@@ -23,9 +23,9 @@ def test_zero_grad_sets_to_none_by_default():
 def test_zero_grad_in_place_keeps_the_array():
     p = cr.ones(3, requires_grad=True)
     (p * 2).sum().backward()
-    grad = p.grad.data
+    grad = p.grad._data
     SGD([p], lr=0.1).zero_grad(set_to_none=False)
-    assert p.grad.data is grad and not grad.any()
+    assert p.grad._data is grad and not grad.any()
 
 
 def test_gradients_accumulate_without_zero_grad():
@@ -34,7 +34,7 @@ def test_gradients_accumulate_without_zero_grad():
     for _ in range(2):
         (p * 3).sum().backward()  # no zero_grad: the second step uses 3 + 3
         opt.step()
-    np.testing.assert_allclose(p.data, [1 - 1.5 - 3.0] * 2)
+    np.testing.assert_allclose(p._data, [1 - 1.5 - 3.0] * 2)
 
 
 def test_step_runs_the_closure_with_grad_enabled_and_returns_its_loss():
@@ -59,7 +59,7 @@ def test_parameters_without_gradient_are_skipped():
     (p * 2).sum().backward()
     opt.step()
     assert q not in opt.state
-    assert np.array_equal(q.data, np.ones(2, dtype=np.float32))
+    assert np.array_equal(q._data, np.ones(2, dtype=np.float32))
     assert opt.state[p]["step"] == 1
 
 
@@ -69,13 +69,13 @@ def test_updates_in_place_with_preallocated_state_of_the_parameters_dtype(cls, d
     p = cr.tensor(np.linspace(-1, 1, 6, dtype=dtype).reshape(2, 3), requires_grad=True)
     kwargs = {"momentum": 0.9} if cls in (SGD, RMSprop) else {}
     opt = cls([p], lr=0.01, **kwargs)
-    array = p.data
+    array = p._data
     buffers = None
     for _ in range(3):
         p.grad = cr.tensor(np.full((2, 3), 0.5, dtype=dtype))
         opt.step()
-        assert p.data is array and p.data.dtype == dtype
-        now = {k: v.data for k, v in opt.state[p].items() if isinstance(v, cr.Tensor)}
+        assert p._data is array and p._data.dtype == dtype
+        now = {k: v._data for k, v in opt.state[p].items() if isinstance(v, cr.Tensor)}
         assert all(v.dtype == dtype for v in now.values())
         if buffers is not None:
             assert all(now[k] is buffers[k] for k in buffers)  # the same arrays, updated in place
@@ -105,7 +105,7 @@ def test_the_gradient_is_never_modified():
     opt = SGD([p], lr=0.1, momentum=0.9, weight_decay=0.1, nesterov=True, maximize=True)
     opt.step()
     opt.step()
-    assert np.array_equal(p.grad.data, grad)
+    assert np.array_equal(p.grad._data, grad)
 
 
 def test_add_param_group_mid_run_equals_torch():
@@ -120,12 +120,12 @@ def test_add_param_group_mid_run_equals_torch():
             opt.add_param_group({"params": [ours[1]], "lr": 0.2})
             topt.add_param_group({"params": [ref[1]], "lr": 0.2})
         for p, q in zip(ours, ref, strict=True):
-            g = np.sin(np.arange(p.data.size).reshape(p.shape) + t)
+            g = np.sin(np.arange(p._data.size).reshape(p.shape) + t)
             p.grad, q.grad = cr.tensor(g), torch.tensor(g)
         opt.step()
         topt.step()
     for p, q in zip(ours, ref, strict=True):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=1e-12)
     assert opt.param_groups[1]["lr"] == 0.2 and opt.param_groups[1]["betas"] == (0.8, 0.99)
 
 
@@ -159,7 +159,7 @@ def test_optimizer_pickles_with_its_state():
     opt.step()
     clone = pickle.loads(pickle.dumps(opt))
     q = clone.param_groups[0]["params"][0]
-    assert np.array_equal(clone.state[q]["exp_avg"].data, opt.state[p]["exp_avg"].data)
+    assert np.array_equal(clone.state[q]["exp_avg"]._data, opt.state[p]["exp_avg"]._data)
     q.grad = cr.tensor([0.1, 0.2])
     clone.step()
     assert clone.state[q]["step"] == 2

@@ -40,7 +40,7 @@ def test_resumed_run_is_bit_identical(config):
     assert sd["param_groups"] == full_sd["param_groups"]
     for i, entry in full_sd["state"].items():
         for key, value in entry.items():
-            assert np.array_equal(sd["state"][i][key].data, value.data), key
+            assert np.array_equal(sd["state"][i][key]._data, value._data), key
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
@@ -69,7 +69,7 @@ def test_state_dict_layout_is_pytorchs():
     assert isinstance(entry["step"], cr.Tensor) and entry["step"].item() == 3.0
     assert entry["step"].dtype == np.float32
     assert sd["state"][2]["step"].item() == 2.0  # c had no gradient on the third step
-    assert not np.shares_memory(entry["exp_avg"].data, run.opt.state[run.params[0]]["exp_avg"].data)
+    assert not np.shares_memory(entry["exp_avg"]._data, run.opt.state[run.params[0]]["exp_avg"]._data)
 
 
 def test_loading_casts_to_the_parameter_dtype_and_copies():
@@ -83,7 +83,7 @@ def test_loading_casts_to_the_parameter_dtype_and_copies():
     assert buf.dtype == np.float32
     assert opt.param_groups[0]["lr"] == 0.5 and opt.param_groups[0]["params"][0] is p
     saved["state"][0]["momentum_buffer"][0] = 99.0
-    assert buf.data[0] == 1.0
+    assert buf._data[0] == 1.0
 
 
 def _optimizer(n_groups: int = 1, sizes: tuple[int, ...] = (2,)) -> cr.optim.Optimizer:

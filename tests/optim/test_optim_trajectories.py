@@ -24,7 +24,7 @@ def assert_state_matches(ours: cr.optim.Optimizer, ref: torch.optim.Optimizer, r
         assert entry.keys() == tsd["state"][i].keys(), f"state names of parameter {i}"
         for key, value in entry.items():
             np.testing.assert_allclose(
-                value.data, tsd["state"][i][key].numpy(), rtol=rtol, atol=atol, err_msg=key
+                value._data, tsd["state"][i][key].numpy(), rtol=rtol, atol=atol, err_msg=key
             )
     for group, tgroup in zip(sd["param_groups"], tsd["param_groups"], strict=True):
         assert set(group) == set(tgroup) - TORCH_ONLY_KEYS
@@ -77,7 +77,7 @@ def check_update_equals_torch(config: tuple[str, dict], shape: tuple[int, ...], 
         tp.grad = torch.tensor(g)
         opt.step()
         topt.step()
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p._data, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
     assert_state_matches(opt, topt, rtol=1e-10, atol=1e-12)
 
 
@@ -110,7 +110,7 @@ def test_large_and_strided_parameters_equal_torch(config):
     ref = [torch.tensor(big0, dtype=torch.float32, requires_grad=True),
            torch.tensor(wide0.T.copy(), requires_grad=True)]
     opt = getattr(cr.optim, name)([big, strided], **kwargs)
-    assert not strided.data.flags.c_contiguous
+    assert not strided._data.flags.c_contiguous
     topt = getattr(torch.optim, name)(ref, **kwargs, foreach=False)
     for step in range(3):
         big.grad = cr.tensor(g_big * (step + 1))
@@ -119,8 +119,8 @@ def test_large_and_strided_parameters_equal_torch(config):
         ref[1].grad = torch.tensor(g_strided * (step + 1))
         opt.step()
         topt.step()
-    np.testing.assert_allclose(big.data, ref[0].detach().numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(strided.data, ref[1].detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(big._data, ref[0].detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(strided._data, ref[1].detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_sgd_momentum_is_the_lectures_momentum_for_a_constant_rate():
@@ -134,13 +134,13 @@ def test_sgd_momentum_is_the_lectures_momentum_for_a_constant_rate():
         # the lecture's update, from the gradient at the lecture's own iterate
         probe = ChainruleRun("SGD", {"lr": lr})
         for p, a in zip(probe.params, lecture, strict=True):
-            p.data[...] = a
+            p._data[...] = a
         probe.t = run.t
         probe.loss().backward()
         for i, p in enumerate(probe.params):
             if p.grad is None:
                 continue
-            velocity[i] = gamma * velocity[i] + lr * p.grad.data
+            velocity[i] = gamma * velocity[i] + lr * p.grad._data
             lecture[i] = lecture[i] - velocity[i]
         run.step()
     for a, b in zip(run.arrays(), lecture, strict=True):

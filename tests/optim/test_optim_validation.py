@@ -126,7 +126,7 @@ def test_a_parameter_without_requires_grad_is_accepted_and_skipped():
     p = cr.ones(3)
     opt = Adam([p])
     opt.step()
-    assert np.array_equal(p.data, np.ones(3, dtype=np.float32))
+    assert np.array_equal(p._data, np.ones(3, dtype=np.float32))
     assert not opt.state
 
 

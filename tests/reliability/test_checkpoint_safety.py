@@ -168,7 +168,7 @@ def assert_same_checkpoint(got, want, where: str = "checkpoint") -> None:
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
             assert_same_checkpoint(g, w, f"{where}[{i}]")
     elif isinstance(want, (cr.Tensor, np.ndarray)):
-        g, w = (x.data if isinstance(x, cr.Tensor) else x for x in (got, want))
+        g, w = (x._data if isinstance(x, cr.Tensor) else x for x in (got, want))
         assert g.dtype == w.dtype and g.shape == w.shape, where
         np.testing.assert_array_equal(g, w, err_msg=where)
     elif isinstance(want, float) and np.isnan(want):
@@ -268,7 +268,7 @@ def test_corrupted_byte_is_detected_or_harmless(tmp_path, checkpoint_bytes, posi
     good = cr.load(io.BytesIO(checkpoint_bytes))
     assert state.keys() == good.keys() and state["epoch"] == good["epoch"]
     for k, v in good["model"].items():
-        np.testing.assert_array_equal(state["model"][k].data, v.data)
+        np.testing.assert_array_equal(state["model"][k]._data, v._data)
 
 
 def test_weights_only_file_is_refused_by_resume_naming_the_file(tmp_path):

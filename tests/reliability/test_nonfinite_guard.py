@@ -54,10 +54,10 @@ class Snapshots(Callback):
         self.after_epoch: dict[int, dict[str, np.ndarray]] = {}
 
     def on_batch_end(self, run: Any, step: int, loss: float) -> None:
-        self.after_step[step] = {k: v.data.copy() for k, v in run.model.state_dict().items()}
+        self.after_step[step] = {k: v._data.copy() for k, v in run.model.state_dict().items()}
 
     def on_epoch_end(self, run: Any, epoch: int, logs: dict[str, float]) -> None:
-        self.after_epoch[epoch] = {k: v.data.copy() for k, v in run.model.state_dict().items()}
+        self.after_epoch[epoch] = {k: v._data.copy() for k, v in run.model.state_dict().items()}
 
 
 def regression(n: int = 16) -> DataLoader:
@@ -91,14 +91,14 @@ def test_nonfinite_gradient_stops_before_the_step_naming_step_parameter_and_lr(
     assert ckpt in msg and "(epoch 1)" in msg
     # the failing step changed nothing: the parameters are those after step 6
     for k, v in model.state_dict().items():
-        np.testing.assert_array_equal(v.data, snaps.after_step[6][k], err_msg=k)
+        np.testing.assert_array_equal(v._data, snaps.after_step[6][k], err_msg=k)
     # the last good checkpoint is intact: epoch 1, finite, equal to the end of epoch 1
     assert err.checkpoint == ckpt
     state = cr.load(ckpt)
     assert state["epoch"] == 1 and state["global_step"] == 4
     for k, v in state["model"].items():
-        assert np.isfinite(v.data).all()
-        np.testing.assert_array_equal(v.data, snaps.after_epoch[1][k], err_msg=k)
+        assert np.isfinite(v._data).all()
+        np.testing.assert_array_equal(v._data, snaps.after_epoch[1][k], err_msg=k)
     assert err.history.epoch == [1]
 
 
@@ -133,7 +133,7 @@ def test_diverging_learning_rate_stops_on_the_loss_and_keeps_the_checkpoint(tmp_
     assert err.checkpoint == good and repr(good) in str(err)
     state = cr.load(good)
     assert state["epoch"] == err.epoch - 1
-    assert all(np.isfinite(v.data).all() for v in state["model"].values())
+    assert all(np.isfinite(v._data).all() for v in state["model"].values())
     assert len(state["history"]["history"]["loss"]) == err.epoch - 1
     # resuming from the last good checkpoint with a sane learning rate trains on
     cr.manual_seed(1)
@@ -154,7 +154,7 @@ def test_check_finite_false_lets_nan_through():
     opt = cr.optim.SGD(model.parameters(), lr=0.1)
     fit(model, nn.MSELoss(), opt, regression(), epochs=1, metrics=(), progress=False,
         check_finite=False)
-    assert np.isnan(model[0].weight.data).all()
+    assert np.isnan(model[0].weight._data).all()
 
 
 # ------------------------------------------------------------------ detect_anomaly
@@ -202,7 +202,7 @@ def test_detect_anomaly_with_a_layer_inside_a_model():
 def test_without_detect_anomaly_nan_passes_silently():
     x = cr.tensor([0.0, 1.0], requires_grad=True)
     (x.sqrt() * 0).sum().backward()
-    assert np.isnan(x.grad.data[0])
+    assert np.isnan(x.grad._data[0])
 
 
 def _line_of(source: str) -> int:

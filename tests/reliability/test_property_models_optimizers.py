@@ -60,7 +60,7 @@ def build(spec: dict[str, Any]) -> tuple[nn.Module, cr.Tensor, Any, Any]:
     layers.append(nn.Linear(width, spec["n_out"], bias=spec["bias"], dtype=cr.float64))
     model = nn.Sequential(*layers)
     for p in model.parameters():  # LayerNorm starts at 1 and 0: move it off that point
-        p.data += cr.randn(*p.shape, dtype=cr.float64).data * 0.1
+        p._data += cr.randn(*p.shape, dtype=cr.float64)._data * 0.1
     rng = np.random.default_rng(spec["seed"])
     x = cr.tensor(rng.standard_normal((spec["batch"], spec["n_in"])), requires_grad=True)
     n, c = spec["batch"], spec["n_out"]
@@ -85,12 +85,12 @@ def test_random_mlp_gradients_match_finite_differences(spec):
     params = list(model.parameters())
     out = model(x)
     if spec["loss"] in ("l1", "huber"):  # keep clear of the kinks |d| = 0 and |d| = delta
-        d = np.abs(out.data - y.data)
+        d = np.abs(out._data - y._data)
         assume(np.all(d > 1e-3) and np.all(np.abs(d - 0.5) > 1e-3))
     h = x  # and clear of ReLU's kink: no pre-activation within 1e-4 of 0
     for layer in model:
         if isinstance(layer, (nn.ReLU, nn.LeakyReLU)):
-            assume(np.all(np.abs(h.data) > 1e-4))
+            assume(np.all(np.abs(h._data) > 1e-4))
         h = layer(h)
 
     def loss(*inputs: cr.Tensor) -> cr.Tensor:

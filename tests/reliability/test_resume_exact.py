@@ -54,14 +54,14 @@ def assert_same_run(a: Setup, b: Setup) -> None:
     for (ka, va), (kb, vb) in zip(a.model.state_dict().items(), b.model.state_dict().items(),
                                   strict=True):
         assert ka == kb
-        np.testing.assert_array_equal(va.data, vb.data, err_msg=ka)
+        np.testing.assert_array_equal(va._data, vb._data, err_msg=ka)
     sa, sb = a.opt.state_dict(), b.opt.state_dict()
     assert sa["param_groups"] == sb["param_groups"]
     assert sa["state"].keys() == sb["state"].keys()
     for i in sa["state"]:
         for k in sa["state"][i]:
-            np.testing.assert_array_equal(np.asarray(sa["state"][i][k].data),
-                                          np.asarray(sb["state"][i][k].data), err_msg=f"{i}.{k}")
+            np.testing.assert_array_equal(np.asarray(sa["state"][i][k]._data),
+                                          np.asarray(sb["state"][i][k]._data), err_msg=f"{i}.{k}")
     assert a.sched.state_dict() == b.sched.state_dict()
     assert a.sched.get_last_lr() == b.sched.get_last_lr()
 

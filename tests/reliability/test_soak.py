@@ -148,7 +148,7 @@ def test_a_100000_op_chain_backpropagates_and_is_freed():
     limit = sys.getrecursionlimit()
     y.sum().backward()
     assert sys.getrecursionlimit() == limit  # no recursion was needed, none was raised
-    np.testing.assert_allclose(x.grad.data, np.full(3, a ** 50_000), rtol=1e-9)
+    np.testing.assert_allclose(x.grad._data, np.full(3, a ** 50_000), rtol=1e-9)
     root = weakref.ref(y.grad_fn)
     del y  # freeing 100,000 nested nodes must not overflow the C stack
     assert root() is None

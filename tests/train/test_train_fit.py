@@ -26,7 +26,7 @@ def moons(dtype=chainrule.float32):
 
 def torch_twin(model):
     ref = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 2))
-    ref.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in model.state_dict().items()})
+    ref.load_state_dict({k: torch.from_numpy(v._data.copy()) for k, v in model.state_dict().items()})
     return ref.to(torch.float64 if model[0].weight.dtype == np.float64 else torch.float32)
 
 
@@ -48,7 +48,7 @@ def test_fit_is_the_plain_loop():
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
-        results.append({k: v.data.copy() for k, v in model.state_dict().items()})
+        results.append({k: v._data.copy() for k, v in model.state_dict().items()})
     for k in results[0]:
         np.testing.assert_array_equal(results[0][k], results[1][k])
 
@@ -134,7 +134,7 @@ def test_custom_metric_is_weighted_by_batch_size():
     loader = DataLoader(TensorDataset(x, x), batch_size=4)  # batches of 4, 4, 2
 
     def mean_target(output, target):
-        return float(target.data.mean())
+        return float(target._data.mean())
 
     model = nn.Linear(1, 1)
     logs = evaluate(model, loader, None, metrics=(mean_target,))

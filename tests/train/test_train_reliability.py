@@ -34,7 +34,7 @@ def setup(seed=0, dropout=True, generator=False):
 
 
 def params(model):
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v._data.copy() for k, v in model.state_dict().items()}
 
 
 def optimizer_arrays(state):
@@ -159,7 +159,7 @@ def test_nonfinite_loss_names_step_and_lr_and_keeps_checkpoint(tmp_path):
     assert "last.npz" in message and "(epoch 2) is kept" in message
     assert len(err.history) == 2 and chainrule.load(tmp_path / "last.npz")["epoch"] == 2
     for name, p in model.named_parameters():  # stopped before the step that would spread it
-        assert np.isfinite(p.data).all(), name
+        assert np.isfinite(p._data).all(), name
 
 
 def test_nonfinite_gradient_names_the_parameter():
@@ -182,7 +182,7 @@ def test_nonfinite_gradient_names_the_parameter():
     assert err.parameter == "kink" and err.step == 1 and err.epoch == 1
     assert "gradient of parameter 'kink' (shape (1,)) contains" in str(err)
     assert "no checkpoint was written" in str(err)
-    assert model.kink.data[0] == 0.0  # the bad step was not taken
+    assert model.kink._data[0] == 0.0  # the bad step was not taken
 
 
 def test_guard_can_be_switched_off():
@@ -234,7 +234,7 @@ def test_guard_check_is_exact(value, bad):
     model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
     for p in model.parameters():
         p.grad = chainrule.ones(*p.shape)
-    model[1].weight.grad.data[1, 2] = value
+    model[1].weight.grad._data[1, 2] = value
     with np.errstate(all="raise"):  # the check itself warns about nothing
         found = _nonfinite_grad(list(model.named_parameters()))
     assert (found is not None and found[0] == "1.weight") if bad else found is None

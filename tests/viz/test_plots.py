@@ -15,8 +15,8 @@ from chainrule.viz import decision_boundary, figure, predict, regression_fit, sa
 def _threshold_model() -> nn.Sequential:
     """Class 1 exactly where x1 > 0 (the logits are (-x1, x1))."""
     model = nn.Sequential(nn.Linear(2, 2))
-    model[0].weight.data[...] = [[-1.0, 0.0], [1.0, 0.0]]
-    model[0].bias.data[...] = 0.0
+    model[0].weight._data[...] = [[-1.0, 0.0], [1.0, 0.0]]
+    model[0].bias._data[...] = 0.0
     return model
 
 

@@ -91,20 +91,20 @@ def _weighted_sum(outputs: Sequence[Any], grad_outputs: Sequence[Any]) -> Any:
     total = None
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
-            if o.data.size != 1:
+            if o._data.size != 1:
                 raise RuntimeError(
                     f"autograd.grad: grad can be implicitly created only for scalar outputs; output {i} "
                     f"has shape {tuple(o.shape)}, so pass its grad_outputs"
                 )
             term = o.sum()
         else:
-            g = g.data if isinstance(g, Tensor) else g
+            g = g._data if isinstance(g, Tensor) else g
             if tuple(getattr(g, "shape", ())) != tuple(o.shape):
                 raise RuntimeError(
                     f"autograd.grad: grad_outputs {i} has shape {tuple(getattr(g, 'shape', ()))}, "
                     f"but output {i} has shape {tuple(o.shape)}"
                 )
-            term = (o * Tensor._make(g.astype(o.data.dtype, copy=False))).sum()
+            term = (o * Tensor._make(g.astype(o._data.dtype, copy=False))).sum()
         total = term if total is None else total + term
     return total
 

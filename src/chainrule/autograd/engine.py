@@ -24,7 +24,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False) -> 
     """Fill ``.grad`` of every leaf that ``root`` depends on (``Tensor.backward``)."""
     if not root.requires_grad:
         raise BackwardError(
-            f"backward(): the tensor (shape {tuple(root.data.shape)}) does not require grad and has "
+            f"backward(): the tensor (shape {tuple(root._data.shape)}) does not require grad and has "
             "no grad_fn: no input of the computation had requires_grad=True "
             "(or it was computed under no_grad())"
         )
@@ -37,7 +37,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False) -> 
 
 
 def _seed_gradient(root: Tensor, gradient: Any) -> np.ndarray:
-    data = root.data
+    data = root._data
     if gradient is None:
         if data.size != 1:
             raise BackwardError(
@@ -46,7 +46,7 @@ def _seed_gradient(root: Tensor, gradient: Any) -> np.ndarray:
                 "the output first, e.g. loss.sum().backward()"
             )
         return np.ones(data.shape, dtype=data.dtype)
-    g = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=data.dtype)
+    g = np.array(gradient._data if isinstance(gradient, Tensor) else gradient, dtype=data.dtype)
     if g.shape != data.shape:
         raise BackwardError(
             f"backward(): gradient has shape {tuple(g.shape)} but the output has shape "
@@ -134,7 +134,7 @@ def _accumulate(leaf: Tensor, g: np.ndarray, handed_out: set[int]) -> None:
     """
     if type(g) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
         g = np.asarray(g)
-    data = leaf.data
+    data = leaf._data
     if g.shape != data.shape:  # library invariant: backward returns the input's shape
         raise RuntimeError(
             f"internal error: gradient of shape {g.shape} for a tensor of shape {data.shape}"
@@ -150,9 +150,9 @@ def _accumulate(leaf: Tensor, g: np.ndarray, handed_out: set[int]) -> None:
         handed_out.add(id(owner))
         leaf.grad = Tensor._make(g)
     else:
-        held = existing.data
+        held = existing._data
         if (held.flags.writeable and held.shape == g.shape
                 and id(held if held.base is None else held.base) not in handed_out):
             np.add(held, g, out=held)
         else:  # read-only, or possibly shared with a gradient still pending elsewhere
-            existing.data = held + g
+            existing._data = held + g

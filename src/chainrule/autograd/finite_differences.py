@@ -46,13 +46,13 @@ def gradcheck(
         with no_grad():
             out = fn(*inputs)
         # a copy: the output may be a view of the input (reshape, slicing) that we perturb
-        return np.array(out.data if isinstance(out, Tensor) else out, dtype=np.float64).ravel()
+        return np.array(out._data if isinstance(out, Tensor) else out, dtype=np.float64).ravel()
 
     out = fn(*inputs)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-    n_out = out.data.size
-    analytical = {i: np.zeros((n_out, inputs[i].data.size)) for i in checked}
+    n_out = out._data.size
+    analytical = {i: np.zeros((n_out, inputs[i]._data.size)) for i in checked}
     for k in range(n_out):
         for i in checked:
             inputs[i].grad = None
@@ -60,14 +60,14 @@ def gradcheck(
         seed[k] = 1.0
         out = fn(*inputs)
         if out.requires_grad:
-            out.backward(seed.reshape(out.data.shape))
+            out.backward(seed.reshape(out._data.shape))
         for i in checked:
             g = inputs[i].grad
             if g is not None:
-                analytical[i][k] = g.data.ravel()
+                analytical[i][k] = g._data.ravel()
 
     for i in checked:
-        x = inputs[i].data
+        x = inputs[i]._data
         flat = x.reshape(-1)  # a view: perturb in place
         for j in range(flat.size):
             orig = flat[j]

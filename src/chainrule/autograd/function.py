@@ -99,7 +99,7 @@ class Function:
                 parents = []
                 for a in args:
                     if isinstance(a, Tensor):
-                        arrays.append(a.data)
+                        arrays.append(a._data)
                         if a.requires_grad:
                             parents.append(a if a.grad_fn is None else a.grad_fn)
                             record = True
@@ -109,7 +109,7 @@ class Function:
                     parents.append(None)
             else:
                 for a in args:
-                    arrays.append(a.data if isinstance(a, Tensor) else a)
+                    arrays.append(a._data if isinstance(a, Tensor) else a)
             out = cls.forward(ctx, *arrays, **kwargs)
             if type(out) is not _ndarray:
                 out = _asarray(out)
@@ -122,14 +122,14 @@ class Function:
             ctx._parents = tuple(parents) if grad_mode._enabled else (None,) * len(args)
             with grad_mode.no_grad():
                 result = cls.forward(ctx, *args, **kwargs)
-            out = result.data if isinstance(result, Tensor) else _asarray(result)
+            out = result._data if isinstance(result, Tensor) else _asarray(result)
             if out.dtype.kind not in "biufc":
                 raise TypeError(
                     f"{cls.__name__}.forward must return a Tensor (or a numeric array), "
                     f"got {type(result).__name__}"
                 )
             # backward's gradients are checked against these (user Functions only)
-            ctx._input_shapes = tuple(a.data.shape if isinstance(a, Tensor) else None
+            ctx._input_shapes = tuple(a._data.shape if isinstance(a, Tensor) else None
                                       for a in args)
         if not record or out.dtype.kind not in "fc":  # integer results carry no gradient
             return _make(out)
@@ -160,7 +160,7 @@ class Function:
             )
         shapes = getattr(self, "_input_shapes", None) or (None,) * n
         return tuple(
-            None if g is None else _checked_grad(self, i, g.data if isinstance(g, Tensor)
+            None if g is None else _checked_grad(self, i, g._data if isinstance(g, Tensor)
                                                  else np.asarray(g), shapes[i])
             for i, g in enumerate(grads[:n])
         )

@@ -91,7 +91,7 @@ def _step_group(self: Adam, group: Group) -> None:
     scalars: dict[tuple[np.dtype, float], np.ndarray] = {}  # per dtype and step count
     for p, grad in self._params_with_grad(group):
         state = self._state_for_step(p, group)
-        param, m, v = p.data, state["exp_avg"].data, state["exp_avg_sq"].data
+        param, m, v = p._data, state["exp_avg"]._data, state["exp_avg_sq"]._data
         if m.shape == v.shape == param.shape and jit.fits(param, grad, m, v):
             key = (param.dtype, state["step"])
             if key not in scalars:
@@ -110,10 +110,10 @@ def _step_group_packed(self: Adam, group: Group) -> None:
     small: dict[tuple[np.dtype, float], list[tuple[Tensor, np.ndarray, State]]] = {}
     for p, grad in self._params_with_grad(group):
         state = self._state_for_step(p, group)
-        if grad.nbytes <= _PACK_BYTES and grad.dtype == p.data.dtype:
+        if grad.nbytes <= _PACK_BYTES and grad.dtype == p._data.dtype:
             small.setdefault((grad.dtype, state["step"]), []).append((p, grad, state))
         else:
-            self._update(p.data, self._effective_gradient(p.data, grad, group), state, group)
+            self._update(p._data, self._effective_gradient(p._data, grad, group), state, group)
     index = next(i for i, g in enumerate(self.param_groups) if g is group)
     packs = self.__dict__.setdefault("_adam_packs", {})
     for k, ((_, step), members) in enumerate(small.items()):  # (params behind the others: a pack of their own)
@@ -124,7 +124,7 @@ def _step_group_packed(self: Adam, group: Group) -> None:
         state = {"step": step, "exp_avg": pack.exp_avg, "exp_avg_sq": pack.exp_avg_sq}
         self._update(pack.update, self._effective_gradient(pack.update, pack.grad, group), state, group)
         for (p, _, _), update in zip(members, pack.updates, strict=True):
-            p.data += update  # θ - Δθ, as the reference's θ -= Δθ
+            p._data += update  # θ - Δθ, as the reference's θ -= Δθ
 
 
 class _Pack:
@@ -137,10 +137,10 @@ class _Pack:
     def __init__(self, members: list[tuple[Tensor, np.ndarray, State]]) -> None:
         params = [p for p, _, _ in members]
         dtype = members[0][1].dtype
-        sizes = [p.data.size for p in params]
+        sizes = [p._data.size for p in params]
         total = sum(sizes)
         self.key = tuple(id(p) for p in params)
-        self.shapes = [p.data.shape for p in params]
+        self.shapes = [p._data.shape for p in params]
         self.grad = np.empty(total, dtype)
         self.update = np.empty(total, dtype)
         self.exp_avg = Tensor._make(np.empty(total, dtype))
@@ -149,11 +149,11 @@ class _Pack:
         self.views: list[dict[str, Tensor]] = []
         at = 0
         for p, n, (_, _, state) in zip(params, sizes, members, strict=True):
-            shape = p.data.shape
+            shape = p._data.shape
             views = {}
             for name in ("exp_avg", "exp_avg_sq"):
-                flat = getattr(self, name).data[at:at + n].reshape(shape)
-                flat[...] = state[name].data  # carry the state over (a first step, or a loaded one)
+                flat = getattr(self, name)._data[at:at + n].reshape(shape)
+                flat[...] = state[name]._data  # carry the state over (a first step, or a loaded one)
                 state[name] = views[name] = Tensor._make(flat)
             self.views.append(views)
             self.updates.append(self.update[at:at + n].reshape(shape))
@@ -164,7 +164,7 @@ class _Pack:
         if len(members) != len(self.key):
             return False
         for (p, _, state), key, shape, views in zip(members, self.key, self.shapes, self.views, strict=True):
-            if id(p) != key or p.data.shape != shape or state["exp_avg"] is not views["exp_avg"] or \
+            if id(p) != key or p._data.shape != shape or state["exp_avg"] is not views["exp_avg"] or \
                     state["exp_avg_sq"] is not views["exp_avg_sq"]:
                 return False
         return True

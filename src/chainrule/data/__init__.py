@@ -1,4 +1,4 @@
-"""chainrule.data: datasets, batching and feature scaling (``torch.utils.data``'s names).
+"""chainrule.data: datasets, batching and feature scaling (``torch.utils._data``'s names).
 
 ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split`` and ``DataLoader`` behave as in
 PyTorch, except that ``DataLoader(batch_size=None)`` yields the whole data set as one batch

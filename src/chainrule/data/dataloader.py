@@ -36,7 +36,7 @@ def default_collate(batch: list[Any]) -> Any:
     """Stack a list of samples into a batch, field by field, as PyTorch's ``default_collate``."""
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return Tensor._make(_stack([b.data for b in batch]))
+        return Tensor._make(_stack([b._data for b in batch]))
     if isinstance(elem, (np.ndarray, np.generic)):
         return Tensor._make(_stack([np.asarray(b) for b in batch]))
     if isinstance(elem, bool):
@@ -83,7 +83,7 @@ def _tensor_source(dataset: Dataset) -> tuple[list[np.ndarray], np.ndarray | Non
         dataset = dataset.dataset
     if type(dataset) is not TensorDataset:  # a subclass may override __getitem__
         return None
-    return [t.data for t in dataset.tensors], indices
+    return [t._data for t in dataset.tensors], indices
 
 
 class DataLoader:

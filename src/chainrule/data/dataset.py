@@ -1,4 +1,4 @@
-"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split`` (``torch.utils.data``).
+"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split`` (``torch.utils._data``).
 
 A dataset is anything with ``__len__`` and ``__getitem__(i)``. ``TensorDataset`` keeps its tensors
 as contiguous arrays, so :class:`~chainrule.data.DataLoader` can cut a whole batch out of them with
@@ -46,15 +46,15 @@ class TensorDataset(Dataset):
                     f"TensorDataset: argument {i} is a {type(t).__name__}; expected a Tensor "
                     "(or a numpy.ndarray)"
                 )
-            if t.data.ndim == 0:
+            if t._data.ndim == 0:
                 raise ShapeError(
                     f"TensorDataset: tensor {i} is 0-dimensional; every tensor needs a first "
                     "dimension indexing the samples"
                 )
             wrapped.append(t)
-        sizes = [t.data.shape[0] for t in wrapped]
+        sizes = [t._data.shape[0] for t in wrapped]
         if len(set(sizes)) > 1:
-            shapes = ", ".join(str(tuple(t.data.shape)) for t in wrapped)
+            shapes = ", ".join(str(tuple(t._data.shape)) for t in wrapped)
             raise ShapeError(
                 f"TensorDataset: size mismatch between tensors: first dimensions {sizes} "
                 f"(shapes {shapes}) must all be equal"
@@ -63,7 +63,7 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         try:
-            return tuple(Tensor._make(t.data[index]) for t in self.tensors)
+            return tuple(Tensor._make(t._data[index]) for t in self.tensors)
         except IndexError as e:
             raise IndexError(
                 f"TensorDataset: index {index!r} is out of range for a dataset of {len(self)} "
@@ -71,10 +71,10 @@ class TensorDataset(Dataset):
             ) from None
 
     def __len__(self) -> int:
-        return self.tensors[0].data.shape[0]
+        return self.tensors[0]._data.shape[0]
 
     def __repr__(self) -> str:
-        shapes = ", ".join(str(tuple(t.data.shape)) for t in self.tensors)
+        shapes = ", ".join(str(tuple(t._data.shape)) for t in self.tensors)
         return f"TensorDataset({shapes})"
 
 

@@ -52,19 +52,19 @@ class Splits:
 
     @property
     def num_features(self) -> int:
-        return int(np.prod(self.train.tensors[0].data.shape[1:]))
+        return int(np.prod(self.train.tensors[0]._data.shape[1:]))
 
     @property
     def num_outputs(self) -> int:
         """Output width of a model for this task: classes, or regression targets."""
         if self.task == "classification":
             return int(self.num_classes)
-        return int(self.train.tensors[1].data.shape[1])
+        return int(self.train.tensors[1]._data.shape[1])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(x_train, y_train, x_test, y_test)`` as NumPy arrays."""
         (xtr, ytr), (xte, yte) = self.train.tensors, self.test.tensors
-        return xtr.data, ytr.data, xte.data, yte.data
+        return xtr._data, ytr._data, xte._data, yte._data
 
     def loaders(
         self, batch_size: int | None = 32, shuffle: bool = True, generator: Generator | None = None

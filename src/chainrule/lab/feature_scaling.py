@@ -52,8 +52,8 @@ def descend(X: np.ndarray, y: np.ndarray, lrs: np.ndarray, w_star: np.ndarray,
         bad = ~np.isfinite(w).all(axis=0) | (np.abs(w).max(axis=0) > 1e6)
         if bad.any():  # freeze diverged rates before they overflow
             diverged |= bad
-            W.data[:, bad] = 0.0
-            eta.data[:, bad] = 0.0
+            W._data[:, bad] = 0.0
+            eta._data[:, bad] = 0.0
         path.append(w.copy())
         err = np.linalg.norm(w - w_star[:, None], axis=0) / np.linalg.norm(w_star)
         done = (err <= TOL) & ~diverged

@@ -61,9 +61,9 @@ def layer_statistics(model: nn.Sequential, X: cr.Tensor, R: cr.Tensor) -> tuple[
             h.retain_grad()
             hidden.append(h)
     (h * R).sum().backward()
-    acts = [float(t.data.std()) for t in hidden]
-    grads = [float(t.grad.data.std()) for t in hidden]
-    return acts, grads, float((np.abs(hidden[-1].data) > 0.99).mean())
+    acts = [float(t._data.std()) for t in hidden]
+    grads = [float(t.grad._data.std()) for t in hidden]
+    return acts, grads, float((np.abs(hidden[-1]._data) > 0.99).mean())
 
 
 def _symmetry(res: Result, fast: bool, data) -> tuple[bool, bool]:
@@ -79,10 +79,10 @@ def _symmetry(res: Result, fast: bool, data) -> tuple[bool, bool]:
                                   xtr, ytr, steps)
         hidden = [layer for layer in model if isinstance(layer, nn.Linear)][:-1]
         # unit j's incoming weights are row j of weight [out, in]: identical rows = identical units
-        spread = max(float(np.abs(lay.weight.data - lay.weight.data[:1]).max()) for lay in hidden)
-        moved = max(float(np.abs(lay.weight.data).max()) for lay in hidden)
+        spread = max(float(np.abs(lay.weight._data - lay.weight._data[:1]).max()) for lay in hidden)
+        moved = max(float(np.abs(lay.weight._data).max()) for lay in hidden)
         spreads[name] = spread
-        W1 = hidden[0].weight.data
+        W1 = hidden[0].weight._data
         ax.imshow(W1, cmap="RdBu_r", vmin=-3, vmax=3, aspect="auto")
         ax.set_title(f"{name}: first layer\nafter training", fontsize=10)
         ax.set_xlabel("input")

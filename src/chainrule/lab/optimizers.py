@@ -66,17 +66,17 @@ def effective_lr(name: str, opt: optim.Optimizer, param: cr.Tensor) -> np.ndarra
     if name in ("SGD", "Momentum", "Nesterov"):
         return np.full(param.shape, lr)
     if name == "AdaGrad":
-        return lr / (np.sqrt(state["sum"].data) + group["eps"])
+        return lr / (np.sqrt(state["sum"]._data) + group["eps"])
     if name == "RMSprop":
-        return lr / (np.sqrt(state["square_avg"].data) + group["eps"])
+        return lr / (np.sqrt(state["square_avg"]._data) + group["eps"])
     if name == "Adadelta":
         eps = group["eps"]
-        return lr * np.sqrt(state["acc_delta"].data + eps) / np.sqrt(state["square_avg"].data + eps)
+        return lr * np.sqrt(state["acc_delta"]._data + eps) / np.sqrt(state["square_avg"]._data + eps)
     b1, b2 = group["betas"]
     t = state["step"]
     if name == "AdaMax":
-        return lr / (1 - b1**t) / state["exp_inf"].data
-    v_hat = state["exp_avg_sq"].data / (1 - b2**t)  # Adam, NAdam
+        return lr / (1 - b1**t) / state["exp_inf"]._data
+    v_hat = state["exp_avg_sq"]._data / (1 - b2**t)  # Adam, NAdam
     return lr / (np.sqrt(v_hat) + group["eps"])
 
 

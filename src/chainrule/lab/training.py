@@ -89,7 +89,7 @@ def full_batch(model: nn.Module, loss_fn: Any, optimizer: optim.Optimizer, X: cr
 
 def accuracy(model: nn.Module, X: cr.Tensor, y: cr.Tensor) -> float:
     with cr.no_grad():
-        return float((model(X).data.argmax(axis=1) == y.data).mean())
+        return float((model(X)._data.argmax(axis=1) == y._data).mean())
 
 
 def mnist1d_train(model: nn.Module, make_optimizer: Callable[[Any], optim.Optimizer],

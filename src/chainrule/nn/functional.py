@@ -43,10 +43,10 @@ def _tensor(x: Any, op: str, arg: str = "input") -> Tensor:
 
 
 def _floating(x: Tensor, op: str) -> None:
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(
-            f"{op}(): expected a floating point input, got dtype {_dt.dtype_name(x.data.dtype)} "
-            f"(shape {tuple(x.data.shape)}); convert it first, e.g. x.float()"
+            f"{op}(): expected a floating point input, got dtype {_dt.dtype_name(x._data.dtype)} "
+            f"(shape {tuple(x._data.shape)}); convert it first, e.g. x.float()"
         )
 
 
@@ -54,7 +54,7 @@ def _array(x: Any, dtype: np.dtype) -> np.ndarray | None:
     """An optional constant tensor (class weights, running stats) as an array of ``dtype``."""
     if x is None:
         return None
-    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    arr = x._data if isinstance(x, Tensor) else np.asarray(x)
     return arr.astype(dtype, copy=False)
 
 
@@ -65,7 +65,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ``input`` ``[..., in]``, ``weight`` ``[out, in]``, ``bias`` ``[out]`` -> ``[..., out]``.
     """
     _tensor(input, "linear")
-    x, w = input.data, weight.data
+    x, w = input._data, weight._data
     if w.ndim != 2:
         raise ShapeError(f"linear: weight must be 2-D [out_features, in_features], got shape {w.shape}")
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:
@@ -73,10 +73,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: weight of shape {tuple(w.shape)} expects input [..., {w.shape[1]}], "
             f"got shape {tuple(x.shape)}"
         )
-    if bias is not None and bias.data.shape != (w.shape[0],):
+    if bias is not None and bias._data.shape != (w.shape[0],):
         raise ShapeError(
             f"linear: bias must have shape ({w.shape[0]},) to match weight {tuple(w.shape)}, "
-            f"got {tuple(bias.data.shape)}"
+            f"got {tuple(bias._data.shape)}"
         )
     check_linear_dtypes("linear", x, w)
     return LinearFunction.apply(input, weight, bias)
@@ -166,7 +166,7 @@ def _along_dim(op: Any, name: str, input: Tensor, dim: int | None, dtype: Any) -
     _tensor(input, name)
     if dtype is not None:
         input = input.to(dtype)  # noqa: A001
-    return op(input, _softmax_dim(name, input.data.ndim, dim))
+    return op(input, _softmax_dim(name, input._data.ndim, dim))
 
 
 # =========================================================================== dropout
@@ -184,7 +184,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     p = check_dropout_p(p, "dropout")
     if not training or p == 0:
         return input
-    x = input.data
+    x = input._data
     if p == 1:
         return _ops.mul(input, np.zeros_like(x))
     keep = rng(generator).random(x.shape, dtype=np.float32) >= p  # kept with probability 1 - p
@@ -199,16 +199,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     the running ones; in training the running buffers are updated in place with ``momentum``."""
     _tensor(input, "batch_norm")
     _floating(input, "batch_norm")
-    x = input.data
+    x = input._data
     if x.ndim < 2:
         raise ShapeError(f"batch_norm: expected input [N, C, *] with at least 2 dims, got shape {x.shape}")
     c = x.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        if t is not None and t.data.shape != (c,):
+        if t is not None and t._data.shape != (c,):
             raise ShapeError(
                 f"batch_norm: {name} must have one entry per channel, shape ({c},), "
-                f"got {tuple(t.data.shape)} for input of shape {tuple(x.shape)}"
+                f"got {tuple(t._data.shape)} for input of shape {tuple(x.shape)}"
             )
     if training:
         if x.size // max(c, 1) <= 1:
@@ -218,8 +218,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             )
     elif running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var must be given in evaluation mode")
-    rm = None if running_mean is None else running_mean.data
-    rv = None if running_var is None else running_var.data
+    rm = None if running_mean is None else running_mean._data
+    rv = None if running_var is None else running_var._data
     return _norm.BatchNorm.apply(input, weight, bias, running_mean=rm, running_var=rv,
                                  training=training, momentum=momentum, eps=eps)
 
@@ -237,10 +237,10 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     _tensor(input, "layer_norm")
     _floating(input, "layer_norm")
     shape = normalized_shape_tuple(normalized_shape)
-    check_layer_norm_input(f"layer_norm(normalized_shape={shape})", input.data.shape, shape)
+    check_layer_norm_input(f"layer_norm(normalized_shape={shape})", input._data.shape, shape)
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.data.shape != shape:
-            raise ShapeError(f"layer_norm: {name} must have shape {shape}, got {tuple(t.data.shape)}")
+        if t is not None and t._data.shape != shape:
+            raise ShapeError(f"layer_norm: {name} must have shape {shape}, got {tuple(t._data.shape)}")
     return _norm.LayerNorm.apply(input, weight, bias, k=len(shape), eps=eps)
 
 
@@ -253,18 +253,18 @@ def check_layer_norm_input(name: str, got: tuple[int, ...], shape: tuple[int, ..
 
 # =========================================================================== losses
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
-    if input.data.shape != target.data.shape:
+    if input._data.shape != target._data.shape:
         raise ShapeError(
-            f"{op}: input of shape {tuple(input.data.shape)} and target of shape "
-            f"{tuple(target.data.shape)} must have the same shape (a loss does not broadcast its "
+            f"{op}: input of shape {tuple(input._data.shape)} and target of shape "
+            f"{tuple(target._data.shape)} must have the same shape (a loss does not broadcast its "
             "target: that silently compares every prediction with every target)"
         )
 
 
 def _as_input_dtype(input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
     """The target in the input's dtype (so float32 stays float32)."""
-    if target.data.dtype != input.data.dtype:
-        return target.to(input.data.dtype)
+    if target._data.dtype != input._data.dtype:
+        return target.to(input._data.dtype)
     return target
 
 
@@ -278,10 +278,10 @@ def _regression(op: str, kind: str, input: Tensor, target: Tensor, reduction: st
     if weight is None:
         return RegressionLoss.apply(input, target, kind=kind, param=param, reduction=reduction)
     _tensor(weight, op, "weight")
-    if weight.data.shape != input.data.shape:
+    if weight._data.shape != input._data.shape:
         raise ShapeError(
-            f"{op}: weight of shape {tuple(weight.data.shape)} must have the input's shape "
-            f"{tuple(input.data.shape)}"
+            f"{op}: weight of shape {tuple(weight._data.shape)} must have the input's shape "
+            f"{tuple(input._data.shape)}"
         )
     loss = RegressionLoss.apply(input, target, kind=kind, param=param, reduction="none") * weight
     if reduction == "none":
@@ -348,7 +348,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     _tensor(input, op)
     _tensor(target, op, "target")
     _floating(input, op)
-    x, t = input.data, target.data
+    x, t = input._data, target._data
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     w = _class_weight(op, weight, x)
@@ -373,9 +373,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     _tensor(input, op)
     _tensor(target, op, "target")
     _floating(input, op)
-    x = input.data
+    x = input._data
     w = _class_weight(op, weight, x)
-    _cls.check_class_target(op, x, target.data, ignore_index)
+    _cls.check_class_target(op, x, target._data, ignore_index)
     return _cls.NLLLoss.apply(input, target, weight=w, ignore_index=ignore_index, reduction=reduction)
 
 
@@ -406,7 +406,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     _tensor(target, op, "target")
     _floating(input, op)
     _same_shape(op, input, target)
-    x = input.data
+    x = input._data
     if x.size and not ((x >= 0) & (x <= 1)).all():
         raise ValueError(
             f"{op}: all elements of input should be between 0 and 1 (probabilities; use "
@@ -431,7 +431,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     _tensor(target, op, "target")
     _floating(input, op)
     _same_shape(op, input, target)
-    x = input.data
+    x = input._data
     w = _broadcast_weight(op, "weight", weight, x.shape, x.dtype)
     pw = _broadcast_weight(op, "pos_weight", pos_weight, x.shape, x.dtype)
     target = _as_input_dtype(input, target)
@@ -452,7 +452,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """``[*] -> [*, num_classes]`` int64 with a 1 at each index (``num_classes=-1``: max + 1)."""
     _tensor(tensor, "one_hot", "tensor")
-    t = tensor.data
+    t = tensor._data
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer (int64) index tensor, got dtype {t.dtype}")
     if t.size and t.min() < 0:

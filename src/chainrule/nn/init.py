@@ -69,12 +69,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def _check(tensor: Any, op: str) -> np.ndarray:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
-    return tensor.data
+    return tensor._data
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Write ``values`` into the tensor's memory (no graph, parameters keep their identity)."""
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 

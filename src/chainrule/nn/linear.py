@@ -60,16 +60,16 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
             raise TypeError(f"{self!r}: expected a Tensor input, got {type(input).__name__}")
-        x = input.data
+        x = input._data
         weight = self.weight
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}) "
                 f"expected input [..., {self.in_features}], got shape {tuple(x.shape)}"
             )
-        if x.dtype != weight.data.dtype:
+        if x.dtype != weight._data.dtype:
             check_linear_dtypes(f"Linear(in_features={self.in_features}, "
-                                f"out_features={self.out_features})", x, weight.data)
+                                f"out_features={self.out_features})", x, weight._data)
         return LinearFunction.apply(input, weight, self.bias)
 
     def extra_repr(self) -> str:

@@ -84,7 +84,7 @@ def _as_array(value: Any) -> np.ndarray:
     """A state_dict value as an ndarray: chainrule Tensors, NumPy arrays, and anything with
     ``.numpy()`` (a torch tensor, detached first) or ``__array__``."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if isinstance(value, np.ndarray):
         return value
     if hasattr(value, "detach") and hasattr(value, "numpy"):
@@ -419,7 +419,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on self; returns self."""
@@ -432,13 +432,13 @@ class Module:
         """Convert floating parameters (and their grads) and buffers in place, keeping identity."""
         for m in self.modules():
             for p in m._parameters.values():
-                if p is not None and p.data.dtype.kind == "f":
-                    p.data = p.data.astype(dtype, copy=False)
+                if p is not None and p._data.dtype.kind == "f":
+                    p._data = p._data.astype(dtype, copy=False)
                     if p.grad is not None:
-                        p.grad.data = p.grad.data.astype(dtype, copy=False)
+                        p.grad._data = p.grad._data.astype(dtype, copy=False)
             for b in m._buffers.values():
-                if b is not None and b.data.dtype.kind == "f":
-                    b.data = b.data.astype(dtype, copy=False)
+                if b is not None and b._data.dtype.kind == "f":
+                    b._data = b._data.astype(dtype, copy=False)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
@@ -489,10 +489,10 @@ class Module:
             destination = OrderedDict()
         for name, p in self._parameters.items():
             if p is not None:
-                destination[prefix + name] = p if keep_vars else Tensor._make(p.data)
+                destination[prefix + name] = p if keep_vars else Tensor._make(p._data)
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else Tensor._make(b.data)
+                destination[prefix + name] = b if keep_vars else Tensor._make(b._data)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".",
@@ -528,11 +528,11 @@ class Module:
                 raise TypeError(f"load_state_dict: could not read '{key}' as an array: {e}") from e
             if arr.dtype.kind not in "biuf":
                 raise TypeError(f"load_state_dict: '{key}' holds dtype {arr.dtype}, not numbers")
-            if arr.shape != target.data.shape:
-                if target.data.ndim == 0 and arr.shape == (1,):  # legacy scalars saved as [1]
+            if arr.shape != target._data.shape:
+                if target._data.ndim == 0 and arr.shape == (1,):  # legacy scalars saved as [1]
                     arr = arr.reshape(())
                 else:
-                    mismatched.append((key, tuple(arr.shape), tuple(target.data.shape)))
+                    mismatched.append((key, tuple(arr.shape), tuple(target._data.shape)))
                     continue
             loads.append((target, arr))
         errors = []
@@ -554,9 +554,9 @@ class Module:
             )
         for target, arr in loads:
             if assign:
-                target.data = np.array(arr, dtype=arr.dtype)
+                target._data = np.array(arr, dtype=arr.dtype)
             else:
-                np.copyto(target.data, arr, casting="unsafe")
+                np.copyto(target._data, arr, casting="unsafe")
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing

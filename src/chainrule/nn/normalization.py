@@ -55,9 +55,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
@@ -69,7 +69,7 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
             raise TypeError(f"{self._get_name()}: expected a Tensor input, got {type(input).__name__}")
-        x = input.data
+        x = input._data
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
             raise ShapeError(
                 f"{self._get_name()}(num_features={self.num_features}) expected input "
@@ -84,13 +84,13 @@ class _BatchNorm(Module):
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         # running buffers: updated while training (if tracked), read in evaluation
         keep = not self.training or self.track_running_stats
-        rm = self.running_mean.data if keep and self.running_mean is not None else None
-        rv = self.running_var.data if keep and self.running_var is not None else None
+        rm = self.running_mean._data if keep and self.running_mean is not None else None
+        rv = self.running_var._data if keep and self.running_var is not None else None
         return _norm.BatchNorm.apply(input, self.weight, self.bias, running_mean=rm,
                                      running_var=rv, training=use_batch, momentum=factor,
                                      eps=self.eps)
@@ -154,7 +154,7 @@ class LayerNorm(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
             raise TypeError(f"LayerNorm: expected a Tensor input, got {type(input).__name__}")
-        F.check_layer_norm_input(f"LayerNorm({self.normalized_shape})", input.data.shape,
+        F.check_layer_norm_input(f"LayerNorm({self.normalized_shape})", input._data.shape,
                                  self.normalized_shape)
         return _norm.LayerNorm.apply(input, self.weight, self.bias,
                                      k=len(self.normalized_shape), eps=self.eps)

@@ -46,7 +46,7 @@ def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
 def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """The ``norm_type``-norm of all the given tensors taken together as one vector."""
-    arrays = [t.data for t in _as_list(tensors) if t is not None]
+    arrays = [t._data for t in _as_list(tensors) if t is not None]
     p = float(norm_type)
     if not arrays:
         return Tensor._make(np.zeros((), dtype=np.float32))
@@ -70,7 +70,7 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
         return
     coef = min(float(max_norm) / (float(total_norm) + 1e-6), 1.0)
     for g in grads:
-        g.data *= g.data.dtype.type(coef)
+        g._data *= g._data.dtype.type(coef)
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -91,7 +91,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     c = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad.data, -c, c, out=p.grad.data)
+            np.clip(p.grad._data, -c, c, out=p.grad._data)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -111,14 +111,14 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, but got {type(vec).__name__}")
     params = list(parameters)
-    flat = vec.data.reshape(-1)
-    need = sum(p.data.size for p in params)
+    flat = vec._data.reshape(-1)
+    need = sum(p._data.size for p in params)
     if flat.size != need:
         raise ValueError(
             f"vector_to_parameters: vec has {flat.size} elements but the parameters hold {need}"
         )
     start = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = flat[start:start + n].reshape(p.data.shape)
+        n = p._data.size
+        p._data[...] = flat[start:start + n].reshape(p._data.shape)
         start += n

@@ -50,7 +50,7 @@ class Adadelta(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
         rho, eps = group["rho"], group["eps"]
-        square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
+        square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
         square_avg *= rho
         square_avg += (1 - rho) * grad * grad  # E[g²] = ρ E[g²] + (1-ρ) g²
         delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * grad  # Δθ

@@ -43,7 +43,7 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value, maximize=maximize))
         for group in self.param_groups:  # the accumulators exist from the start, as in PyTorch
             for p in group["params"]:
-                self._init_state(self.state[p], p.data, group)
+                self._init_state(self.state[p], p._data, group)
 
     def _validate(self, group: Group) -> None:
         check_common("Adagrad", group)
@@ -56,6 +56,6 @@ class Adagrad(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])  # η̃ = η / (1 + (t-1) δ)
-        G = state["sum"].data
+        G = state["sum"]._data
         G += grad * grad  # G = G + g²
         param += -lr * grad / (np.sqrt(G) + group["eps"])

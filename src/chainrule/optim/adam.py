@@ -63,7 +63,7 @@ class Adam(Optimizer):
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
         beta1, beta2 = group["betas"]
         t = state["step"]
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
         lerp_(m, grad, 1 - beta1)  # m = β₁ m + (1-β₁) g
         v *= beta2
         v += (1 - beta2) * grad * grad  # v = β₂ v + (1-β₂) g²

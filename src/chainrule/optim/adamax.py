@@ -46,7 +46,7 @@ class Adamax(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
         beta1, beta2 = group["betas"]
-        m, u = state["exp_avg"].data, state["exp_inf"].data
+        m, u = state["exp_avg"]._data, state["exp_inf"]._data
         lerp_(m, grad, 1 - beta1)  # m = β₁ m + (1-β₁) g
         u *= beta2
         np.maximum(u, np.abs(grad) + group["eps"], out=u)  # u = max(β₂ u, |g| + ε)

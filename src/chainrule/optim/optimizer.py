@@ -166,10 +166,10 @@ class Optimizer:
                     f"{tuple(p.shape)}, made by {p.grad_fn.name()}); optimize the leaf it was "
                     "computed from, or detach() it and set requires_grad=True"
                 )
-            if p.data.dtype.kind != "f":
+            if p._data.dtype.kind != "f":
                 raise TypeError(
                     f"{name}: only floating-point tensors can be optimized, but parameter {i} has "
-                    f"dtype {_dt.dtype_name(p.data.dtype)} (shape {tuple(p.shape)})"
+                    f"dtype {_dt.dtype_name(p._data.dtype)} (shape {tuple(p.shape)})"
                 )
             tensors.append(p)
         if names and len(names) != len(tensors):
@@ -225,10 +225,10 @@ class Optimizer:
                     continue
                 g.grad_fn = None
                 g.requires_grad = False
-                if g.data.flags.writeable:
-                    g.data.fill(0)
+                if g._data.flags.writeable:
+                    g._data.fill(0)
                 else:
-                    g.data = np.zeros_like(g.data)
+                    g._data = np.zeros_like(g._data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimisation step; ``closure`` re-evaluates the loss and returns it."""
@@ -242,7 +242,7 @@ class Optimizer:
         """Update every parameter of ``group`` that has a gradient, one at a time."""
         for p, grad in self._params_with_grad(group):
             state = self._state_for_step(p, group)
-            self._update(p.data, self._effective_gradient(p.data, grad, group), state, group)
+            self._update(p._data, self._effective_gradient(p._data, grad, group), state, group)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
         """The algorithm's update of one parameter, in place; ``grad`` is the effective gradient."""
@@ -261,10 +261,10 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
-            grad = g.data
-            if grad.shape != p.data.shape:
+            grad = g._data
+            if grad.shape != p._data.shape:
                 raise ShapeError(
-                    f"{type(self).__name__}.step: a parameter of shape {tuple(p.data.shape)} has a "
+                    f"{type(self).__name__}.step: a parameter of shape {tuple(p._data.shape)} has a "
                     f"gradient of shape {tuple(grad.shape)}; they must match"
                 )
             yield p, grad
@@ -273,7 +273,7 @@ class Optimizer:
         """The state of ``p``, set up on its first step, with its step count ``t`` advanced."""
         state = self.state[p]
         if not state:
-            self._init_state(state, p.data, group)
+            self._init_state(state, p._data, group)
         if "step" in state:
             state["step"] += 1
         return state
@@ -294,7 +294,7 @@ class Optimizer:
         a scheduler may switch an option such as momentum on mid-run."""
         if name not in state:
             state[name] = self._buffer(param)
-        return state[name].data
+        return state[name]._data
 
     @staticmethod
     def _effective_gradient(param: np.ndarray, grad: np.ndarray, group: Group) -> np.ndarray:
@@ -405,7 +405,7 @@ class Optimizer:
 def _pack_value(key: str, value: Any) -> Any:
     """A state entry as PyTorch writes it: arrays become Tensor copies, step counts 0-d tensors."""
     if isinstance(value, Tensor):
-        return Tensor._make(value.data.copy())
+        return Tensor._make(value._data.copy())
     if key in _SCALAR_STATE and isinstance(value, numbers.Real):
         return Tensor._make(np.array(value, dtype=_scalar_dtype()))
     return copy.deepcopy(value)
@@ -418,17 +418,17 @@ def _unpack_value(owner: str, index: Any, key: str, value: Any, param: Tensor) -
     if value is None or isinstance(value, (numbers.Number, str, bool)):
         return value
     arr = _as_array(value)
-    if arr.shape != param.data.shape:
+    if arr.shape != param._data.shape:
         raise ValueError(
             f"{owner}.load_state_dict: state {key!r} of parameter {index!r} has shape "
-            f"{tuple(arr.shape)}, but the parameter has shape {tuple(param.data.shape)}"
+            f"{tuple(arr.shape)}, but the parameter has shape {tuple(param._data.shape)}"
         )
-    return Tensor._make(np.array(arr, dtype=param.data.dtype, copy=True))
+    return Tensor._make(np.array(arr, dtype=param._data.dtype, copy=True))
 
 
 def _as_array(value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a PyTorch tensor
         value = value.detach().cpu()
     return np.asarray(value)
@@ -485,7 +485,7 @@ def moments_(state: State, grad: np.ndarray, betas: tuple[float, float]) -> tupl
     """Adam's two moving averages, updated in place and returned: ``m = β₁ m + (1-β₁) g`` and
     ``v = β₂ v + (1-β₂) g²`` (state ``exp_avg`` and ``exp_avg_sq``)."""
     beta1, beta2 = betas
-    m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+    m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
     lerp_(m, grad, 1 - beta1)
     v *= beta2
     v += (1 - beta2) * grad * grad

@@ -60,7 +60,7 @@ class RMSprop(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
         alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
-        v = state["square_avg"].data
+        v = state["square_avg"]._data
         v *= alpha
         v += (1 - alpha) * grad * grad  # v = α v + (1-α) g²
         if group["centered"]:

@@ -81,9 +81,9 @@ class SGD(Optimizer):
         if momentum != 0:
             if state.get("momentum_buffer") is None:
                 state["momentum_buffer"] = Tensor._make(np.array(grad, dtype=param.dtype))  # b₁ = g₁ (a copy)
-                b = state["momentum_buffer"].data
+                b = state["momentum_buffer"]._data
             else:
-                b = state["momentum_buffer"].data
+                b = state["momentum_buffer"]._data
                 b *= momentum
                 b += (1 - group["dampening"]) * grad  # b = μ b + (1 - τ) g
             grad = grad + momentum * b if group["nesterov"] else b  # g + μ b, or b

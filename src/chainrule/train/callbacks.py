@@ -108,7 +108,7 @@ class EarlyStopping(Callback):
         if self._best.improved(value):
             self._best.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self._best_weights = {k: np.array(v.data if hasattr(v, "data") else v, copy=True)
+                self._best_weights = {k: np.array(v._data if hasattr(v, "_data") else v, copy=True)
                                       for k, v in run.model.state_dict().items()}
             return
         self.wait += 1

@@ -124,7 +124,7 @@ class Run:
 
 
 def _batch_size(y: Any) -> int:
-    shape = y.data.shape if hasattr(y, "data") else np.shape(y)
+    shape = y._data.shape if hasattr(y, "_data") else np.shape(y)
     return shape[0] if shape else 1
 
 
@@ -164,7 +164,7 @@ def _evaluate(model: Any, loader: Any, loss_fn: Any,
                     loss_sum += float(loss_fn(out, yb).item()) * n
                 count += n
                 for acc, (_, fn) in zip(totals, fns, strict=True):
-                    s, c = fn(out.data, yb.data)
+                    s, c = fn(out._data, yb._data)
                     acc[0] += s
                     acc[1] += c
     finally:
@@ -207,7 +207,7 @@ def _nonfinite_grad(named: list[tuple[str, Any]]) -> tuple[str, Any] | None:
             g = p.grad
             if g is None:
                 continue
-            flat = g.data.reshape(-1)
+            flat = g._data.reshape(-1)
             # one BLAS pass: a NaN or inf anywhere makes g.g non-finite (so can a huge finite
             # g: the exact test settles it)
             if not math.isfinite(np.dot(flat, flat)) and not np.isfinite(flat).all():
@@ -349,7 +349,7 @@ def _train_epoch(run: Run, epoch: int, metric_fns: list[tuple[str, BatchMetric]]
         loss_sum += value * n
         count += n
         for acc, (_, fn) in zip(totals, metric_fns, strict=True):
-            s, c = fn(out.data, yb.data)
+            s, c = fn(out._data, yb._data)
             acc[0] += s
             acc[1] += c
         for cb in batch_cbs:
@@ -369,7 +369,7 @@ def _raise_nonfinite(run: Run, epoch: int, loss: float, bad: tuple[str, Any] | N
         what, parameter = f"the loss is {loss}", None
     else:
         parameter, p = bad
-        g = p.grad.data
+        g = p.grad._data
         kinds = [k for k, m in (("nan", np.isnan(g)), ("inf", np.isinf(g))) if m.any()]
         what = (f"the gradient of parameter {parameter!r} (shape {tuple(g.shape)}) contains "
                 f"{' and '.join(kinds)} (loss {loss:.6g})")

@@ -86,7 +86,7 @@ def accuracy(output: Tensor | np.ndarray, target: Tensor | np.ndarray) -> float:
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _weighted(fn: Callable[[Tensor, Tensor], Any]) -> BatchMetric:

@@ -164,9 +164,9 @@ def _tensor_label(x: Tensor, name: str) -> str:
     rows = []
     if name:
         rows.append(f"<b>{html.escape(name)}</b>")
-    rows.append(_describe(x.data, ""))
+    rows.append(_describe(x._data, ""))
     if x.grad is not None:
-        rows.append(f'<font color="{_GRAD_COLOUR}">{_describe(x.grad.data, "grad ")}</font>')
+        rows.append(f'<font color="{_GRAD_COLOUR}">{_describe(x.grad._data, "grad ")}</font>')
     return "<" + "<br/>".join(rows) + ">"
 
 

@@ -130,9 +130,9 @@ def shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
 def unwrap_index(index: Any) -> Any:
     """Tensors and lists inside an index become ndarrays, so NumPy indexes with them."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
-        return np.asarray([i.data if isinstance(i, Tensor) else i for i in index])
+        return np.asarray([i._data if isinstance(i, Tensor) else i for i in index])
     if isinstance(index, tuple):
         return tuple(unwrap_index(i) for i in index)
     return index
@@ -148,14 +148,14 @@ def float_operand(x: Any) -> Any:
     """An integer or bool tensor cast to the default float dtype, anything else unchanged:
     PyTorch's exp, log, sigmoid, softmax... of an int64 tensor are float32 (and sigmoid kept in
     int64 would round every value to 0 or 1). Such tensors never require grad: no graph."""
-    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":
-        return Tensor._make(x.data.astype(default_float()))
+    if isinstance(x, Tensor) and x._data.dtype.kind in "biu":
+        return Tensor._make(x._data.astype(default_float()))
     return x
 
 
 def as_operand(x: Any) -> Any:
     """Tensors give their array; Python numbers and arrays pass through (they need no grad)."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 # ------------------------------------------------------------------ out=
@@ -176,7 +176,7 @@ def into(out: Any, result: Tensor, op: str) -> Tensor:
             f"{op}(): functions with out=... arguments don't support automatic differentiation, "
             "but one of the arguments requires grad"
         )
-    src, dst = result.data, out.data
+    src, dst = result._data, out._data
     if _CATEGORY[src.dtype.kind] > _CATEGORY[dst.dtype.kind]:
         raise RuntimeError(
             f"{op}(): result type {wrap(src.dtype)} can't be cast to the desired output type {wrap(dst.dtype)}"
@@ -188,14 +188,14 @@ def into(out: Any, result: Tensor, op: str) -> Tensor:
                 f"{list(dst.shape)}, which does not match the required output shape {list(src.shape)}",
                 UserWarning, stacklevel=3,
             )
-        out.data = dst = np.empty(src.shape, dtype=dst.dtype)
+        out._data = dst = np.empty(src.shape, dtype=dst.dtype)
     np.copyto(dst, src, casting="unsafe")
     return out
 
 
 def check_index(index: Any, op: str, arg: str = "index") -> np.ndarray:
     """An integer index tensor's array, or a TypeError that names the op and the dtype it got."""
-    arr = index.data if isinstance(index, Tensor) else np.asarray(index)
+    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{op}(): expected {arg} of dtype chainrule.int64 (or int32), got {wrap(arr.dtype)}")
     return arr

@@ -119,8 +119,8 @@ def relu(x: Tensor) -> Tensor:
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
-    return Softmax.apply(float_operand(x), normalize_dim(dim, x.data.ndim, "softmax"))
+    return Softmax.apply(float_operand(x), normalize_dim(dim, x._data.ndim, "softmax"))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
-    return LogSoftmax.apply(float_operand(x), normalize_dim(dim, x.data.ndim, "log_softmax"))
+    return LogSoftmax.apply(float_operand(x), normalize_dim(dim, x._data.ndim, "log_softmax"))

@@ -19,7 +19,7 @@ from ._util import broadcast_error, into, normalize_dims, numpy_keywords
 def _tensor(x: Any, op: str, arg: str) -> np.ndarray:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument '{arg}' must be a Tensor, not {type(x).__name__}")
-    return x.data
+    return x._data
 
 
 def isnan(input: Tensor) -> Tensor:  # noqa: A002
@@ -49,7 +49,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
              equal_nan: bool = False) -> bool:
     """Whether :func:`isclose` holds for every element."""
-    return builtins.bool(np.all(isclose(input, other, rtol, atol, equal_nan).data))
+    return builtins.bool(np.all(isclose(input, other, rtol, atol, equal_nan)._data))
 
 
 def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002

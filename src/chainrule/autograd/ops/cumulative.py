@@ -31,12 +31,12 @@ class CumSum(Function):
 @numpy_keywords
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Running sums along ``dim``; integer and bool tensors sum in int64, as in PyTorch."""
-    axis = normalize_dim(dim, input.data.ndim, "cumsum")
+    axis = normalize_dim(dim, input._data.ndim, "cumsum")
     if dtype is not None:
         dtype = as_dtype(dtype)
-    elif input.data.dtype.kind in "biu":
+    elif input._data.dtype.kind in "biu":
         dtype = np.dtype(np.int64)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         y = reshape(CumSum.apply(reshape(input, (1,)), 0, dtype), ())
     else:
         y = CumSum.apply(input, axis, dtype)

@@ -350,12 +350,12 @@ def clone(input: Tensor) -> Tensor:  # noqa: A002
 
 def contiguous(input: Tensor) -> Tensor:  # noqa: A002
     """``input`` itself when its elements lie in row-major order, else a row-major copy."""
-    return input if input.data.flags.c_contiguous else Contiguous.apply(input)
+    return input if input._data.flags.c_contiguous else Contiguous.apply(input)
 
 
 def to_dtype(x: Tensor, dtype: Any) -> Tensor:
     dtype = as_dtype(dtype)
-    if x.data.dtype == dtype:
+    if x._data.dtype == dtype:
         return x
     return ToDtype.apply(x, dtype)
 

@@ -136,7 +136,7 @@ def _check_along(op: str, x: np.ndarray, axis: int, index: np.ndarray, what: str
 
 def gather(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``out[i][j] = input[i][index[i][j]]`` (for ``dim=1``): picks along ``dim``; out has index's shape."""
-    x = input.data
+    x = input._data
     axis = normalize_dim(dim, x.ndim, "gather")
     idx = check_index(index, "gather")
     _check_along("gather", x, axis, idx)
@@ -146,13 +146,13 @@ def gather(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None)
 
 
 def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src: Any, add: bool) -> Tensor:  # noqa: A002
-    x = input.data
+    x = input._data
     axis = normalize_dim(dim, x.ndim, op)
     idx = check_index(index, op)
     _check_along(op, x, axis, idx)
     _check_bounds(idx, x.shape[axis] if x.ndim else 1, axis, op, x.shape)
     if isinstance(src, Tensor):
-        s = src.data
+        s = src._data
         if s.dtype != x.dtype:
             raise TypeError(f"{op}(): src of dtype {wrap(s.dtype)} must have input's dtype {wrap(x.dtype)}")
         if s.ndim != idx.ndim or any(i > n for i, n in zip(idx.shape, s.shape)):
@@ -181,7 +181,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor: 
 
 def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """The slices of ``input`` at the positions ``index`` (a 1-D int tensor) along ``dim``."""
-    x = input.data
+    x = input._data
     axis = normalize_dim(dim, x.ndim, "index_select")
     idx = check_index(index, "index_select")
     if idx.ndim > 1:
@@ -200,7 +200,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
     if not isinstance(m, np.ndarray) or m.dtype != np.bool_:
         got = wrap(m.dtype) if isinstance(m, np.ndarray) else type(m).__name__
         raise TypeError(f"masked_fill(): mask must be a bool tensor, got {got}")
-    shape = input.data.shape
+    shape = input._data.shape
     try:
         if np.broadcast_shapes(m.shape, shape) != shape:
             raise ValueError
@@ -208,13 +208,13 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
         raise ShapeError(
             f"masked_fill(): mask of shape {tuple(m.shape)} does not broadcast to input's shape {tuple(shape)}"
         ) from None
-    if isinstance(value, Tensor) and value.data.ndim:
+    if isinstance(value, Tensor) and value._data.ndim:
         raise ShapeError(f"masked_fill(): value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
-    return to_dtype(where(mask, value, input), input.data.dtype)  # dValue = sum of G under the mask
+    return to_dtype(where(mask, value, input), input._data.dtype)  # dValue = sum of G under the mask
 
 
 def _triangle(op: str, x: Tensor, diagonal: int, upper: bool, out: Tensor | None) -> Tensor:
-    if x.data.ndim < 2:
+    if x._data.ndim < 2:
         raise ShapeError(f"{op}(): input must have at least 2 dimensions, got shape {tuple(x.shape)}")
     y = Triangle.apply(x, int(diagonal), upper)
     return y if out is None else into(out, y, op)

@@ -178,11 +178,11 @@ def matmul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # n
 
 
 def _ndim(x: Any) -> int:
-    return np.ndim(x.data if isinstance(x, Tensor) else x)
+    return np.ndim(x._data if isinstance(x, Tensor) else x)
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+    return tuple(np.shape(x._data if isinstance(x, Tensor) else x))
 
 
 def _product(op: str, a: Any, b: Any, out: Tensor | None) -> Tensor:
@@ -254,7 +254,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         operands = tuple(operands[0])
     if not operands:
         raise ValueError("einsum(): must provide at least one operand")
-    dtypes = {np.asarray(x.data if isinstance(x, Tensor) else x).dtype for x in operands}
+    dtypes = {np.asarray(x._data if isinstance(x, Tensor) else x).dtype for x in operands}
     if len(dtypes) > 1:
         raise TypeError(f"einsum(): all operands need one dtype, got {sorted(str(wrap(d)) for d in dtypes)}")
     subscripts, output, sizes = _parse_einsum(equation, [_shape(x) for x in operands])

@@ -216,18 +216,18 @@ class Norm2(Function):
 # ------------------------------------------------------------------ functional forms
 # PyTorch's signatures; axis=/keepdims= are accepted for dim=/keepdim= (numpy_keywords)
 def _float_only(x: Tensor, op: str) -> None:
-    if x.data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fc":
         raise TypeError(
-            f"{op}(): input dtype must be floating point, got {wrap(x.data.dtype)} "
-            f"(shape {tuple(x.data.shape)}); convert with .float()"
+            f"{op}(): input dtype must be floating point, got {wrap(x._data.dtype)} "
+            f"(shape {tuple(x._data.shape)}); convert with .float()"
         )
 
 
 @numpy_keywords
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A001, A002
         out: Tensor | None = None) -> Tensor:
-    axes = normalize_dims(dim, input.data.ndim, "sum")
-    if dtype is None and input.data.dtype.kind in "biu":
+    axes = normalize_dims(dim, input._data.ndim, "sum")
+    if dtype is None and input._data.dtype.kind in "biu":
         dtype = np.int64
     y = Sum.apply(input, axes, keepdim, None if dtype is None else as_dtype(dtype))
     return y if out is None else into(out, y, "sum")
@@ -239,7 +239,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     if dtype is not None:
         input = to_dtype(input, as_dtype(dtype))  # noqa: A001
     _float_only(input, "mean")
-    y = Mean.apply(input, normalize_dims(dim, input.data.ndim, "mean"), keepdim)
+    y = Mean.apply(input, normalize_dims(dim, input._data.ndim, "mean"), keepdim)
     return y if out is None else into(out, y, "mean")
 
 
@@ -254,7 +254,7 @@ def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: b
         correction: Any = None, out: Tensor | None = None) -> Tensor:
     """Variance, unbiased (``correction=1``) by default like ``torch.var``."""
     _float_only(input, "var")
-    axes = normalize_dims(dim, input.data.ndim, "var")
+    axes = normalize_dims(dim, input._data.ndim, "var")
     y = Var.apply(input, axes, keepdim, _correction(unbiased, correction))
     return y if out is None else into(out, y, "var")
 
@@ -264,15 +264,15 @@ def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: b
         correction: Any = None, out: Tensor | None = None) -> Tensor:
     """Standard deviation, the square root of :func:`var` (unbiased by default)."""
     _float_only(input, "std")
-    axes = normalize_dims(dim, input.data.ndim, "std")
+    axes = normalize_dims(dim, input._data.ndim, "std")
     y = Std.apply(input, axes, keepdim, _correction(unbiased, correction))
     return y if out is None else into(out, y, "std")
 
 
 def _amax(x: Tensor, dim: Any, keepdim: bool, take_min: bool, op: str) -> Tensor:
-    if x.data.size == 0:
-        raise RuntimeError(f"{op}(): cannot reduce an empty tensor (shape {tuple(x.data.shape)})")
-    axes = None if dim is None or dim == () else normalize_dims(dim, x.data.ndim, op)
+    if x._data.size == 0:
+        raise RuntimeError(f"{op}(): cannot reduce an empty tensor (shape {tuple(x._data.shape)})")
+    axes = None if dim is None or dim == () else normalize_dims(dim, x._data.ndim, op)
     return AMax.apply(x, axes, keepdim, take_min)
 
 
@@ -296,13 +296,13 @@ def _max_or_min(x: Tensor, dim: Any, keepdim: bool, take_min: bool) -> Any:
         return (minimum if take_min else maximum)(x, dim)
     if dim is None:
         return _amax(x, None, False, take_min, op)
-    axis = normalize_dim(dim, x.data.ndim, op)
-    if x.data.ndim == 0:
+    axis = normalize_dim(dim, x._data.ndim, op)
+    if x._data.ndim == 0:
         return MinMax(x, Tensor._make(np.asarray(0)))
-    if x.data.shape[axis] == 0:
-        raise IndexError(f"{op}(): dimension {dim} of shape {tuple(x.data.shape)} is empty")
+    if x._data.shape[axis] == 0:
+        raise IndexError(f"{op}(): dimension {dim} of shape {tuple(x._data.shape)} is empty")
     values = MaxDim.apply(x, axis, keepdim, take_min)
-    idx = (np.argmin if take_min else np.argmax)(x.data, axis=axis, keepdims=keepdim)
+    idx = (np.argmin if take_min else np.argmax)(x._data, axis=axis, keepdims=keepdim)
     return MinMax(values, Tensor._make(np.asarray(idx, dtype=np.int64)))
 
 
@@ -319,10 +319,10 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
 
 def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
     if dim is None:
-        out = np.asarray(fn(x.data.reshape(-1)))
-        return Tensor._make(out.reshape((1,) * x.data.ndim) if keepdim else out.astype(np.int64))
-    axis = normalize_dim(dim, x.data.ndim, op)
-    return Tensor._make(np.asarray(fn(x.data, axis=axis, keepdims=keepdim), dtype=np.int64))
+        out = np.asarray(fn(x._data.reshape(-1)))
+        return Tensor._make(out.reshape((1,) * x._data.ndim) if keepdim else out.astype(np.int64))
+    axis = normalize_dim(dim, x._data.ndim, op)
+    return Tensor._make(np.asarray(fn(x._data, axis=axis, keepdims=keepdim), dtype=np.int64))
 
 
 @numpy_keywords
@@ -338,7 +338,7 @@ def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # 
 @numpy_keywords
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     _float_only(input, "logsumexp")
-    y = LogSumExp.apply(input, normalize_dims(dim, input.data.ndim, "logsumexp"), keepdim)
+    y = LogSumExp.apply(input, normalize_dims(dim, input._data.ndim, "logsumexp"), keepdim)
     return y if out is None else into(out, y, "logsumexp")
 
 
@@ -367,7 +367,7 @@ def _norm(x: Tensor, p: Any, dim: Any, keepdim: bool) -> Tensor:
     from .elementwise import pow as pow_
 
     _float_only(x, "norm")
-    axes = normalize_dims(dim, x.data.ndim, "norm")
+    axes = normalize_dims(dim, x._data.ndim, "norm")
     if p in (2, 2.0, "fro"):
         return Norm2.apply(x, axes, keepdim)
     if p in (float("inf"), "inf"):

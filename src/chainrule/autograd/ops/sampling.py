@@ -77,7 +77,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
     """Draw ``num_samples`` category indices from each row of weights ``input`` (``[C]`` or
     ``[rows, C]``; non-negative, not necessarily summing to 1). int64, shape ``[num_samples]`` or
     ``[rows, num_samples]``. Without replacement a category is drawn at most once per row."""
-    p = input.data
+    p = input._data
     if p.ndim not in (1, 2):
         raise ShapeError(f"multinomial(): probabilities must be 1-D or 2-D, got shape {tuple(p.shape)}")
     if p.dtype.kind != "f":

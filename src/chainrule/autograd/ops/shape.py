@@ -138,7 +138,7 @@ class ConstantPad(Function):
 # ------------------------------------------------------------------ functional forms
 def reshape(x: Tensor, shape: Sequence[int], op: str = "reshape") -> Tensor:
     shape = tuple(shape)
-    if shape == x.data.shape:
+    if shape == x._data.shape:
         return x
     return Reshape.apply(x, shape, op)
 
@@ -148,20 +148,20 @@ def view(x: Tensor, *shape: Any) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    shape = x.data.shape
+    shape = x._data.shape
     if len(shape) == 0:
         return reshape(x, (1,), "flatten")
     s = normalize_dim(start_dim, len(shape), "flatten")
     e = normalize_dim(end_dim, len(shape), "flatten")
     if s > e:
         raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
-    return reshape(x, shape[:s] + (-1 if x.data.size else int(np.prod(shape[s:e + 1])),) + shape[e + 1:],
+    return reshape(x, shape[:s] + (-1 if x._data.size else int(np.prod(shape[s:e + 1])),) + shape[e + 1:],
                    "flatten")
 
 
 @numpy_keywords
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
-    shape = x.data.shape
+    shape = x._data.shape
     if dim is None:
         return reshape(x, tuple(n for n in shape if n != 1), "squeeze")
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
@@ -171,13 +171,13 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
 
 @numpy_keywords
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    shape = x.data.shape
+    shape = x._data.shape
     axis = normalize_dim(dim, len(shape) + 1, "unsqueeze")
     return reshape(x, shape[:axis] + (1,) + shape[axis:], "unsqueeze")
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    n = x.data.ndim
+    n = x._data.ndim
     if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
     dims = list(range(n))
@@ -187,18 +187,18 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
-    n = x.data.ndim
+    n = x._data.ndim
     axes = tuple(normalize_dim(d, n, "permute") for d in dims)
     if sorted(axes) != list(range(n)):
         raise ValueError(
             f"permute: dims {tuple(dims)} must be a permutation of the {n} dimensions of a tensor "
-            f"of shape {tuple(x.data.shape)}"
+            f"of shape {tuple(x._data.shape)}"
         )
     return Permute.apply(x, axes)
 
 
 def expand(x: Tensor, sizes: Sequence[int]) -> Tensor:
-    shape = x.data.shape
+    shape = x._data.shape
     sizes = tuple(sizes)
     if len(sizes) < len(shape):
         raise ShapeError(
@@ -237,7 +237,7 @@ def _tensors(tensors: Sequence[Any], op: str) -> list[Any]:
 @numpy_keywords
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     tensors = _tensors(tensors, "cat")
-    shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    shapes = [tuple(np.shape(t._data if isinstance(t, Tensor) else t)) for t in tensors]
     ndim = len(shapes[0])
     axis = normalize_dim(dim, ndim, "cat")
     for s in shapes:
@@ -256,7 +256,7 @@ concat = cat
 @numpy_keywords
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     tensors = _tensors(tensors, "stack")
-    shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    shapes = [tuple(np.shape(t._data if isinstance(t, Tensor) else t)) for t in tensors]
     if len(set(shapes)) != 1:
         raise ShapeError(f"stack: all tensors must have the same shape; got {', '.join(map(str, shapes))}")
     axis = normalize_dim(dim, len(shapes[0]) + 1, "stack")
@@ -271,8 +271,8 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 @numpy_keywords
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
-    axis = normalize_dim(dim, x.data.ndim, "split")
-    length = x.data.shape[axis]
+    axis = normalize_dim(dim, x._data.ndim, "split")
+    length = x._data.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
         if step <= 0:
@@ -283,7 +283,7 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
         if sum(sizes) != length:
             raise ShapeError(
                 f"split: sizes {sizes} sum to {sum(sizes)}, but dimension {axis} of shape "
-                f"{tuple(x.data.shape)} has length {length}"
+                f"{tuple(x._data.shape)} has length {length}"
             )
     lead = (slice(None),) * axis
     out, start = [], 0
@@ -297,16 +297,16 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive integer, got {chunks}")
-    axis = normalize_dim(dim, x.data.ndim, "chunk")
-    length = x.data.shape[axis]
+    axis = normalize_dim(dim, x._data.ndim, "chunk")
+    length = x._data.shape[axis]
     return split(x, max(-(-length // chunks), 1), axis)
 
 
 @numpy_keywords
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
-    axis = normalize_dim(dim, x.data.ndim, "unbind")
+    axis = normalize_dim(dim, x._data.ndim, "unbind")
     lead = (slice(None),) * axis
-    return tuple(getitem(x, lead + (i,)) for i in range(x.data.shape[axis]))
+    return tuple(getitem(x, lead + (i,)) for i in range(x._data.shape[axis]))
 
 
 def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
@@ -323,14 +323,14 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise ValueError(f'meshgrid: indexing must be one of "xy" or "ij", but received: {indexing!r}')
-    if any(t.data.ndim > 1 for t in tensors):
+    if any(t._data.ndim > 1 for t in tensors):
         raise ShapeError(f"meshgrid: expects 0-D or 1-D tensors, got shapes {[tuple(t.shape) for t in tensors]}")
-    if len({t.data.dtype for t in tensors}) > 1:
+    if len({t._data.dtype for t in tensors}) > 1:
         raise TypeError(f"meshgrid: expects all tensors to have the same dtype, got {[t.dtype for t in tensors]}")
     axes = list(range(len(tensors)))
     if indexing == "xy" and len(tensors) > 1:
         axes[0], axes[1] = 1, 0
-    sizes = [t.data.size for t in tensors]
+    sizes = [t._data.size for t in tensors]
     shape = [0] * len(tensors)
     for axis, n in zip(axes, sizes):
         shape[axis] = n
@@ -352,7 +352,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     ``"constant"`` fills with ``value`` (default 0) and works for any number of dims; ``"reflect"``,
     ``"replicate"`` and ``"circular"`` pad the last 1, 2 or 3 dims of a tensor with a batch
     (and optionally a channel) dim in front, as PyTorch requires."""
-    shape = input.data.shape
+    shape = input._data.shape
     widths = [int(w) for w in pad]
     if len(widths) % 2:
         raise ValueError(f"pad: padding length must be divisible by 2, got pad={tuple(widths)}")

@@ -33,10 +33,10 @@ def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
 
 
 def _sorted(x: Tensor, dim: int, descending: bool, op: str) -> tuple[Tensor, Tensor]:
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         return x, Tensor._make(np.zeros((), dtype=np.int64))
-    axis = normalize_dim(dim, x.data.ndim, op)
-    indices = Tensor._make(_order(x.data, axis, descending).astype(np.int64))
+    axis = normalize_dim(dim, x._data.ndim, op)
+    indices = Tensor._make(_order(x._data, axis, descending).astype(np.int64))
     return gather(x, axis, indices), indices
 
 
@@ -57,15 +57,15 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopKResult:  # noqa: A002
     """The ``k`` largest (or, with ``largest=False``, smallest) values along ``dim`` and their
     indices, largest first. They are sorted even with ``sorted=False`` (whose order is unspecified)."""
-    size = input.data.shape[normalize_dim(dim, input.data.ndim, "topk")] if input.data.ndim else 1
+    size = input._data.shape[normalize_dim(dim, input._data.ndim, "topk")] if input._data.ndim else 1
     if not 0 <= k <= size:
         raise IndexError(
             f"topk(): k={k} is out of range for dimension {dim} of size {size} (shape {tuple(input.shape)})"
         )
     values, indices = _sorted(input, dim, largest, "topk")
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return TopKResult(values, indices)
-    axis = normalize_dim(dim, input.data.ndim, "topk")
+    axis = normalize_dim(dim, input._data.ndim, "topk")
     first_k = (slice(None),) * axis + (slice(0, k),)
     return TopKResult(values[first_k], indices[first_k])
 
@@ -75,7 +75,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     """The distinct values (or, along ``dim``, the distinct slices) in ascending order; with
     ``return_inverse`` also where each input element went, with ``return_counts`` how often each
     occurs. The values are sorted even with ``sorted=False`` (which leaves the order unspecified)."""
-    x = input.data
+    x = input._data
     axis = None if dim is None else normalize_dim(dim, x.ndim, "unique")
     values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
     out = [Tensor._make(values)]
@@ -87,9 +87,9 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
 
 
 def _floating(x: Tensor, op: str) -> np.ndarray:
-    if x.data.dtype.kind != "f":
-        raise TypeError(f"{op}(): expected a floating point input, got {wrap(x.data.dtype)}; convert with .float()")
-    return x.data
+    if x._data.dtype.kind != "f":
+        raise TypeError(f"{op}(): expected a floating point input, got {wrap(x._data.dtype)}; convert with .float()")
+    return x._data
 
 
 def _range(data: np.ndarray, lo: float, hi: float, from_data: bool, op: str) -> tuple[float, float]:
@@ -128,7 +128,7 @@ def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | No
     ``[edge_i, edge_i+1)``, the last bin closed; ``density`` divides by total and bin width."""
     data = _floating(input, "histogram")
     if isinstance(bins, Tensor):
-        edges = bins.data.astype(data.dtype)
+        edges = bins._data.astype(data.dtype)
         if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) < 0):
             raise ValueError(f"histogram(): bins must be a 1-D increasing tensor of at least 2 edges, got {bins}")
     else:
@@ -138,8 +138,8 @@ def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | No
         edges = np.linspace(lo, hi, int(bins) + 1).astype(data.dtype)
     w = None
     if weight is not None:
-        w = weight.data.astype(data.dtype).reshape(-1)
-        if weight.data.shape != data.shape:
+        w = weight._data.astype(data.dtype).reshape(-1)
+        if weight._data.shape != data.shape:
             raise ShapeError(
                 f"histogram(): weight of shape {tuple(weight.shape)} must have input's shape {tuple(input.shape)}"
             )

@@ -1,4 +1,4 @@
-"""``torch.utils.data``'s names, from :mod:`chainrule.data`: ``from chainrule.utils.data import DataLoader``."""
+"""``torch.utils._data``'s names, from :mod:`chainrule.data`: ``from chainrule.utils._data import DataLoader``."""
 
 from ...data import (
     DataLoader,
