@@ -259,3 +259,21 @@ def test_bad_headers(good_file, header, message):
     rewrite_header(good_file, header)
     with pytest.raises(CheckpointError, match=message):
         chainrule.load(good_file)
+
+
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_honour_the_umask(tmp_path, umask, expected):
+    """save (and every atomic write: fit's checkpoints, train's run files) gives the file the mode
+    open() would, 0666 less the umask, not mkstemp's 0600."""
+    from chainrule.serialization import atomic_write
+
+    old = os.umask(umask)
+    try:
+        chainrule.save({"w": chainrule.zeros(2)}, tmp_path / "m.npz")
+        with atomic_write(tmp_path / "a.txt", "w") as f:
+            f.write("x")
+        chainrule.save({"w": chainrule.ones(2)}, tmp_path / "m.npz")  # over an existing file
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "m.npz").st_mode & 0o777 == expected
+    assert os.stat(tmp_path / "a.txt").st_mode & 0o777 == expected

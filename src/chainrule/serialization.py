@@ -17,7 +17,7 @@ wrong with it.
 
 Writes are atomic: the archive goes to a temporary file in the destination's directory, is flushed
 and ``fsync``-ed, then ``os.replace``-d over the destination. A crash or Ctrl-C mid-write leaves
-the previous file intact.
+the previous file intact. The file gets the mode ``open`` would give it (0644 under umask 022).
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def atomic_write(path: PathLike, mode: str = "wb", encoding: str | None = None) 
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
+        # mkstemp creates the file 0600; give it the mode open() would (0666 less the umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
             f.flush()
@@ -70,6 +72,19 @@ def atomic_write(path: PathLike, mode: str = "wb", encoding: str | None = None) 
             os.unlink(tmp)
         raise
     _fsync_dir(directory)
+
+
+def _umask() -> int:
+    """The process's umask: Linux reports it in /proc; elsewhere it is read by setting it and
+    putting it back (POSIX has no getter)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(directory: str) -> None:
