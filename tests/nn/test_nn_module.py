@@ -327,3 +327,17 @@ def test_reprs_match_torch():
     assert repr(nn.ModuleDict({"a": nn.Tanh()})) == repr(torch.nn.ModuleDict({"a": torch.nn.Tanh()}))
     assert repr(nn.Sequential()) == repr(torch.nn.Sequential())
     assert repr(nn.ModuleList()) == repr(torch.nn.ModuleList())
+
+
+def test_to_a_device_is_accepted_for_the_cpu_and_refused_for_others_as_torch_reads_it():
+    for ours_where, torch_where in (("cpu", "cpu"), (cr.device("cpu"), torch.device("cpu"))):
+        ours, theirs = cr.nn.Linear(2, 3), torch.nn.Linear(2, 3)
+        assert ours.to(ours_where) is ours and theirs.to(torch_where) is theirs
+        assert ours.to(device=ours_where) is ours and theirs.to(device=torch_where) is theirs
+    layer = cr.nn.Linear(2, 3)
+    assert layer.to("cpu", cr.float64).weight.dtype == cr.float64
+    for where in ("cuda", "cuda:0", cr.device("cuda"), 0):
+        with pytest.raises(RuntimeError, match=r"Linear.to: chainrule runs on the CPU only"):
+            layer.to(where)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        layer.to(device="mps")

@@ -444,16 +444,17 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(dtype)`` converts floating parameters and buffers; a ``"cpu"`` device is
         accepted (chainrule runs on the CPU). Integer buffers keep their dtype."""
+        from ..device import check_device, is_device
+
         dtype = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
+        check_device(kwargs.pop("device", None), f"{self._get_name()}.to")
         kwargs.pop("non_blocking", None)
         if kwargs:
             raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
         for a in args:
-            if isinstance(a, str) and a.startswith("cpu"):
+            if is_device(a) or isinstance(a, int) and not isinstance(a, bool):
+                check_device(a, f"{self._get_name()}.to")  # the CPU passes, any other device is refused
                 continue
-            if isinstance(a, str) and (a.startswith("cuda") or a == "mps"):
-                raise RuntimeError(f"to(): chainrule runs on the CPU only, got device {a!r}")
             dtype = a.dtype if isinstance(a, Tensor) else a
         if dtype is None:
             return self
