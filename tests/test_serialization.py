@@ -277,3 +277,13 @@ def test_written_files_honour_the_umask(tmp_path, umask, expected):
         os.umask(old)
     assert os.stat(tmp_path / "m.npz").st_mode & 0o777 == expected
     assert os.stat(tmp_path / "a.txt").st_mode & 0o777 == expected
+
+
+def test_dtypes_round_trip_as_what_they_were(tmp_path):
+    obj = {"torch_style": chainrule.float32, "int": chainrule.int64, "numpy": np.dtype(np.float64),
+           "of_a_tensor": chainrule.zeros(2, dtype=chainrule.float64).dtype}
+    chainrule.save(obj, tmp_path / "d.ckpt")
+    out = chainrule.load(tmp_path / "d.ckpt")
+    assert out["torch_style"] is chainrule.float32 and out["int"] is chainrule.int64
+    assert out["of_a_tensor"] is chainrule.float64
+    assert type(out["numpy"]) is type(np.dtype(np.float64)) and out["numpy"] == np.float64

@@ -35,6 +35,7 @@ from typing import IO, Any
 import numpy as np
 from numpy.lib import format as npy_format
 
+from . import dtypes as _dt
 from .tensor import Tensor
 
 FORMAT = "chainrule.checkpoint"
@@ -136,6 +137,8 @@ class _Encoder:
             return {"__ndarray__": self._member(obj, self._array(obj, where))}
         if isinstance(obj, np.dtype):
             return {"__dtype__": obj.str}
+        if isinstance(obj, _dt.dtype):  # chainrule.float32 (a Tensor's .dtype)
+            return {"__torch_dtype__": obj.dtype.str}
         if isinstance(obj, dict):
             if all(isinstance(k, str) for k in obj):
                 return {"__dict__": {k: self.encode(v, f"{where}[{k!r}]") for k, v in obj.items()}}
@@ -304,11 +307,12 @@ class _Decoder:
             return tuple(self.decode(v, f"{where}[{i}]") for i, v in enumerate(value))
         if tag == "__float__" and value in ("nan", "inf", "-inf"):
             return float(value)
-        if tag == "__dtype__" and isinstance(value, str):
+        if tag in ("__dtype__", "__torch_dtype__") and isinstance(value, str):
             try:
-                return np.dtype(value)
+                found = np.dtype(value)
             except TypeError:
                 raise self._fail(where, f"an unknown dtype {value!r}") from None
+            return _dt.wrap(found) if tag == "__torch_dtype__" else found
         if tag in ("__tensor__", "__ndarray__", "__scalar__"):
             key = value.get("key") if tag == "__tensor__" and isinstance(value, dict) else value
             if key not in self._cache:
