@@ -18,6 +18,12 @@ wrong with it.
 Writes are atomic: the archive goes to a temporary file in the destination's directory, is flushed
 and ``fsync``-ed, then ``os.replace``-d over the destination. A crash or Ctrl-C mid-write leaves
 the previous file intact. The file gets the mode ``open`` would give it (0644 under umask 022).
+
+A path ending in ``.safetensors`` is written and read in the safetensors format instead (the
+``safetensors`` extra): a flat dict of named tensors, which PyTorch reads with
+``safetensors.torch.load_file`` and writes with ``save_file``, so a ``state_dict`` moves between
+the two libraries. Nested values are refused, naming the key; a damaged file raises
+:class:`CheckpointError` naming it.
 """
 
 from __future__ import annotations
@@ -179,6 +185,9 @@ def save(obj: Any, f: PathLike | IO[bytes]) -> None:
     ``f`` is a path (written atomically) or a binary file object such as ``io.BytesIO``.
     The same tensor appearing twice is stored once and loads as one tensor.
     """
+    if _is_safetensors(f):
+        _save_safetensors(obj, f)
+        return
     enc = _Encoder()
     root = enc.encode(obj, "obj")
     header = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
@@ -210,6 +219,8 @@ def load(f: PathLike | IO[bytes], map_location: Any = None, weights_only: bool =
             raise FileNotFoundError(f"load(): no such checkpoint file: {name!r}")
         if os.path.isdir(name):
             raise IsADirectoryError(f"load(): {name!r} is a directory, not a checkpoint file")
+        if _is_safetensors(name):
+            return _load_safetensors(name)
         with open(name, "rb") as fh:
             return _read_archive(fh, name)
     return _read_archive(f, str(getattr(f, "name", "<file object>")))
@@ -328,3 +339,74 @@ class _Decoder:
                     self._cache[key] = arr
             return self._cache[key]
         raise self._fail(where, f"an unknown tag {tag!r}")
+
+
+# --------------------------------------------------------------------------- safetensors
+SAFETENSORS_SUFFIX = ".safetensors"
+
+
+def _is_safetensors(f: Any) -> bool:
+    return isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(SAFETENSORS_SUFFIX)
+
+
+def _safetensors_numpy(what: str) -> Any:
+    try:
+        import safetensors.numpy
+    except ImportError:
+        raise ImportError(
+            f"{what}(): files ending in {SAFETENSORS_SUFFIX} need the safetensors package: "
+            "pip install 'chainrule[safetensors]'"
+        ) from None
+    return safetensors.numpy
+
+
+def _save_safetensors(obj: Any, path: PathLike) -> None:
+    """Write a flat ``{name: tensor}`` dict (a ``state_dict``) as a safetensors file."""
+    st = _safetensors_numpy("save")
+    name = os.fspath(path)
+    if not isinstance(obj, dict):
+        raise TypeError(
+            f"save(): a {SAFETENSORS_SUFFIX} file holds a flat dict of named tensors (a state_dict), "
+            f"got {type(obj).__name__}; use a .npz or other path for any other object"
+        )
+    arrays: dict[str, np.ndarray] = {}
+    for key, value in obj.items():
+        if not isinstance(key, str):
+            raise TypeError(f"save(): {name!r}: safetensors keys are strings, got {key!r}")
+        if isinstance(value, Tensor):
+            arr = value._data
+        elif isinstance(value, (np.ndarray, np.generic)):
+            arr = np.asarray(value)
+        else:
+            nested = "a nested " + type(value).__name__ if isinstance(value, (dict, list, tuple)) \
+                else f"a {type(value).__name__}"
+            raise TypeError(
+                f"save(): {name!r}: the value at key {key!r} is {nested}; a {SAFETENSORS_SUFFIX} "
+                "file holds a flat dict of tensors only (save a model's state_dict, or use a .npz path "
+                "for nested checkpoints)"
+            )
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"save(): {name!r}: the tensor at key {key!r} has dtype {arr.dtype}, which safetensors "
+                "cannot store; use a bool, integer or floating dtype"
+            )
+        arrays[key] = np.ascontiguousarray(arr)
+    data = st.save(arrays, metadata={"format": "pt"})  # "pt": what PyTorch's save_file writes
+    with atomic_write(name) as out:
+        out.write(data)
+
+
+def _load_safetensors(name: str) -> dict[str, Tensor]:
+    """Read a safetensors file into a ``{name: Tensor}`` dict (ready for ``load_state_dict``)."""
+    st = _safetensors_numpy("load")
+    with open(name, "rb") as fh:
+        data = fh.read()
+    if len(data) < 8:
+        what = "empty" if not data else f"only {len(data)} bytes long"
+        raise CheckpointError(f"load(): {name!r} is not a safetensors file: it is {what}")
+    try:
+        arrays = st.load(data)
+    except Exception as e:  # SafetensorError and others: the file's fault, not the caller's
+        raise CheckpointError(f"load(): {name!r} is truncated or corrupted safetensors ({e})") from None
+    # the file's bytes are not ours to alias: each tensor owns a writeable copy
+    return {key: Tensor._make(np.array(arr, copy=True)) for key, arr in arrays.items()}
