@@ -30,7 +30,7 @@ from ._functions.regression_loss import RegressionLoss
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "batch_norm", "cross_entropy",
-    "dropout", "elu", "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "dropout", "elu", "embedding", "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
     "log_softmax", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu",
     "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
@@ -468,3 +468,40 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     out = np.zeros(t.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, t[..., None].astype(np.intp), 1, axis=-1)
     return Tensor._make(out)
+
+
+# =========================================================================== embedding
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` [num_embeddings, dim] at the integer ``input``: ``[*] -> [*, dim]``.
+
+    ``padding_idx``: that row receives no gradient. ``max_norm``: the rows looked up are first
+    rescaled in place to a ``norm_type``-norm of at most ``max_norm``, as PyTorch does.
+    """
+    from ._functions.embedding import EmbeddingFunction
+
+    _tensor(input, "embedding")
+    _tensor(weight, "embedding", "weight")
+    idx, w = input._data, weight._data
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: expected an integer (int64) index tensor, got dtype {idx.dtype}")
+    if w.ndim != 2:
+        raise ShapeError(f"embedding: weight must be 2-D [num_embeddings, dim], got shape {w.shape}")
+    num = w.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"embedding: index {bad} is out of range for {num} embeddings")
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding: padding_idx must be within [-{num}, {num}), got {padding_idx}")
+        padding_idx = padding_idx % num
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported; use sparse=False")
+    if max_norm is not None:
+        rows = np.unique(idx)
+        norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+        over = norms > max_norm
+        w[rows[over]] *= (max_norm / (norms[over] + 1e-7))[:, None].astype(w.dtype)
+    return EmbeddingFunction.apply(weight, idx, padding_idx=padding_idx,
+                                   scale_grad_by_freq=bool(scale_grad_by_freq))
