@@ -1,4 +1,4 @@
-"""DataLoader, TensorDataset, Subset and random_split against torch.utils._data."""
+"""DataLoader, TensorDataset, Subset and random_split against torch.utils.data."""
 
 import numpy as np
 import pytest
@@ -27,7 +27,7 @@ def torch_batches(x, y, batch_size, drop_last=False):
 # ---------------------------------------------------------------- the three GD variants
 def test_batch_gd_one_batch_of_everything():
     x, y = make_data(10)
-    loader = DataLoader(TensorDataset(x, y), batch_size=None)
+    loader = DataLoader(TensorDataset(x, y), batch_size=len(x))
     batches = list(loader)
     assert len(loader) == 1 and len(batches) == 1
     np.testing.assert_array_equal(batches[0][0].numpy(), x)
@@ -131,7 +131,7 @@ def test_subset_of_tensor_dataset_uses_composed_indices():
     x, y = make_data(20)
     ds = TensorDataset(x, y)
     sub = Subset(Subset(ds, np.arange(19, -1, -1)), [0, 2, 4, 6, 8])
-    (bx, by), = list(DataLoader(sub, batch_size=None))
+    (bx, by), = list(DataLoader(sub, batch_size=len(sub)))
     np.testing.assert_array_equal(by.numpy(), y[[19, 17, 15, 13, 11]])
     np.testing.assert_array_equal(sub[1][0].numpy(), x[17])
 

@@ -59,7 +59,7 @@ def test_unknown_name():
 def test_loaders():
     train_loader, test_loader = datasets.moons().loaders(batch_size=100)
     assert len(train_loader) == 8 and train_loader.shuffle and not test_loader.shuffle
-    assert len(test_loader) == 1 and test_loader.batch_size is None
+    assert len(test_loader) == 1 and test_loader.batch_size == len(test_loader.dataset)
 
 
 def test_mnist1d_built_offline_then_cached(tmp_path, monkeypatch):

@@ -1,27 +1,35 @@
 """DataLoader: iterate over a dataset in (shuffled) batches; the lecture's three flavours of GD.
 
 The gradient-descent update ``theta <- theta - lr * grad J(theta)`` differs only in how much data
-``J`` sees per step, and here that is one argument:
+``J`` sees per step, and here that is one argument, as in PyTorch:
 
-* ``batch_size=None``: the whole data set per step, (batch) gradient descent;
+* ``batch_size=len(dataset)``: the whole data set per step, (batch) gradient descent;
 * ``batch_size=1``: one sample per step, stochastic gradient descent (SGD);
 * ``batch_size=n``: ``n`` samples per step, mini-batch gradient descent.
 
-(PyTorch uses ``batch_size=None`` to switch batching off; chainrule gives it the meaning above.)
+``batch_size=None`` switches batching off, as in PyTorch: the loader yields one sample at a time,
+uncollated (NumPy arrays become tensors, everything else is passed through).
 
-For a :class:`TensorDataset` (or a :class:`Subset` of one) each batch is cut from the contiguous
-arrays with one indexing operation per tensor: a slice (a view, no copy) when not shuffling, one
-fancy index when shuffling. Any other dataset is read sample by sample and collated.
+The order of the indices comes from a sampler (``shuffle=True`` is a :class:`RandomSampler`,
+otherwise a :class:`SequentialSampler`, or the ``sampler`` / ``batch_sampler`` given). For a
+:class:`TensorDataset` (or a :class:`Subset` of one) without a ``collate_fn`` each batch is cut
+from the contiguous arrays with one indexing operation per tensor: a slice (a view, no copy) when
+reading in order, one fancy index otherwise. Any other dataset is read sample by sample and
+collated with ``collate_fn`` (default :func:`default_collate`).
 
-A loader remembers where its current pass is (the permutation and how many batches it has handed
-out); ``state_dict()`` / ``load_state_dict()`` save and restore that, so a run resumed from a
-checkpoint sees exactly the batches it would have seen.
+chainrule loads in the main process: ``num_workers > 0`` is accepted with a warning and loads the
+same batches in the main process (worker processes would only change the speed, not the batches).
+
+A loader with the default samplers remembers where its current pass is (the permutation and how
+many batches it has handed out); ``state_dict()`` / ``load_state_dict()`` save and restore that,
+so a run resumed from a checkpoint sees exactly the batches it would have seen.
 """
 
 from __future__ import annotations
 
 import collections.abc
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -30,6 +38,30 @@ from ..errors import ShapeError
 from ..random import Generator, rng
 from ..tensor import Tensor
 from .dataset import Dataset, Subset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+
+def default_convert(data: Any) -> Any:
+    """A sample as ``DataLoader(batch_size=None)`` hands it out: NumPy arrays become tensors.
+
+    Tuples become lists and mappings and sequences are converted element by element, as PyTorch's
+    ``default_convert``; anything else (tensors, numbers, strings) is returned unchanged.
+    """
+    if isinstance(data, Tensor):
+        return data
+    if isinstance(data, (np.ndarray, np.generic)) and not isinstance(data, (np.str_, np.bytes_)):
+        if data.dtype.kind in "OSU":  # strings and objects stay as they are
+            return data
+        return Tensor._make(np.asarray(data))
+    if isinstance(data, collections.abc.Mapping):
+        return {key: default_convert(data[key]) for key in data}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        return [default_convert(d) for d in data]
+    return data
 
 
 def default_collate(batch: list[Any]) -> Any:
@@ -89,92 +121,174 @@ def _tensor_source(dataset: Dataset) -> tuple[list[np.ndarray], np.ndarray | Non
 class DataLoader:
     """Batches of ``dataset``: ``for xb, yb in DataLoader(TensorDataset(X, y), batch_size=32)``.
 
-    Args:
+    Args (PyTorch's, in PyTorch's order):
         dataset: a map-style dataset (``__len__`` and ``__getitem__``).
-        batch_size: samples per batch; ``None`` for the whole data set in one batch.
-        shuffle: draw a new permutation at the start of every pass.
+        batch_size: samples per batch; ``None`` turns batching off (one sample at a time).
+        shuffle: draw a new permutation at the start of every pass (a :class:`RandomSampler`).
+        sampler: the order of the indices (excludes ``shuffle``).
+        batch_sampler: yields lists of indices, one list a batch (excludes ``batch_size``,
+            ``shuffle``, ``sampler`` and ``drop_last``).
+        num_workers: 0; more is accepted with a warning and loads in the main process.
+        collate_fn: merges a list of samples into a batch (default :func:`default_collate`).
+        pin_memory, timeout, worker_init_fn, prefetch_factor, persistent_workers: accepted for
+            PyTorch's signature; they concern devices and worker processes chainrule has not.
         drop_last: drop the last batch when it is smaller than ``batch_size``.
-        generator: the :class:`chainrule.Generator` to shuffle with (default: the global one).
-        collate_fn: how to merge a list of samples into a batch (generic datasets only).
-        num_workers: accepted for PyTorch compatibility; chainrule loads in the main process.
+        generator: the :class:`chainrule.Generator` the default ``RandomSampler`` draws from
+            (default: the global one).
     """
 
     def __init__(
         self,
         dataset: Dataset,
         batch_size: int | None = 1,
-        shuffle: bool = False,
-        drop_last: bool = False,
-        generator: Generator | None = None,
-        collate_fn: Callable[[list[Any]], Any] | None = None,
+        shuffle: bool | None = None,
+        sampler: Sampler | Iterable[Any] | None = None,
+        batch_sampler: Sampler | Iterable[list[Any]] | None = None,
         num_workers: int = 0,
+        collate_fn: Callable[[Any], Any] | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        generator: Generator | None = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
     ) -> None:
         if batch_size is not None and (
             isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
             or batch_size <= 0
         ):
             raise ValueError(
-                f"DataLoader: batch_size should be a positive integer or None (the whole data set "
-                f"per step), got {batch_size!r}"
+                f"DataLoader: batch_size should be a positive integer or None (no batching: one "
+                f"sample at a time), got {batch_size!r}"
             )
-        if not isinstance(num_workers, int) or num_workers < 0:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) \
+                or num_workers < 0:
             raise ValueError(
-                f"DataLoader: num_workers should be a non-negative integer, got {num_workers!r}"
+                f"DataLoader: num_workers option should be non-negative, got {num_workers!r}; "
+                "use num_workers=0 to disable multiprocessing"
             )
+        if num_workers > 0:
+            warnings.warn(
+                f"DataLoader: num_workers={num_workers} asks for worker processes; chainrule "
+                "loads every batch in the main process (the batches are the same)",
+                UserWarning, stacklevel=2,
+            )
+        if timeout < 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout!r}")
         if generator is not None and not isinstance(generator, Generator):
             raise TypeError(
                 "DataLoader: generator should be a chainrule.Generator, "
                 f"got {type(generator).__name__}"
             )
+        if sampler is not None and shuffle:
+            raise ValueError(
+                "DataLoader: sampler option is mutually exclusive with shuffle "
+                f"(got shuffle={shuffle!r} and a {type(sampler).__name__})"
+            )
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                    f"shuffle, sampler, and drop_last (got batch_size={batch_size!r}, "
+                    f"shuffle={shuffle!r}, sampler={type(sampler).__name__}, "
+                    f"drop_last={drop_last!r})"
+                )
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError(
+                "DataLoader: batch_size=None option disables auto-batching and is mutually "
+                "exclusive with drop_last"
+            )
+        default_sampler = sampler is None
+        if sampler is None:
+            sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                       else SequentialSampler(dataset))
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, int(batch_size), bool(drop_last))
+
         self.dataset = dataset
         self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
         self.generator = generator
-        self.collate_fn = collate_fn
-        self.num_workers = num_workers
-        self._source = None if collate_fn is not None else _tensor_source(dataset)
+        self.num_workers = int(num_workers)
+        self.pin_memory = pin_memory
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.collate_fn = collate_fn if collate_fn is not None else (
+            default_collate if self.batch_size is not None or self.batch_sampler is not None
+            else default_convert
+        )
+        self._own_collate = collate_fn is None
+        # the loader's own samplers: it draws their order itself, cuts TensorDatasets by slices,
+        # and can save and restore a pass
+        self._default_order = default_sampler and self.batch_size is not None
+        self._source = _tensor_source(dataset) if self._own_collate else None
         self._epoch = 0  # passes started
         self._order: np.ndarray | None = None  # the current pass's permutation
         self._position = 0  # batches handed out in the current pass
         self._resume = False
 
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None
+
     def __len__(self) -> int:
-        n = len(self.dataset)
-        if self.batch_size is None:
-            return 1 if n else 0
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
+        return len(self.sampler)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Any]:
         if self._resume:  # continue the pass a checkpoint stopped in
             self._resume = False
         else:
             self._epoch += 1
-            n = len(self.dataset)
-            self._order = rng(self.generator).permutation(n) if self.shuffle else None
             self._position = 0
-        return self._batches(self._order, self._position)
+            self._order = None
+            if self._default_order and self.shuffle:
+                self._order = rng(self.generator).permutation(len(self.dataset))
+        if self._default_order:
+            return self._default_batches(self._order, self._position)
+        return self._sampled(self._position)
 
-    def _batches(self, order: np.ndarray | None, first: int) -> Iterator[Any]:
-        n = len(self.dataset)
-        size = n if self.batch_size is None else self.batch_size
-        source = self._source
+    def _fetch(self, idx: Any) -> Any:
+        """One batch: the samples at ``idx`` (a slice, an index array or a list), collated."""
+        if self._source is not None:
+            arrays, base = self._source
+            if base is not None:
+                idx = base[idx]
+            return [Tensor._make(a[idx]) for a in arrays]
+        if isinstance(idx, slice):
+            idx = range(idx.start, idx.stop)
+        return self.collate_fn([self.dataset[int(i)] for i in idx])
+
+    def _default_batches(self, order: np.ndarray | None, first: int) -> Iterator[Any]:
+        n, size = len(self.dataset), self.batch_size
+        assert size is not None
         for b in range(first, len(self)):
             start, stop = b * size, min(b * size + size, n)
             self._position = b + 1
-            if source is not None:
-                arrays, base = source
-                if order is None and base is None:
-                    yield [Tensor._make(a[start:stop]) for a in arrays]
-                    continue
-                idx = order[start:stop] if order is not None else slice(start, stop)
-                if base is not None:
-                    idx = base[idx]
-                yield [Tensor._make(a[idx]) for a in arrays]
+            yield self._fetch(slice(start, stop) if order is None else order[start:stop])
+
+    def _sampled(self, skip: int) -> Iterator[Any]:
+        """Batches in the order of a given sampler or batch sampler (or single samples)."""
+        source = self.batch_sampler if self._auto_collation else self.sampler
+        for b, idx in enumerate(source):  # type: ignore[arg-type]
+            if b < skip:  # resuming: the batches already handed out in this pass
+                continue
+            self._position = b + 1
+            if self._auto_collation:
+                yield self._fetch(np.asarray(idx, dtype=np.int64) if self._source is not None
+                                  else idx)
             else:
-                idx = order[start:stop] if order is not None else range(start, stop)
-                collate = self.collate_fn or default_collate
-                yield collate([self.dataset[int(i)] for i in idx])
+                yield self.collate_fn(self.dataset[idx])
 
     # ------------------------------------------------------------------ resume
     def state_dict(self) -> dict[str, Any]:

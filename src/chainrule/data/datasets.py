@@ -69,10 +69,15 @@ class Splits:
     def loaders(
         self, batch_size: int | None = 32, shuffle: bool = True, generator: Generator | None = None
     ) -> tuple[DataLoader, DataLoader]:
-        """A shuffled training loader and a test loader giving the whole test split at once."""
+        """A shuffled training loader and a test loader giving the whole test split at once.
+
+        ``batch_size=None`` here means the whole training split per step (batch GD).
+        """
+        if batch_size is None:
+            batch_size = len(self.train)
         return (
             DataLoader(self.train, batch_size=batch_size, shuffle=shuffle, generator=generator),
-            DataLoader(self.test, batch_size=None),
+            DataLoader(self.test, batch_size=max(len(self.test), 1)),
         )
 
     def __repr__(self) -> str:

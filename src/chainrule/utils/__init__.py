@@ -1,4 +1,4 @@
-"""``torch.utils`` names: ``chainrule.utils._data`` is :mod:`chainrule.data` (Dataset, DataLoader ...)."""
+"""``torch.utils`` names: ``chainrule.utils.data`` is :mod:`chainrule.data` (Dataset, DataLoader ...)."""
 
 from __future__ import annotations
 

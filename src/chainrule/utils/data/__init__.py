@@ -1,16 +1,25 @@
-"""``torch.utils._data``'s names, from :mod:`chainrule.data`: ``from chainrule.utils._data import DataLoader``."""
+"""``torch.utils.data``'s names, from :mod:`chainrule.data`: ``from chainrule.utils.data import DataLoader``."""
 
 from ...data import (
+    BatchSampler,
     DataLoader,
     Dataset,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
     Subset,
+    SubsetRandomSampler,
     TensorDataset,
+    WeightedRandomSampler,
     datasets,
     default_collate,
+    default_convert,
     make_scaler,
     random_split,
     scale_splits,
 )
 
-__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "datasets", "default_collate",
+__all__ = ["BatchSampler", "DataLoader", "Dataset", "RandomSampler", "Sampler",
+           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
+           "WeightedRandomSampler", "datasets", "default_collate", "default_convert",
            "make_scaler", "random_split", "scale_splits"]
