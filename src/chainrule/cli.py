@@ -191,7 +191,7 @@ def _final_metrics(model: Any, splits: Any, loss_fn: Any, metrics: Any) -> dict[
     from .data import DataLoader
     from .train import evaluate
 
-    return {name: evaluate(model, DataLoader(ds, batch_size=None), loss_fn, metrics)
+    return {name: evaluate(model, DataLoader(ds, batch_size=max(len(ds), 1)), loss_fn, metrics)
             for name, ds in (("train", splits.train), ("test", splits.test))}
 
 
@@ -292,8 +292,10 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
 
     splits, net, loss_fn, metrics = _setup(config)
     opt = build_optimizer(config["optimizer"], net.parameters(), config["lr"])
-    train_loader = DataLoader(splits.train, batch_size=config["batch_size"], shuffle=True)
-    test_loader = DataLoader(splits.test, batch_size=None)
+    full = config["batch_size"] is None  # --batch-size full: the whole training set per step
+    train_loader = DataLoader(splits.train, shuffle=True,
+                              batch_size=len(splits.train) if full else config["batch_size"])
+    test_loader = DataLoader(splits.test, batch_size=max(len(splits.test), 1))
     ckpt = ModelCheckpoint(out / CHECKPOINT)
     started = time.perf_counter()
     error = None
