@@ -3,7 +3,8 @@
 All three are the update ``theta = theta - eta grad J(theta)``; they differ in how many samples
 ``J`` averages per step: all ``n`` (one update per epoch, the exact gradient), one (``n`` noisy
 updates per epoch) or a mini-batch of ``B`` (``n / B`` updates with ``B`` times less variance than
-SGD). In chainrule that is only the ``DataLoader``'s ``batch_size``: ``None``, ``1`` or ``B``.
+SGD). In chainrule that is only the ``DataLoader``'s ``batch_size``: ``len(dataset)``, ``1`` or
+``B``.
 
 Measured on linear regression ``y = w x + b`` (two parameters, so the paths can be drawn): the
 loss on the whole training set after every update, against epochs, updates and seconds.
@@ -72,7 +73,7 @@ def _run(res: Result, fast: bool) -> None:
     theta_star = np.linalg.lstsq(A, Y[:, 0], rcond=None)[0]
     best = float(np.mean((A @ theta_star - Y[:, 0]) ** 2))
 
-    methods = {"batch GD (all samples)": None, "SGD (batch 1)": 1, f"mini-batch GD (batch {batch})": batch}
+    methods = {"batch GD (all samples)": n, "SGD (batch 1)": 1, f"mini-batch GD (batch {batch})": batch}
     runs = {name: _train(X, Y, bs, epochs, seed=res.seed) for name, bs in methods.items()}
 
     fig, axes = figure(1, 3, size=(16, 4))
