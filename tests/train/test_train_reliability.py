@@ -15,6 +15,7 @@ from chainrule.train import (
     EarlyStopping,
     ModelCheckpoint,
     NonFiniteError,
+    evaluate,
     fit,
 )
 
@@ -238,3 +239,28 @@ def test_guard_check_is_exact(value, bad):
     with np.errstate(all="raise"):  # the check itself warns about nothing
         found = _nonfinite_grad(list(model.named_parameters()))
     assert (found is not None and found[0] == "1.weight") if bad else found is None
+
+
+def test_checkpoint_skips_epochs_whose_loss_is_not_finite(tmp_path):
+    """Full-batch SGD at lr 1 on sine: the validation loss reaches inf at the end of epoch 3 and
+    the loss at step 4; the last good checkpoint is epoch 2's, whose losses are finite."""
+    splits = datasets.load("sine", scale="standard")
+    chainrule.manual_seed(42)
+    model = nn.Sequential(nn.Linear(1, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
+                          nn.Linear(256, 1))
+    ckpt = ModelCheckpoint(tmp_path / "m.npz")
+    with np.errstate(all="ignore"), pytest.raises(NonFiniteError) as info:
+        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=1.0),
+            DataLoader(splits.train, batch_size=len(splits.train)),
+            DataLoader(splits.test, batch_size=len(splits.test)), epochs=20, progress=False, callbacks=[ckpt])
+    history = info.value.history
+    good = [e for e, v in zip(history.epoch, history["val_loss"]) if np.isfinite(v)]
+    assert len(good) < len(history)  # some epoch ended with an inf validation loss
+    assert ckpt.last_saved_epoch == good[-1] and info.value.checkpoint == ckpt.last_saved
+    assert f"(epoch {good[-1]}) is kept" in str(info.value)
+    state = chainrule.load(tmp_path / "m.npz")
+    assert state["epoch"] == good[-1]
+    model.load_state_dict(state["model"])
+    with np.errstate(all="ignore"):
+        assert np.isfinite(evaluate(model, DataLoader(splits.test, batch_size=len(splits.test)),
+                                    nn.MSELoss())["loss"])

@@ -140,6 +140,9 @@ class ModelCheckpoint(Callback):
     ``save_weights_only=True`` saves ``model.state_dict()`` alone. ``filepath`` may hold fields
     such as ``"ckpt-{epoch:03d}.npz"`` or ``"{val_loss:.3f}.npz"``. Writes are atomic, so the
     previous file survives a crash or Ctrl-C mid-write.
+
+    An epoch whose loss or validation loss is NaN or inf is not saved: the previous checkpoint,
+    the last good one, stays (weights whose loss is inf are nothing to go back to).
     """
 
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss",
@@ -159,6 +162,8 @@ class ModelCheckpoint(Callback):
         return self._best.best
 
     def on_epoch_end(self, run: Any, epoch: int, logs: dict[str, float]) -> None:
+        if not all(math.isfinite(v) for k, v in logs.items() if k == "loss" or k.endswith("_loss")):
+            return
         if self.save_best_only:
             if not self._best.improved(_monitored("ModelCheckpoint", self.monitor, logs)):
                 return
@@ -185,10 +190,16 @@ class ModelCheckpoint(Callback):
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over all training steps, with the live loss and each epoch's validation values."""
+    """A tqdm bar over all training steps, with the live loss and each epoch's validation values.
 
-    def __init__(self, file: Any = None, leave: bool = True) -> None:
+    ``labels`` renames the validation values as :meth:`History.plot` does, e.g. ``{"val": "test"}``
+    shows ``test_loss`` where the validation set is the test split.
+    """
+
+    def __init__(self, file: Any = None, leave: bool = True,
+                 labels: dict[str, str] | None = None) -> None:
         self.file, self.leave = file, leave
+        self.val_name = (labels or {}).get("val", "val")
         self.bar: Any = None
 
     def on_train_begin(self, run: Any) -> None:
@@ -207,7 +218,7 @@ class ProgressBar(Callback):
         self.bar.update(1)
 
     def on_epoch_end(self, run: Any, epoch: int, logs: dict[str, float]) -> None:
-        shown = [(k, v) for k, v in logs.items() if k.startswith("val_")]
+        shown = [(self.val_name + k[3:], v) for k, v in logs.items() if k.startswith("val_")]
         self._extra = "".join(f", {k}={v:.4f}" for k, v in shown)
         self.bar.set_postfix_str(f"loss={logs['loss']:.4f}{self._extra}")
 
