@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .module import Module
 
@@ -19,3 +22,34 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """The inverse of Flatten: dim ``dim`` of size ``prod(unflattened_size)`` becomes the dims
+    ``unflattened_size`` (one of them may be -1), e.g. ``[N, 784] -> [N, 1, 28, 28]``."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in unflattened_size):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got {unflattened_size!r}")
+        self.dim = dim
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        shape = tuple(input.shape)
+        if not -len(shape) <= self.dim < len(shape):
+            raise ShapeError(f"{self!r}: dim {self.dim} is out of range for input of shape {shape}")
+        d = self.dim % len(shape)
+        sizes = self.unflattened_size
+        known = 1
+        for v in sizes:
+            known *= v if v != -1 else 1
+        if sizes.count(-1) > 1 or (-1 not in sizes and known != shape[d]) or (
+                -1 in sizes and (known == 0 or shape[d] % known)):
+            raise ShapeError(f"{self!r}: unflattened_size {sizes} does not fit dim {self.dim} of size "
+                             f"{shape[d]} (input shape {shape})")
+        return input.reshape(shape[:d] + sizes + shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -505,3 +505,25 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
         w[rows[over]] *= (max_norm / (norms[over] + 1e-7))[:, None].astype(w.dtype)
     return EmbeddingFunction.apply(weight, idx, padding_idx=padding_idx,
                                    scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+# =========================================================================== convolution, pooling
+# (defined beside their layers; imported last, as they build on the helpers above)
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402
+from .dropout import dropout2d  # noqa: E402
+from .pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
+    "dropout2d", "fold", "max_pool1d", "max_pool2d", "unfold",
+]
