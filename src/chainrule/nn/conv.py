@@ -340,8 +340,9 @@ class _ConvTranspose(_ConvNd):
                      zip(input.shape[-self._nd:], self.stride, self.padding, self.dilation, self.kernel_size)]
             output_padding = tuple(o - m for o, m in zip(size, least))
             if any(op < 0 or op >= max(s, d) for op, s, d in zip(output_padding, self.stride, self.dilation)):
-                raise ValueError(f"{self!r}: requested an output size of {size}, but valid sizes range from "
-                                 f"{tuple(least)} to {tuple(m + max(s, d) - 1 for m, s, d in zip(least, self.stride, self.dilation))}")
+                most = tuple(m + max(s, d) - 1 for m, s, d in zip(least, self.stride, self.dilation))
+                raise ValueError(f"{self!r}: requested an output size of {size}, but valid sizes range "
+                                 f"from {tuple(least)} to {most}")
         return _conv_transpose(self._nd, input, self.weight, self.bias, self.stride, self.padding,
                                output_padding, self.groups, self.dilation, repr(self))
 
