@@ -1,0 +1,179 @@
+"""chainrule.onnx.export: the exported graph passes onnx.checker (full_check) and onnxruntime
+computes what chainrule computes, at two batch sizes, for a dozen architectures."""
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+import chainrule  # noqa: E402
+from chainrule import nn  # noqa: E402
+from chainrule.nn import functional as F  # noqa: E402
+from chainrule.onnx import UnsupportedOperatorError, export  # noqa: E402
+
+BATCHES = (3, 17)
+
+
+class Residual(nn.Module):
+    """``x + f(x)``: the glue addition is read from the recorded graph."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.f = nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, width))
+
+    def forward(self, x):
+        return x + self.f(x)
+
+
+class Functional(nn.Module):
+    """A forward written with functional calls and arithmetic on parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(chainrule.randn(5, 4) * 0.5)
+        self.b = nn.Parameter(chainrule.randn(5) * 0.1)
+        self.scale = nn.Parameter(chainrule.rand(5) + 0.5)
+
+    def forward(self, x):
+        h = F.relu(F.linear(x, self.w, self.b))
+        g = chainrule.sigmoid(x @ self.w.T) - chainrule.tanh(h)
+        return F.softmax(g * self.scale + h / self.scale, dim=-1) - (-h)
+
+
+class TwoInputs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(3, 6), nn.Linear(2, 6)
+
+    def forward(self, x, y):
+        return F.leaky_relu(self.a(x), 0.3) * self.b(y)
+
+
+def _image_flatten():
+    return nn.Sequential(nn.Flatten(), nn.Linear(24, 7), nn.ReLU(), nn.Linear(7, 2))
+
+
+def _partial_flatten():  # [B, 2, 3, 4] -> [B, 6, 4]: a Reshape, then Linear on a 3-D input
+    return nn.Sequential(nn.Flatten(1, 2), nn.Linear(4, 5), nn.LayerNorm(5), nn.Tanh())
+
+
+ARCHITECTURES = {
+    "mlp_relu": (lambda: nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3)), [(4,)]),
+    "sigmoid_tanh": (lambda: nn.Sequential(nn.Linear(4, 8), nn.Sigmoid(), nn.Linear(8, 8), nn.Tanh(),
+                                           nn.Linear(8, 2)), [(4,)]),
+    "leaky_elu_softmax": (lambda: nn.Sequential(nn.Linear(4, 8), nn.LeakyReLU(0.1), nn.Linear(8, 8),
+                                                nn.ELU(0.7), nn.Linear(8, 5), nn.Softmax(dim=1)), [(4,)]),
+    "gelu_layernorm": (lambda: nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8), nn.GELU(), nn.Linear(8, 8),
+                                             nn.GELU(approximate="tanh"), nn.Linear(8, 3)), [(4,)]),
+    "batchnorm_dropout": (lambda: nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(),
+                                                nn.Dropout(0.5), nn.Linear(8, 3), nn.LogSoftmax(dim=1)),
+                          [(4,)]),
+    "image_flatten": (_image_flatten, [(2, 3, 4)]),
+    "partial_flatten_3d_linear": (_partial_flatten, [(2, 3, 4)]),
+    "residual": (lambda: nn.Sequential(nn.Linear(4, 8), Residual(8), nn.ReLU(), Residual(8),
+                                       nn.Linear(8, 2)), [(4,)]),
+    "silu_softplus": (lambda: nn.Sequential(nn.Linear(4, 8), nn.SiLU(), nn.Linear(8, 8),
+                                            nn.Softplus(beta=2.0, threshold=3.0), nn.Linear(8, 2)), [(4,)]),
+    "functional_glue": (Functional, [(4,)]),
+    "no_affine_no_bias": (lambda: nn.Sequential(nn.Linear(4, 8, bias=False), nn.BatchNorm1d(8, affine=False),
+                                                nn.Identity(), nn.LayerNorm(8, elementwise_affine=False),
+                                                nn.Linear(8, 2)), [(4,)]),
+    "two_inputs": (TwoInputs, [(3,), (2,)]),
+    "batchnorm2d": (lambda: nn.Sequential(nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(24, 3)), [(2, 3, 4)]),
+}
+
+
+def _warm_batchnorm(model, shapes, rng):
+    """Training-mode passes so the running statistics differ from their initial values."""
+    model.train()
+    for _ in range(3):
+        model(*[chainrule.tensor(rng.standard_normal((8, *s)).astype(np.float32) * 2 + 1)
+                for s in shapes])
+    model.eval()
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_onnxruntime_equals_chainrule(tmp_path, arch):
+    build, shapes = ARCHITECTURES[arch]
+    chainrule.manual_seed(0)
+    model = build()
+    rng = np.random.default_rng(1)
+    _warm_batchnorm(model, shapes, rng)
+    example = tuple(chainrule.tensor(rng.standard_normal((5, *s)).astype(np.float32)) for s in shapes)
+    path = tmp_path / f"{arch}.onnx"
+    export(model, example if len(example) > 1 else example[0], path)
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto, full_check=True)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    for batch in BATCHES:
+        xs = [rng.standard_normal((batch, *s)).astype(np.float32) for s in shapes]
+        (got,) = session.run(None, dict(zip(names, xs)))
+        with chainrule.no_grad():
+            expected = model(*[chainrule.tensor(x) for x in xs])._data
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_float64_model_exports_in_float64(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)).to("float64")
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    export(model, chainrule.tensor(x), tmp_path / "m.onnx")
+    (got,) = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": x})
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, model(chainrule.tensor(x))._data, rtol=1e-12, atol=1e-12)
+
+
+def test_names_dynamic_axes_and_mode_restored(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.5))
+    model.w_frozen = nn.Linear(2, 2)
+    model.w_frozen.requires_grad_(False)
+    model.train()
+    proto = export(nn.Sequential(model[0], model.w_frozen), chainrule.randn(2, 3), tmp_path / "m.onnx",
+                   input_names=["features"], output_names=["logits"], dynamic_axes={"features": {0: "n"},
+                                                                                  "logits": [0]})
+    assert model.training and not model.w_frozen.weight.requires_grad
+    assert [i.name for i in proto.graph.input] == ["features"]
+    assert [o.name for o in proto.graph.output] == ["logits"]
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "n"
+    assert {t.name for t in proto.graph.initializer} >= {"0.weight", "0.bias", "1.weight", "1.bias"}
+
+
+def test_unsupported_operation_is_named(tmp_path):
+    class Exp(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.lin(x).exp()
+
+    with pytest.raises(UnsupportedOperatorError, match="Exp"):
+        export(Exp(), chainrule.randn(2, 3), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_constant_operand_is_explained(tmp_path):
+    class Scale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.lin(x) * 2.0
+
+    with pytest.raises(UnsupportedOperatorError, match="Mul.*Python number"):
+        export(Scale(), chainrule.randn(2, 3), tmp_path / "m.onnx")
+
+
+def test_batchnorm_without_running_stats_refused(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, track_running_stats=False))
+    with pytest.raises(UnsupportedOperatorError, match="BatchNorm1d.*running statistics"):
+        export(model, chainrule.randn(5, 3), tmp_path / "m.onnx")
+
+
+def test_bad_dynamic_axes_named(tmp_path):
+    with pytest.raises(ValueError, match="'x'.*not an input or output"):
+        export(nn.Linear(3, 2), chainrule.randn(2, 3), tmp_path / "m.onnx", dynamic_axes={"x": [0]})
