@@ -116,3 +116,34 @@ def test_resolve_names():
     assert resolve(None) == [] and [n for n, _ in resolve("mae")] == ["mae"]
     with pytest.raises(TypeError, match="a metric must be a name or a callable"):
         resolve((3,))
+
+
+def _drawn_tick_labels(fig, ax):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()  # tick labels are made at draw time
+    return [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+
+
+def _inside(fig, artist):
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+
+
+@pytest.mark.parametrize("losses, log", [([2.3041, 2.3032, 2.3030, 2.3031], False),  # --init zeros
+                                         ([2.3, 0.9, 0.2, 0.05], True)])
+def test_loss_axis_is_log_only_across_decades_with_plain_labels(losses, log):
+    """A loss that stays within a decade gets a linear axis (a log one labels no tick there, and
+    matplotlib's minor labels read '304x10^0' for 2.304); across decades a log axis labelled in
+    plain numbers. The y label stays inside the figure either way."""
+    h = History()
+    for e, v in enumerate(losses, 1):
+        h.append(e, {"loss": v, "val_loss": v * 1.01})
+    fig = h.plot()
+    ax = fig.axes[0]
+    assert ax.get_yscale() == ("log" if log else "linear")
+    labels = _drawn_tick_labels(fig, ax)
+    assert len(labels) >= 2 and not any("times" in t or "^" in t for t in labels)
+    for text in labels:
+        float(text.replace("\u2212", "-"))  # every label is a plain number
+    assert ax.yaxis.label.get_text() == "loss" and _inside(fig, ax.yaxis.label)

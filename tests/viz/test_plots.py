@@ -84,3 +84,34 @@ def test_the_graph_drawing_loads_on_first_use(name):
     import chainrule.viz
 
     assert getattr(chainrule.viz, name).__module__ == "chainrule.viz.graph"
+
+
+def test_class_colours_are_the_colour_blind_safe_palette_and_distinct():
+    """Three classes (spirals) get Okabe-Ito's blue, vermillion and green: no class is grey on
+    grey, and each differs from the others in lightness or hue."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    from chainrule.viz.plots import PALETTE, class_colormap
+
+    cmap = class_colormap(3)
+    colours = [to_hex(cmap(i)) for i in range(3)]
+    assert [c.upper() for c in colours] == PALETTE[:3]
+    for c in colours:
+        r, g, b = to_rgb(c)
+        assert max(r, g, b) - min(r, g, b) > 0.3  # saturated: not a grey
+    assert class_colormap(12).N == 12
+
+
+def test_regression_fit_keeps_its_labels_inside_the_figure():
+    model = nn.Sequential(nn.Linear(1, 1))
+    X = np.linspace(-3, 3, 40)[:, None]
+    fig, ax = figure(size=(6.0, 4.0))
+    regression_fit(ax, model, X, np.sin(X), test=(X[:5], np.sin(X[:5])))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for label in (ax.xaxis.label, ax.yaxis.label):
+        box = label.get_window_extent(renderer)
+        assert label.get_text() and box.x0 >= 0 and box.y0 >= 0

@@ -136,9 +136,9 @@ class History:
                        if not k.startswith("val_") and k not in ("loss", "lr", "time")]
         panels = ["loss", *metrics]
         rename = {"train": "train", "val": "validation", **(labels or {})}
-        fig = Figure(figsize=(4.2 * len(panels), 3.4))
-        fig.subplots_adjust(left=0.1 / len(panels) + 0.04, right=0.98, bottom=0.15,
-                            top=0.82 if title else 0.9, wspace=0.3)
+        from matplotlib.ticker import FuncFormatter
+
+        fig = Figure(figsize=(4.2 * len(panels), 3.4), layout="constrained")  # labels never cut
         axes = fig.subplots(1, len(panels), squeeze=False)[0]
         for ax, name in zip(axes, panels, strict=True):
             for key, split in ((name, "train"), (f"val_{name}", "val")):
@@ -149,8 +149,10 @@ class History:
             ax.set_ylabel(name)
             ax.set_title(name)
             ax.grid(alpha=0.3)
-            if name == "loss" and self.history.get("loss") and min(self.history["loss"]) > 0:
+            if name == "loss" and _spans_decades(self.history, name):
+                # a log axis where the loss falls by orders of magnitude, labelled in plain numbers
                 ax.set_yscale("log")
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             ax.legend()
         if title:
             fig.suptitle(title)
@@ -161,6 +163,13 @@ class History:
             with atomic_write(path) as f:
                 f.write(buf.getvalue())
         return fig
+
+
+def _spans_decades(history: Mapping[str, list[float]], name: str) -> bool:
+    """Whether the finite values of ``name`` and ``val_<name>`` are positive and span more than a
+    factor of 10 (under a decade a log axis has no labelled tick and reads as a linear one)."""
+    values = [v for v in history.get(name, []) + history.get(f"val_{name}", []) if math.isfinite(v)]
+    return len(values) > 1 and min(values) > 0 and max(values) > 10 * min(values)
 
 
 def resolve_mode(monitor: str, mode: str) -> str:

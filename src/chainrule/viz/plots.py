@@ -25,6 +25,16 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
            "#8C564B", "#7F7F7F", "#BCBD22"]
 
 
+def class_colormap(k: int) -> Any:
+    """``k`` class colours from :data:`PALETTE` (Okabe-Ito first, colour-blind safe) as a
+    colormap; matplotlib's tab20 past its ten."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+
+    colours = PALETTE[:k] if k <= len(PALETTE) else [colormaps["tab20"](i % 20) for i in range(k)]
+    return ListedColormap(colours if k > 1 else PALETTE[:2])
+
+
 def figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (6.4, 4.0),
            **kw: Any) -> tuple[Figure, Any]:
     """A Figure and its axes (squeezed like ``plt.subplots``), with a readable default style."""
@@ -98,15 +108,21 @@ def decision_boundary(ax: Any, model: Module, X: np.ndarray, y: np.ndarray, *,
     grid = np.stack([g0.ravel(), g1.ravel()], axis=1)
     region = predict(model, grid, transform, dtype).argmax(-1).reshape(g0.shape)
     levels = np.arange(k + 1) - 0.5  # one band per class
-    ax.contourf(g0, g1, region, levels=levels, cmap="coolwarm", alpha=0.35)
+    cmap = class_colormap(k)
+    ax.contourf(g0, g1, region, levels=levels, cmap=cmap, alpha=0.22)
     if region.min() != region.max():
         ax.contour(g0, g1, region, levels=levels[1:-1], colors="black", linewidths=1.2)
-    colours = {"cmap": "coolwarm", "vmin": 0, "vmax": max(k - 1, 1)}
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=12, edgecolors="none", label="train", **colours)
+    # points in the class's full colour with a white rim: distinct from each other and from the
+    # pale regions behind them, whichever region they fall in
+    colours = {"cmap": cmap, "vmin": -0.5, "vmax": k - 0.5}
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=14, edgecolors="white", linewidths=0.3, label="train",
+               **colours)
     if test is not None:
-        ax.scatter(test[0][:, 0], test[0][:, 1], c=test[1], s=22, marker="^", edgecolors="black",
-                   linewidths=0.5, label="test", **colours)
-        ax.legend(loc="upper right")
+        ax.scatter(test[0][:, 0], test[0][:, 1], c=test[1], s=26, marker="^", edgecolors="black",
+                   linewidths=0.6, label="test", **colours)
+        legend = ax.legend(loc="upper right", framealpha=0.9)
+        for handle in legend.legend_handles:  # the marker shapes, not one class's colour
+            handle.set_facecolor("#777777")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
 
