@@ -245,10 +245,6 @@ class RNN(RNNBase):
         out, h_n, _ = self._forward(input, hx)
         return out, h_n
 
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        return s + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
-
 
 class GRU(RNNBase):
     """Gated recurrent unit, PyTorch's equations (gates r, z, n)::
