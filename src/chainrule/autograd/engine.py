@@ -61,9 +61,12 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
     consumers: dict[Any, int] = {root_node: 0}
     stack = [root_node]
     push, pop = stack.append, stack.pop
+    leaf_uses: dict[Tensor, int] = {}  # a hooked leaf's edges: its total is known after the last
     while stack:
         for parent in pop()._parents:
             if parent is None or isinstance(parent, tensor_type):
+                if parent is not None and getattr(parent, "_hooks", None):
+                    leaf_uses[parent] = leaf_uses.get(parent, 0) + 1
                 continue
             count = consumers.get(parent)
             if count is None:
@@ -110,7 +113,12 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
                 continue
             if isinstance(parent, tensor_type):
                 if getattr(parent, "_hooks", None):
-                    hooked_leaves[parent] = hooked_leaves[parent] + g if parent in hooked_leaves else g
+                    total = hooked_leaves.pop(parent) + g if parent in hooked_leaves else g
+                    left = leaf_uses[parent] = leaf_uses[parent] - 1
+                    if left:
+                        hooked_leaves[parent] = total
+                    else:  # its last edge: the hooks see the total now, mid-walk, as in PyTorch
+                        _accumulate(parent, run_hooks(parent, total), handed_out)
                 else:
                     _accumulate(parent, g, handed_out)
                 continue
@@ -122,8 +130,19 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
             consumers[parent] = left
             if left == 0:
                 ready.append(parent)
-    for leaf, g in hooked_leaves.items():
+    for leaf, g in hooked_leaves.items():  # leaves some of whose edges carried no gradient
         _accumulate(leaf, run_hooks(leaf, g), handed_out)
+    while _callbacks:  # queued during this backward (DistributedDataParallel's wait for its reductions)
+        _callbacks.pop(0)()
+
+
+_callbacks: list[Any] = []
+
+
+def queue_callback(callback: Any) -> None:
+    """Run ``callback()`` once the backward pass now running has finished its walk and filled every
+    ``.grad`` (PyTorch's ``Variable._execution_engine.queue_callback``)."""
+    _callbacks.append(callback)
 
 
 def _accumulate(leaf: Tensor, g: np.ndarray, handed_out: set[int]) -> None:
