@@ -3,11 +3,13 @@
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from typing import get_args
 
 import pytest
 
@@ -32,6 +34,31 @@ def test_version_and_help(capsys):
     for option in ("--dataset", "--model", "--hidden", "--activation", "--init", "--optimizer",
                    "--lr", "--batch-size", "--epochs", "--scale", "--seed", "--out"):
         assert option in out
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("command", [["train"], ["evaluate"], ["lab", "all"], []])
+def test_help_reads_cleanly_at_80_and_120_columns(columns, command):
+    """Rendered as a terminal of that width would: no line wider, no '<bool>' after a flag, every
+    choice whole (not 'moon' + 's' across a line break)."""
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(cli.app, [*command, "--help"], env={"COLUMNS": str(columns)},
+                                prog_name="chainrule")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert max(len(line) for line in text.splitlines()) <= columns
+    assert "<bool>" not in text
+    options = text.partition("Options:")[2]
+    assert "<" not in options  # option values are named (NAME, N, DIR), not <int> or <path>
+    if command == ["train"]:
+        words = set(re.findall(r"[\w-]+", text))
+        for choices in (cli.DatasetName, cli.ModelName, cli.ActivationName, cli.InitName,
+                        cli.OptimizerName, cli.ScaleName):
+            assert set(get_args(choices)) <= words
+        for option in ("--dataset NAME", "--hidden WIDTHS", "--epochs N", "--out DIR",
+                       "--progress / --no-progress"):
+            assert option in text
 
 
 @pytest.mark.parametrize("args, fragment", [

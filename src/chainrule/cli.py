@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 import typer
@@ -61,13 +61,24 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any], float]] = {
 }
 CHECKPOINT = "model.npz"
 
+# Plain click help (no rich panels): options as "--dataset NAME", the choices in the help text,
+# wrapped between words, up to 120 columns.
+HELP_SETTINGS = {"max_content_width": 120}
+
 app = typer.Typer(
     name="chainrule",
     help="Train and evaluate neural networks built from first principles in NumPy.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
 )
+
+
+def _one_of(choices: Any) -> str:
+    """``"one of a, b, c"`` for a ``Literal`` of choices (the help lists them between words)."""
+    return "one of " + ", ".join(get_args(choices))
 
 
 def _version(value: bool) -> None:
@@ -227,34 +238,42 @@ def _plot(model: Any, splits: Any, out: Path, title: str) -> None:
 # --------------------------------------------------------------------------- commands
 @app.command()
 def train(
-    dataset: Annotated[DatasetName, typer.Option(case_sensitive=False,
-                                                 help="The data set.")] = "mnist1d",
+    dataset: Annotated[DatasetName, typer.Option(
+        case_sensitive=False, metavar="NAME", help=f"The data set: {_one_of(DatasetName)}.")
+    ] = "mnist1d",
     model: Annotated[ModelName, typer.Option(
-        case_sensitive=False, help="Logistic regression or a multilayer perceptron.")] = "mlp",
-    hidden: Annotated[str, typer.Option(help="Hidden layer widths of the MLP, e.g. 100,100.")
+        case_sensitive=False, metavar="NAME",
+        help=f"The model: {_one_of(ModelName)} (logreg: logistic regression, one Linear layer; "
+             "mlp: a multilayer perceptron).")] = "mlp",
+    hidden: Annotated[str, typer.Option(metavar="WIDTHS",
+                                        help="Hidden layer widths of the MLP, e.g. 100,100.")
                       ] = "256,256",
     activation: Annotated[ActivationName, typer.Option(
-        case_sensitive=False, help="Activation between the MLP's layers.")] = "relu",
+        case_sensitive=False, metavar="NAME",
+        help=f"Activation between the MLP's layers: {_one_of(ActivationName)}.")] = "relu",
     init: Annotated[InitName, typer.Option(
-        case_sensitive=False, help="Weight initialisation (default: PyTorch's).")] = "default",
+        case_sensitive=False, metavar="NAME",
+        help=f"Weight initialisation: {_one_of(InitName)} (default: PyTorch's).")] = "default",
     optimizer: Annotated[OptimizerName, typer.Option(
-        case_sensitive=False, help="Optimiser (momentum/nesterov: SGD with momentum 0.9).")
+        case_sensitive=False, metavar="NAME",
+        help=f"Optimiser: {_one_of(OptimizerName)} (momentum/nesterov: SGD with momentum 0.9).")
     ] = "adam",
     lr: Annotated[float | None, typer.Option(
-        callback=_positive_lr, help="Learning rate (default: per optimiser; adam 0.01).")
-    ] = None,
+        callback=_positive_lr, metavar="FLOAT",
+        help="Learning rate (default: per optimiser; adam 0.01).")] = None,
     batch_size: Annotated[str, typer.Option(
-        "--batch-size", help="Samples per step, or 'full' for batch gradient descent.")
+        "--batch-size", metavar="N", help="Samples per step, or 'full' for batch gradient descent.")
     ] = "100",
     epochs: Annotated[int, typer.Option(callback=_at_least(1, "a positive number of epochs"),
-                                        help="Passes over the training set.")] = 150,
+                                        metavar="N", help="Passes over the training set.")] = 150,
     scale: Annotated[ScaleName, typer.Option(
-        case_sensitive=False, help="Feature scaling, fitted on the training split.")
+        case_sensitive=False, metavar="NAME",
+        help=f"Feature scaling, fitted on the training split: {_one_of(ScaleName)}.")
     ] = "standard",
-    seed: Annotated[int, typer.Option(callback=_at_least(0, "a non-negative seed"),
+    seed: Annotated[int, typer.Option(callback=_at_least(0, "a non-negative seed"), metavar="N",
                                       help="Seed for initialisation and shuffling.")] = 42,
     out: Annotated[Path | None, typer.Option(
-        help="Run directory (default: runs/DATASET-MODEL).")] = None,
+        metavar="DIR", help="Run directory (default: runs/DATASET-MODEL).")] = None,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bar (default: when on a terminal).")
     ] = None,

@@ -18,12 +18,14 @@ lab_app = typer.Typer(
     help="The lecture lab: every slide's claim as a runnable, plotted, checked experiment.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help, as the main command's
 )
 
-OUT = typer.Option(Path("lab-report"), "--out", "-o", help="Folder for index.html, results.json "
-                   "and the figures.")
+OUT = typer.Option(Path("lab-report"), "--out", "-o", metavar="DIR",
+                   help="Folder for index.html, results.json and the figures.")
 FAST = typer.Option(False, "--fast", help="Smaller sizes: every experiment in seconds.")
-SEED = typer.Option(registry.DEFAULT_SEED, "--seed", help="Seed of chainrule's generator.")
+SEED = typer.Option(registry.DEFAULT_SEED, "--seed", metavar="N",
+                    help="Seed of chainrule's generator.")
 
 
 @lab_app.command("list")
