@@ -13,7 +13,7 @@ from torch_oracle import check, float_dtypes, randn, seeds, shapes
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_softmax_log_softmax(name, shape, data, dtype, seed):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     a = randn(shape, dtype, seed) * 4

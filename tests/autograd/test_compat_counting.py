@@ -68,7 +68,7 @@ def test_equal(a, b):
 
 @pytest.mark.parametrize("name", ["all", "any"])
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=0), data=st._data(), seed=seeds)
+@given(shape=shapes(min_dims=0), data=st.data(), seed=seeds)
 def test_all_any(name, shape, data, seed):
     kind = data.draw(st.sampled_from(["bool", "float32", "int64"]))
     x = np.random.default_rng(seed).integers(0, 2, shape).astype(kind)

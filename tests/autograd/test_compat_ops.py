@@ -44,7 +44,7 @@ def test_new_unary_functions_of_integers_are_float32(name):
 
 # ------------------------------------------------------------------------------ cumsum
 @settings(max_examples=25, deadline=None)
-@given(shape=shapes(min_dims=0), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=0), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_cumsum(shape, data, dtype, seed):
     n = max(len(shape), 1)
     dim = data.draw(st.integers(-n, n - 1))
@@ -185,7 +185,7 @@ def test_tril_of_integers_and_error():
 
 # ------------------------------------------------------------------------------ gather and scatter
 @settings(max_examples=30, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3, min_side=1), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3, min_side=1), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_gather(shape, data, dtype, seed):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     axis = dim % len(shape)
@@ -258,7 +258,7 @@ def test_index_errors_name_op_and_values(call, error, match):
 
 
 @settings(max_examples=25, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_index_select(shape, data, dtype, seed):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     index = np.random.default_rng(seed).integers(0, shape[dim], data.draw(st.integers(0, 5)))
@@ -298,7 +298,7 @@ def test_masked_fill_errors(mask, value, error, match):
 
 # ------------------------------------------------------------------------------ sort and topk
 @settings(max_examples=30, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_sort_argsort(shape, data, dtype, seed):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     descending = data.draw(st.booleans())
@@ -325,7 +325,7 @@ def test_sort_returns_named_values_and_indices():
 
 
 @settings(max_examples=30, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_topk(shape, data, dtype, seed):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     k = data.draw(st.integers(0, shape[dim]))

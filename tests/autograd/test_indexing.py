@@ -56,7 +56,7 @@ def basic_index(draw, shape):
 
 
 @settings(max_examples=40, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_random_basic_indexing(shape, data, dtype, seed):
     index = data.draw(basic_index(shape))
     check(lambda lib, x: x[index], randn(shape, dtype, seed), seed=seed)
@@ -75,7 +75,7 @@ def test_integer_array_indexing_accumulates_repeats(dtype):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_random_integer_array_indexing(shape, data, dtype, seed):
     idx = np.array(data.draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1,
                                       max_size=6)))

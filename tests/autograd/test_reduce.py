@@ -88,7 +88,7 @@ def test_full_reduction_ties_share_the_gradient(name, dtype):
 
 @pytest.mark.parametrize("name", ["max", "min"])
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1), data=st._data(), keepdim=st.booleans(), dtype=float_dtypes,
+@given(shape=shapes(min_dims=1), data=st.data(), keepdim=st.booleans(), dtype=float_dtypes,
        seed=seeds)
 def test_max_min_with_dim_gives_values_and_indices(name, shape, data, keepdim, dtype, seed):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
@@ -102,7 +102,7 @@ def test_max_min_with_dim_gives_values_and_indices(name, shape, data, keepdim, d
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1), data=st._data(), keepdim=st.booleans(), seed=seeds)
+@given(shape=shapes(min_dims=1), data=st.data(), keepdim=st.booleans(), seed=seeds)
 def test_argmax_argmin(name, shape, data, keepdim, seed):
     dim = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1))
     a = randn(shape, np.float32, seed)

@@ -54,7 +54,7 @@ def test_reshape_returns_a_view_not_a_copy():
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=0), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=0), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_flatten(shape, data, dtype, seed):
     n = max(len(shape), 1)
     start = data.draw(st.integers(-n, n - 1))
@@ -68,7 +68,7 @@ def test_flatten(shape, data, dtype, seed):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_transpose_permute(shape, data, dtype, seed):
     n = len(shape)
     d0, d1 = data.draw(st.integers(-n, n - 1)), data.draw(st.integers(-n, n - 1))
@@ -95,7 +95,7 @@ def test_mT(dtype):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=0, min_side=1, max_side=2), data=st._data(), dtype=float_dtypes,
+@given(shape=shapes(min_dims=0, min_side=1, max_side=2), data=st.data(), dtype=float_dtypes,
        seed=seeds)
 def test_squeeze_unsqueeze(shape, data, dtype, seed):
     n = len(shape)
@@ -137,7 +137,7 @@ def test_expand_as(dtype):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1, max_dims=3), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_cat_stack(shape, data, dtype, seed):
     n = len(shape)
     dim = data.draw(st.integers(-n, n - 1))
@@ -162,7 +162,7 @@ def test_concat_alias_and_mixed_grad(dtype):
 
 
 @settings(max_examples=20, deadline=None)
-@given(shape=shapes(min_dims=1, max_side=6), data=st._data(), dtype=float_dtypes, seed=seeds)
+@given(shape=shapes(min_dims=1, max_side=6), data=st.data(), dtype=float_dtypes, seed=seeds)
 def test_split_chunk_unbind(shape, data, dtype, seed):
     n = len(shape)
     dim = data.draw(st.integers(-n, n - 1))

@@ -126,7 +126,7 @@ def train_argv(draw, bad: list[str], out_dir: str, last: str | None = None) -> l
 
 @pytest.mark.slow
 @settings(max_examples=150, deadline=None)
-@given(bad=bad_option(), data=st._data())
+@given(bad=bad_option(), data=st.data())
 def test_invalid_option_values_exit_2_with_one_line(bad, data):
     opt, value, fragment = bad
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,7 +138,7 @@ def test_invalid_option_values_exit_2_with_one_line(bad, data):
 
 @settings(max_examples=40, deadline=None)
 @given(name=words.map(lambda s: "--" + s).filter(lambda s: s not in OPTIONS and s != "--"),
-       data=st._data())
+       data=st.data())
 def test_unknown_options_exit_2(name, data):
     with tempfile.TemporaryDirectory() as tmp:
         code, out, err = run(train_argv(data.draw, [name], os.path.join(tmp, "run")))
@@ -154,7 +154,7 @@ def test_unknown_commands_exit_2(command, rest):
 
 
 @settings(max_examples=20, deadline=None)
-@given(opt=st.sampled_from(sorted(set(SAFE) - {"--no-progress"} | {"--out"})), data=st._data())
+@given(opt=st.sampled_from(sorted(set(SAFE) - {"--no-progress"} | {"--out"})), data=st.data())
 def test_option_missing_its_value_exits_2(opt, data):
     with tempfile.TemporaryDirectory() as tmp:
         argv = train_argv(data.draw, [], os.path.join(tmp, "run"), last=opt)
