@@ -69,6 +69,8 @@ def test_help_reads_cleanly_at_80_and_120_columns(columns, command):
     (["train", "--lr", "abc"], "'--lr'"),
     (["train", "--hidden", "abc"], "'--hidden': 'abc' is not a comma-separated list"),
     (["train", "--hidden", "100,0"], "'--hidden'"),
+    (["train", "--model", "logreg", "--hidden", "5"],
+     "'--hidden': logistic regression has no hidden layers"),
     (["train", "--epochs", "0"], "'--epochs'"),
     (["train", "--epochs", "two"], "'--epochs'"),
     (["train", "--batch-size", "0"], "'--batch-size': '0' is neither"),

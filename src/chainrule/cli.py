@@ -60,6 +60,7 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any], float]] = {
     "nadam": ("NAdam", {}, 0.01),
 }
 CHECKPOINT = "model.npz"
+DEFAULT_HIDDEN = "256,256"  # the MNIST-1D paper's MLP
 
 # Plain click help (no rich panels): options as "--dataset NAME", the choices in the help text,
 # wrapped between words, up to 120 columns.
@@ -245,9 +246,9 @@ def train(
         case_sensitive=False, metavar="NAME",
         help=f"The model: {_one_of(ModelName)} (logreg: logistic regression, one Linear layer; "
              "mlp: a multilayer perceptron).")] = "mlp",
-    hidden: Annotated[str, typer.Option(metavar="WIDTHS",
-                                        help="Hidden layer widths of the MLP, e.g. 100,100.")
-                      ] = "256,256",
+    hidden: Annotated[str | None, typer.Option(
+        metavar="WIDTHS", help="Hidden layer widths of the MLP, e.g. 100,100 (default: 256,256).")
+    ] = None,
     activation: Annotated[ActivationName, typer.Option(
         case_sensitive=False, metavar="NAME",
         help=f"Activation between the MLP's layers: {_one_of(ActivationName)}.")] = "relu",
@@ -279,7 +280,10 @@ def train(
     ] = None,
 ) -> None:
     """Train a model and write its run directory (config, history, metrics, plots, checkpoint)."""
-    widths = parse_hidden(hidden)
+    if hidden is not None and model == "logreg":  # silently ignoring it would mislead
+        raise typer.BadParameter("logistic regression has no hidden layers; drop --hidden or "
+                                 "use --model mlp", param_hint="'--hidden'")
+    widths = parse_hidden(hidden if hidden is not None else DEFAULT_HIDDEN)
     batch = parse_batch_size(batch_size)
     out = _writable_dir(out if out is not None else Path("runs") / f"{dataset}-{model}")
     config = {
