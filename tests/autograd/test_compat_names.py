@@ -128,7 +128,7 @@ def test_utils_data_is_chainrule_data():
     assert chainrule.utils.data.TensorDataset is TensorDataset
     assert Dataset is chainrule.data.Dataset and Subset is chainrule.data.Subset
     for name in chainrule.data.__all__:
-        assert getattr(chainrule.utils._data, name) is getattr(chainrule.data, name)
+        assert getattr(chainrule.utils.data, name) is getattr(chainrule.data, name)
     ds = TensorDataset(chainrule.arange(10).float(), chainrule.arange(10))
     train, test = random_split(ds, [8, 2])
     batches = list(DataLoader(train, batch_size=4))
