@@ -62,3 +62,12 @@ __all__ += [
     "AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Dropout2d", "MaxPool1d",
     "MaxPool2d", "Unflatten",
 ]
+
+
+def __getattr__(name: str):
+    """``nn.parallel`` is imported on first use: it brings in ``chainrule.distributed``."""
+    if name == "parallel":
+        import importlib
+
+        return importlib.import_module(".parallel", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
