@@ -53,6 +53,42 @@ def mlp(sizes: Sequence[int], activation: str | Callable[[], nn.Module] = "relu"
     return nn.Sequential(*layers)
 
 
+def cnn(input_shape: Sequence[int], out_features: int) -> nn.Sequential:
+    """The convolutional networks of ``chainrule train --model cnn``, taking flat feature vectors.
+
+    * a signal ``(L,)`` (MNIST-1D, ``L = 40``): the MNIST-1D paper repository's CNN, three
+      ``Conv1d`` layers of 25 channels (kernel 5 then 3, stride 2, padding 1) with ReLU after each,
+      the channel-major flatten (``25 x 5 = 125``) and ``Linear(125, out)``;
+    * an image ``(H, W)`` (digits, 8 x 8): two ``Conv2d`` 3 x 3 layers (16 and 32 channels,
+      padding 1) each followed by ReLU and 2 x 2 max pooling, then ``Linear(32 H/4 W/4, out)``.
+
+    The first layer reshapes ``[N, prod(input_shape)]`` into ``[N, 1, *input_shape]``.
+    """
+    shape = tuple(int(v) for v in input_shape)
+    if len(shape) == 1:
+        length = shape[0]
+        for k in (5, 3, 3):
+            length = (length + 2 - k) // 2 + 1
+        if length < 1:
+            raise ValueError(f"cnn: a signal of length {shape[0]} is too short for three stride-2 convolutions")
+        return nn.Sequential(
+            nn.Unflatten(1, (1, shape[0])),
+            nn.Conv1d(1, 25, 5, stride=2, padding=1), nn.ReLU(),
+            nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(25 * length, out_features))
+    if len(shape) == 2:
+        h, w = shape
+        if h < 4 or w < 4:
+            raise ValueError(f"cnn: an image of {h} x {w} is too small for two 2 x 2 poolings")
+        return nn.Sequential(
+            nn.Unflatten(1, (1, h, w)),
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * (h // 4) * (w // 4), out_features))
+    raise ValueError(f"cnn: input_shape must be (length,) or (height, width), got {tuple(input_shape)}")
+
+
 def _initialise(linears: list[nn.Linear], init: str, gain_name: str) -> None:
     if init not in INITS:
         raise ValueError(f"mlp: unknown init {init!r}; choose one of {', '.join(INITS)}")
