@@ -40,7 +40,8 @@ from .__main__ import missing_extra
 
 DatasetName = Literal["mnist1d", "digits", "moons", "circles", "spirals", "xor", "blobs", "sine",
                       "polynomial", "abs"]
-ModelName = Literal["mlp", "logreg"]
+ModelName = Literal["mlp", "logreg", "cnn"]
+CNN_INPUTS = {"mnist1d": (40,), "digits": (8, 8)}  # --model cnn: the data sets with a signal or image shape
 ActivationName = Literal["relu", "sigmoid", "tanh", "leaky_relu", "elu"]
 InitName = Literal["default", "xavier", "kaiming", "normal", "zeros"]
 OptimizerName = Literal["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adamax",
@@ -155,10 +156,16 @@ def _writable_dir(path: Path) -> Path:
 
 # --------------------------------------------------------------------------- options -> objects
 def build_model(in_features: int, out_features: int, model: str, hidden: tuple[int, ...],
-                activation: str, init: str) -> Any:
-    """Logistic regression (one ``Linear``) or an MLP with ``hidden`` widths, initialised by ``init``."""
-    from .lab.training import mlp
+                activation: str, init: str, dataset: str | None = None) -> Any:
+    """Logistic regression (one ``Linear``) or an MLP with ``hidden`` widths, initialised by
+    ``init``; or (``cnn``) the convolutional network of ``dataset``'s signals or images."""
+    from .lab.training import cnn, mlp
 
+    if model == "cnn":
+        if dataset not in CNN_INPUTS:
+            raise typer.BadParameter(f"--model cnn needs signals or images: --dataset "
+                                     f"{' or '.join(CNN_INPUTS)}, not {dataset!r}", param_hint="'--model'")
+        return cnn(CNN_INPUTS[dataset], out_features)
     widths = hidden if model == "mlp" else ()
     return mlp([in_features, *widths, out_features], activation, init)
 
@@ -181,7 +188,7 @@ def _setup(config: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     splits = datasets.load(config["dataset"], scale=scale)
     chainrule.manual_seed(config["seed"])
     model = build_model(splits.num_features, splits.num_outputs, config["model"],
-                        tuple(config["hidden"]), config["activation"], config["init"])
+                        tuple(config["hidden"]), config["activation"], config["init"], config["dataset"])
     if splits.task == "classification":
         return splits, model, nn.CrossEntropyLoss(), ("accuracy",)
     return splits, model, nn.MSELoss(), ()
@@ -245,7 +252,7 @@ def train(
     model: Annotated[ModelName, typer.Option(
         case_sensitive=False, metavar="NAME",
         help=f"The model: {_one_of(ModelName)} (logreg: logistic regression, one Linear layer; "
-             "mlp: a multilayer perceptron).")] = "mlp",
+             "mlp: a multilayer perceptron; cnn: a convolutional network, for mnist1d and digits).")] = "mlp",
     hidden: Annotated[str | None, typer.Option(
         metavar="WIDTHS", help="Hidden layer widths of the MLP, e.g. 100,100 (default: 256,256).")
     ] = None,
