@@ -35,7 +35,7 @@ def write_report(results: Sequence[Result], out: str | Path) -> Path:
     sections = []
     for r in results:
         for fig in r.figures:
-            (out / "figures" / fig.filename(r.name)).write_bytes(fig._data)
+            (out / "figures" / fig.filename(r.name)).write_bytes(fig.data)
         formulas = []
         for i, tex in enumerate(r.formulas):
             path = out / "formulas" / f"{r.name}-{i}.svg"
