@@ -1,4 +1,4 @@
-"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split`` (``torch.utils._data``).
+"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split`` (``torch.utils.data``).
 
 A dataset is anything with ``__len__`` and ``__getitem__(i)``. ``TensorDataset`` keeps its tensors
 as contiguous arrays, so :class:`~chainrule.data.DataLoader` can cut a whole batch out of them with
