@@ -104,6 +104,63 @@ def test_unwritable_out(tmp_path, capsys):
     assert "'--out': cannot write to" in err
 
 
+def test_out_refuses_an_earlier_run_and_a_foreign_folder_unless_asked(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    args = ["train", "--dataset", "xor", "--epochs", "1", "--no-progress", "--out", str(run_dir)]
+    assert run(args, capsys)[0] == 0
+    before = (run_dir / "model.npz").read_bytes()
+    code, out, err = run(args, capsys)  # the same run again: the first is not lost silently
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "holds an earlier run (xor, mlp); pass --overwrite to replace it" in err
+    assert (run_dir / "model.npz").read_bytes() == before
+    # --overwrite replaces the run, stale files included: a regression run draws no boundary
+    code, out, err = run(["train", "--dataset", "sine", "--epochs", "1", "--no-progress",
+                          "--out", str(run_dir), "--overwrite"], capsys)
+    assert code == 0, err
+    assert not (run_dir / "boundary.png").exists() and (run_dir / "prediction.png").exists()
+
+    foreign = tmp_path / "thesis"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    args = ["train", "--dataset", "xor", "--epochs", "1", "--no-progress", "--out", str(foreign)]
+    code, out, err = run(args, capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "is not empty and holds no chainrule run; pass --overwrite" in err
+    assert os.listdir(foreign) == ["notes.txt"]
+    code, out, err = run([*args, "--overwrite"], capsys)
+    assert code == 0, err
+    assert (foreign / "notes.txt").read_text() == "mine"
+    wrote = re.search(r"wrote .*? \((.*)\)", out).group(1).split(", ")  # only what the run wrote
+    assert wrote == ["boundary.png", "config.json", "curves.png", "history.csv", "metrics.json",
+                     "model.npz"]
+
+
+@pytest.mark.parametrize("out, what", [("/", "the filesystem root"), (".", "the working directory"),
+                                       ("..", "a folder above the working directory")])
+def test_out_at_the_root_or_the_working_directory_is_refused(tmp_path, capsys, monkeypatch, out,
+                                                             what):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    code, _, err = run(["train", "--dataset", "xor", "--epochs", "1", "--out", out, "--overwrite"],
+                       capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"'--out': '{out}' is {what}; a run needs a folder of its own" in err
+    assert os.listdir(work) == [] and not (tmp_path / "config.json").exists()
+
+
+def test_run_files_follow_the_umask(tmp_path, capsys):
+    old = os.umask(0o022)
+    try:
+        code, _, err = run(["train", "--dataset", "xor", "--epochs", "1", "--no-progress", "--out",
+                            str(tmp_path / "run")], capsys)
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "run").iterdir()}
+    assert modes and set(modes.values()) == {0o644}, modes
+
+
 def rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))

@@ -62,6 +62,9 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any], float]] = {
 }
 CHECKPOINT = "model.npz"
 DEFAULT_HIDDEN = "256,256"  # the MNIST-1D paper's MLP
+# every file a run directory can hold (what --overwrite replaces)
+RUN_FILES = ("config.json", "history.csv", "metrics.json", "curves.png", CHECKPOINT, "boundary.png",
+             "prediction.png")
 
 # Plain click help (no rich panels): options as "--dataset NAME", the choices in the help text,
 # wrapped between words, up to 120 columns.
@@ -143,6 +146,48 @@ def _positive_lr(value: float | None) -> float | None:
     return value
 
 
+def _describe_run(path: Path) -> str | None:
+    """``"moons, mlp"`` when ``path`` holds an earlier run of ``chainrule train`` (its
+    config.json names the chainrule version that wrote it), else None."""
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(config, dict) or "chainrule" not in config:
+        return None
+    return f"{config.get('dataset', '?')}, {config.get('model', '?')}"
+
+
+def _out_dir(path: Path, overwrite: bool) -> Path:
+    """The run directory, checked before anything is written to it.
+
+    A new or empty folder is used as it is. Like ``--overwrite_output_dir`` in Hugging Face's
+    training scripts, an existing folder with content is refused unless ``--overwrite`` asks for
+    it: an earlier run is the record of an experiment, and a folder that is no run holds someone
+    else's files. With ``--overwrite`` an earlier run's files are replaced (stale ones removed);
+    other files are left alone. The filesystem root and the working directory (or a folder above
+    it) are refused in any case: a run there would mix with everything else.
+    """
+    where, cwd = path.resolve(), Path.cwd().resolve()
+    if where == Path(where.anchor) or where == cwd or where in cwd.parents:
+        what = "the filesystem root" if where == Path(where.anchor) else \
+            "the working directory" if where == cwd else "a folder above the working directory"
+        raise typer.BadParameter(f"{str(path)!r} is {what}; a run needs a folder of its own, "
+                                 "e.g. runs/NAME", param_hint="'--out'")
+    if where.is_dir() and any(where.iterdir()):
+        earlier = _describe_run(where)
+        if not overwrite:
+            held = (f"holds an earlier run ({earlier}); pass --overwrite to replace it" if earlier
+                    else "is not empty and holds no chainrule run; pass --overwrite to write into it "
+                    "anyway")
+            raise typer.BadParameter(f"{str(path)!r} {held}, or choose another --out",
+                                     param_hint="'--out'")
+        if earlier:
+            for name in RUN_FILES:
+                (where / name).unlink(missing_ok=True)
+    return _writable_dir(path)
+
+
 def _writable_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -222,7 +267,7 @@ def _write_json(path: Path, obj: Any) -> None:
         f.write("\n")
 
 
-def _plot(model: Any, splits: Any, out: Path, title: str) -> None:
+def _plot(model: Any, splits: Any, out: Path, title: str) -> str | None:
     """``boundary.png`` (2-D classification) or ``prediction.png`` (1-D regression), drawn in the
     data's own units; other data sets get no plot."""
     from .viz import decision_boundary, figure, regression_fit, save_png
@@ -232,7 +277,7 @@ def _plot(model: Any, splits: Any, out: Path, title: str) -> None:
     elif splits.task == "regression" and splits.num_features == 1:
         draw, name, size = regression_fit, "prediction.png", (6.0, 4.0)
     else:
-        return
+        return None
     xtr, ytr, xte, yte = splits.arrays()
     scaler = splits.scaler
     raw = (lambda a: a) if scaler is None else scaler.inverse_transform
@@ -241,6 +286,7 @@ def _plot(model: Any, splits: Any, out: Path, title: str) -> None:
          transform=None if scaler is None else scaler.transform)
     ax.set_title(title)
     save_png(fig, out / name)
+    return name
 
 
 # --------------------------------------------------------------------------- commands
@@ -281,7 +327,11 @@ def train(
     seed: Annotated[int, typer.Option(callback=_at_least(0, "a non-negative seed"), metavar="N",
                                       help="Seed for initialisation and shuffling.")] = 42,
     out: Annotated[Path | None, typer.Option(
-        metavar="DIR", help="Run directory (default: runs/DATASET-MODEL).")] = None,
+        metavar="DIR", help="Run directory (default: runs/DATASET-MODEL); a new or empty folder.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Write over an earlier run in --out (or into a folder with other files).")
+    ] = False,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Progress bar (default: when on a terminal).")
     ] = None,
@@ -292,7 +342,7 @@ def train(
                                  "use --model mlp", param_hint="'--hidden'")
     widths = parse_hidden(hidden if hidden is not None else DEFAULT_HIDDEN)
     batch = parse_batch_size(batch_size)
-    out = _writable_dir(out if out is not None else Path("runs") / f"{dataset}-{model}")
+    out = _out_dir(out if out is not None else Path("runs") / f"{dataset}-{model}", overwrite)
     config = {
         "dataset": dataset, "model": model, "hidden": list(widths) if model == "mlp" else [],
         "activation": activation, "init": init, "optimizer": optimizer,
@@ -318,7 +368,7 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
     import chainrule
 
     from .data import DataLoader
-    from .train import ModelCheckpoint, NonFiniteError, fit
+    from .train import ModelCheckpoint, NonFiniteError, ProgressBar, fit
 
     splits, net, loss_fn, metrics = _setup(config)
     opt = build_optimizer(config["optimizer"], net.parameters(), config["lr"])
@@ -327,19 +377,27 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
                               batch_size=len(splits.train) if full else config["batch_size"])
     test_loader = DataLoader(splits.test, batch_size=max(len(splits.test), 1))
     ckpt = ModelCheckpoint(out / CHECKPOINT)
+    if progress is None:  # a bar on a terminal, none in a log file
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
+    callbacks = [ckpt, ProgressBar(labels={"val": "test"})] if progress else [ckpt]
+    written = ["config.json"]  # what this run writes, for the summary
     started = time.perf_counter()
     error = None
     try:
         with _one_blas_thread():
             history = fit(net, loss_fn, opt, train_loader, test_loader, epochs=config["epochs"],
-                          metrics=metrics, callbacks=[ckpt], progress=progress)
+                          metrics=metrics, callbacks=callbacks, progress=progress)
     except NonFiniteError as e:
         history, error = e.history, e
     seconds = time.perf_counter() - started
+    if ckpt.last_saved is not None:
+        written.append(CHECKPOINT)
     history.to_csv(out / "history.csv")
+    written.append("history.csv")
     if len(history):
         history.plot(out / "curves.png", title=f"{config['dataset']}, {config['model']}",
                      labels={"val": "test"})
+        written.append("curves.png")
     if history.interrupted or error is not None:
         if ckpt.last_saved is None:  # nothing completed: nothing to report
             if error is not None:
@@ -349,13 +407,17 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
             raise typer.Exit(130)
         net.load_state_dict(chainrule.load(ckpt.last_saved)["model"])  # the last good epoch
     final = _final_metrics(net, splits, loss_fn, metrics)
-    _plot(net, splits, out, f"{config['dataset']}: {config['model']}, epoch {len(history)}")
-    report = {**final, "epochs_completed": len(history), "seconds": round(seconds, 3),
-              "interrupted": history.interrupted, "error": None if error is None else str(error)}
+    kept = ckpt.last_saved_epoch if ckpt.last_saved is not None else len(history)
+    plot = _plot(net, splits, out, f"{config['dataset']}: {config['model']}, epoch {kept}")
+    if plot is not None:
+        written.append(plot)
+    report = {**final, "epochs_completed": len(history), "epoch_kept": kept,
+              "seconds": round(seconds, 3), "interrupted": history.interrupted,
+              "error": None if error is None else str(error)}
     _write_json(out / "metrics.json", report)
+    written.append("metrics.json")
     typer.echo(_table(final, splits.task))
-    written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    typer.echo(f"wrote {out}{os.sep} ({', '.join(written)}); trained in {seconds:.1f}s")
+    typer.echo(f"wrote {out}{os.sep} ({', '.join(sorted(written))}); trained in {seconds:.1f}s")
     if error is not None:
         raise error
     if history.interrupted:
