@@ -8,6 +8,7 @@ behave as in PyTorch (``DataLoader(batch_size=None)`` switches batching off, as 
 from . import datasets
 from .dataloader import DataLoader, default_collate, default_convert
 from .dataset import Dataset, Subset, TensorDataset, random_split
+from .distributed import DistributedSampler
 from .sampler import (
     BatchSampler,
     RandomSampler,
@@ -22,6 +23,7 @@ __all__ = [
     "BatchSampler",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",

@@ -1,0 +1,5 @@
+"""chainrule.nn.parallel: data-parallel training across processes (``DistributedDataParallel``)."""
+
+from .distributed import DistributedDataParallel
+
+__all__ = ["DistributedDataParallel"]
