@@ -26,7 +26,7 @@ Adding a fast path: write the function in a module of this package, decorate it 
 
 from __future__ import annotations
 
-from . import activation, adam, cross_entropy, linear  # each registers its fast paths
+from . import activation, adam, cross_entropy, linear, recurrent  # each registers its fast paths
 from .registry import (
     ENV_VAR,
     Override,
@@ -42,4 +42,5 @@ from .registry import (
 )
 
 __all__ = ["ENV_VAR", "Override", "disable", "disabled", "enable", "enabled", "is_enabled", "override",
-           "overrides", "reference", "set_enabled", "activation", "adam", "cross_entropy", "linear"]
+           "overrides", "reference", "set_enabled", "activation", "adam", "cross_entropy", "linear",
+           "recurrent"]
