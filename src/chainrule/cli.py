@@ -460,6 +460,44 @@ def evaluate(
     typer.echo(_table(final, splits.task))
 
 
+@app.command("export")
+def export_run(
+    run_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A directory written by train.")],
+    format: Annotated[Literal["onnx"], typer.Option(  # noqa: A002
+        "--format", metavar="NAME", help="The file format: onnx.")] = "onnx",
+    out: Annotated[Path | None, typer.Option(
+        metavar="FILE", help="Where to write (default: DIR/model.onnx).")] = None,
+) -> None:
+    """Write a run's trained model as an ONNX file (dynamic batch size) for other runtimes."""
+    import chainrule
+
+    from .data import DataLoader
+    from .onnx import UnsupportedOperatorError, export
+
+    config_path = run_dir / "config.json"
+    if not config_path.is_file():
+        raise typer.BadParameter(f"{str(run_dir)!r} is not a run directory: it has no config.json",
+                                 param_hint="'DIR'")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        splits, net, _, _ = _setup(config)
+        state = chainrule.load(run_dir / CHECKPOINT)
+        net.load_state_dict(state.get("model", state) if isinstance(state, dict) else state)
+    except Exception as e:  # a config or checkpoint that does not describe a model: one line
+        raise typer.BadParameter(f"cannot rebuild the model of {str(run_dir)!r}: "
+                                 f"{str(e).splitlines()[0]}", param_hint="'DIR'") from None
+    target = out if out is not None else run_dir / f"model.{format}"
+    example = next(iter(DataLoader(splits.test, batch_size=2)))[0]
+    try:
+        export(net, example, target, input_names=["features"], output_names=["output"])
+    except ImportError as e:
+        raise typer.BadParameter(str(e), param_hint="'--format'") from None
+    except UnsupportedOperatorError as e:
+        raise typer.BadParameter(str(e), param_hint="'DIR'") from None
+    typer.echo(f"wrote {target} ({format}, {config.get('model')}, input [batch, "
+               f"{', '.join(map(str, example.shape[1:]))}])")
+
+
 def _register_lab() -> None:
     """Add ``chainrule lab`` when the lab is installed."""
     if importlib.util.find_spec("chainrule.lab.cli") is None:
