@@ -270,6 +270,23 @@ def test_evaluate_bad_checkpoint_is_one_line(tmp_path, capsys):
     assert code == 2 and "no such checkpoint file" in err
 
 
+def test_evaluate_of_another_architecture_names_the_keys_and_shapes(tmp_path, capsys):
+    """A checkpoint from another model: every missing and unexpected key and every shape that
+    differs, as PyTorch's load_state_dict lists them, on one line."""
+    common = ["--dataset", "xor", "--epochs", "1", "--no-progress"]
+    assert run(["train", *common, "--hidden", "16,16", "--out", str(tmp_path / "a")], capsys)[0] == 0
+    assert run(["train", *common, "--hidden", "8", "--out", str(tmp_path / "b")], capsys)[0] == 0
+    shutil.copy(tmp_path / "b" / "model.npz", tmp_path / "a" / "model.npz")
+    code, out, err = run(["evaluate", str(tmp_path / "a")], capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "does not fit the model its config.json describes (mlp 16,16)" in err
+    assert "Error(s) in loading state_dict for Sequential" in err
+    assert 'Missing key(s) in state_dict: "4.weight", "4.bias".' in err
+    assert "size mismatch for 0.weight: copying a param with shape (8, 2) from checkpoint, " \
+           "the shape in current model is (16, 2)." in err
+    assert "size mismatch for 2.weight" in err and "(2, 8)" in err and "(16, 16)" in err
+
+
 def test_divergence_is_one_line_with_status_1(tmp_path, capsys):
     code, out, err = run(["train", "--dataset", "sine", "--optimizer", "sgd", "--lr", "1e10",
                           "--epochs", "5", "--out", str(tmp_path), "--no-progress"], capsys)

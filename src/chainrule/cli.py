@@ -188,6 +188,12 @@ def _out_dir(path: Path, overwrite: bool) -> Path:
     return _writable_dir(path)
 
 
+def _describe_model(config: dict[str, Any]) -> str:
+    """``"mlp 256,256"`` or ``"logreg"``: a run's model in the words of its options."""
+    hidden = config.get("hidden") or []
+    return f"{config.get('model', '?')}{' ' if hidden else ''}{','.join(map(str, hidden))}"
+
+
 def _writable_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -450,7 +456,12 @@ def evaluate(
         if not isinstance(state, dict):
             raise TypeError(f"{str(run_dir / CHECKPOINT)!r} does not hold a model state_dict")
         net.load_state_dict(state.get("model", state))
-    except (CheckpointError, FileNotFoundError, StateDictError, KeyError, TypeError) as e:
+    except StateDictError as e:  # every missing/unexpected key and shape, on one line
+        detail = " ".join(line.strip() for line in str(e).splitlines())
+        raise typer.BadParameter(
+            f"{str(run_dir / CHECKPOINT)!r} does not fit the model its config.json describes "
+            f"({_describe_model(config)}): {detail}", param_hint="'DIR'") from None
+    except (CheckpointError, FileNotFoundError, KeyError, TypeError) as e:
         raise typer.BadParameter(str(e).splitlines()[0], param_hint="'DIR'") from None
     # a model that overflows reports inf, without warnings
     with np.errstate(all="ignore"), memory.kept_freed_memory():
