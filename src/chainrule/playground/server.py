@@ -158,6 +158,7 @@ def create_app(sessions: Sessions | None = None) -> Starlette:
                 raise ValueError("; ".join(messages))
         else:
             raise ValueError(f"unknown action {what!r}: play, pause, step, reset or regenerate")
+        s.version += 1  # the stream sends a frame, so the page sees the new state
         entry.wake.set()
         return JSONResponse({"playing": s.playing, "config": s.cfg.to_hash()})
 
@@ -192,7 +193,12 @@ def create_app(sessions: Sessions | None = None) -> Starlette:
                     start = time.perf_counter()
                     if s.playing or entry.pending_steps:
                         entry.pending_steps = max(0, entry.pending_steps - 1)
-                        await asyncio.to_thread(s.train_epoch)
+                        try:
+                            await asyncio.to_thread(s.train_epoch)
+                        except Exception as e:  # noqa: BLE001 -- reported on the page; the stream goes on
+                            s.playing = False
+                            log.warning("playground training step failed: %s", e)
+                            yield {"event": "problem", "data": json.dumps({"error": f"training stopped: {e}"})}
                     elif s.version == version:
                         entry.wake.clear()
                         with contextlib.suppress(asyncio.TimeoutError):

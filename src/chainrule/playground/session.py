@@ -34,6 +34,9 @@ INITS = ("zeros", "normal", "xavier", "he")
 REGULARIZATIONS = ("none", "L1", "L2")
 LR_RANGE, REG_RANGE = (1e-5, 10.0), (0.0, 10.0)
 MAX_PATHS_LISTED = 200  # the one-example view lists at most this many paths (the sum uses all)
+# one lock for every session: chainrule's grad mode (no_grad) is process-wide, so one session's
+# frame under no_grad must not overlap another's training step (the GIL serialises them anyway)
+ENGINE_LOCK = threading.RLock()
 
 
 @dataclass
@@ -208,11 +211,11 @@ def derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 class Session:
-    """A network in training for one browser tab. Methods lock, so the page's requests and the
-    training loop may come from different threads."""
+    """A network in training for one browser tab. Methods take ``ENGINE_LOCK``, so the page's
+    requests and the training loops of all tabs may come from different threads."""
 
     def __init__(self, cfg: Config | None = None) -> None:
-        self.lock = threading.RLock()
+        self.lock = ENGINE_LOCK
         self.cfg = cfg or Config()
         self.playing = False
         self.version = 0  # bumps on every change the page must redraw
@@ -387,7 +390,7 @@ class Session:
             scale = np.maximum(np.abs(inputs).max(0), 1e-12)  # inputs are drawn over their range
             nodes = [inputs / scale] + [a._data for _, a in zs]
             values = np.concatenate(nodes, 1).T  # [nodes, GRID * GRID]
-            codes = np.round((np.clip(values, -1, 1) + 1) * 127.5).astype(np.uint8)
+            codes = np.round((np.clip(np.nan_to_num(values), -1, 1) + 1) * 127.5).astype(np.uint8)
             if not self.history:
                 self.history.append(self.losses())
             train_loss, test_loss = self.history[-1]
@@ -479,4 +482,8 @@ def _num(v: float) -> float | None:
 
 
 def _round(arr: np.ndarray, digits: int = 4) -> Any:
-    return np.round(np.asarray(arr, dtype=np.float64), digits).tolist()
+    """Rounded nested lists for JSON; a diverged value (inf, NaN) becomes null."""
+    arr = np.round(np.asarray(arr, dtype=np.float64), digits)
+    if np.isfinite(arr).all():
+        return arr.tolist()
+    return np.where(np.isfinite(arr), arr, None).tolist()

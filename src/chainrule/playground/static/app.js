@@ -107,6 +107,7 @@ function buildNetwork() {
     el.dataset.feature = k;
     el.title = `${label}: click to turn ${on ? "off" : "on"}`;
     el.addEventListener("click", () => sendConfig({[k]: on ? "false" : "true"}));
+    if (!on) paintFeature(el.querySelector("canvas"), i);
     nodes.appendChild(el);
     if (on) inputCol.push(el);
   });
@@ -155,6 +156,21 @@ function buildNetwork() {
   }
 }
 
+const FEATURE_FNS = [(x, y) => x, (x, y) => y, (x, y) => x * x, (x, y) => y * y, (x, y) => x * y,
+                     (x, y) => Math.sin(x), (x, y) => Math.sin(y)];
+
+function paintFeature(canvas, i) {
+  // an input that is off: its thumbnail computed here, as the server sends only the active ones
+  const g = 50, codes = new Uint8Array(g * g), vals = new Float64Array(g * g);
+  let max = 1e-12;
+  for (let r = 0; r < g; r++) for (let c = 0; c < g; c++) {
+    const x = -DOMAIN + (2 * DOMAIN * c) / (g - 1), y = DOMAIN - (2 * DOMAIN * r) / (g - 1);
+    vals[r * g + c] = FEATURE_FNS[i](x, y); max = Math.max(max, Math.abs(vals[r * g + c]));
+  }
+  for (let k = 0; k < g * g; k++) codes[k] = Math.round((vals[k] / max + 1) * 127.5);
+  paint(canvas, codes, 0, g);
+}
+
 function centre(el) { return {x: parseFloat(el.style.left) + NODE / 2, y: parseFloat(el.style.top) + NODE / 2}; }
 
 function makeNode(pos, label, where, cls) {
@@ -198,7 +214,7 @@ function onFrame(f) {
   buildNetwork();
   $("epoch").textContent = f.epoch;
   $("play").classList.toggle("playing", f.playing);
-  $("play").innerHTML = f.playing ? "&#x23F8;" : "&#x25B6;";
+  $("play").innerHTML = f.playing ? "&#x275A;&#x275A;" : "&#x25B6;";
   $("loss-test").textContent = f.testLoss === null ? "-" : f.testLoss.toFixed(3);
   $("loss-train").textContent = f.trainLoss === null ? "-" : f.trainLoss.toFixed(3);
   if (state.curveDigest !== f.initDigest || f.epoch < state.curveEpoch) state.curve = [];
@@ -245,7 +261,11 @@ function toPx(v, size) { return ((v + DOMAIN) / (2 * DOMAIN)) * size; }
 function drawHeatmap() {
   const c = $("heatmap"), ctx = c.getContext("2d");
   ctx.imageSmoothingEnabled = true;
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, c.width, c.height);
+  ctx.globalAlpha = 0.65;  // the regions lighter than the points, as in TF Playground
   ctx.drawImage(offscreen, 0, 0, c.width, c.height);
+  ctx.globalAlpha = 1;
   const d = state.data;
   if (!d) return;
   const showTest = state.config.showTestData === "true";
@@ -432,6 +452,7 @@ async function start() {
   $("example-panel").hidden = !$("oneExample").checked;
   const events = new EventSource(api("stream"));
   events.addEventListener("frame", (ev) => onFrame(JSON.parse(ev.data)));
+  events.addEventListener("problem", (ev) => showMessage([JSON.parse(ev.data).error]));
   if (state.page.autoplay === "true") await post("action", {action: "play"});
 }
 
