@@ -89,6 +89,32 @@ def cnn(input_shape: Sequence[int], out_features: int) -> nn.Sequential:
     raise ValueError(f"cnn: input_shape must be (length,) or (height, width), got {tuple(input_shape)}")
 
 
+
+class SequenceGRU(nn.Module):
+    """The MNIST-1D paper repository's GRU, taking flat feature vectors (``--model gru``).
+
+    Each of the ``length`` features is one time step of a one-channel sequence: ``[N, L]`` ->
+    ``[N, L, 1]`` -> ``GRU(1, hidden, batch_first=True, bidirectional=True)`` -> ``[N, L,
+    2 hidden]``, flattened to ``2 hidden L`` (480 for MNIST-1D) -> ``Linear(2 hidden L, out)``.
+    PyTorch's default initialisation throughout.
+    """
+
+    def __init__(self, length: int, out_features: int, hidden: int = 6) -> None:
+        super().__init__()
+        self.length = int(length)
+        self.gru = nn.GRU(1, hidden, batch_first=True, bidirectional=True)
+        self.linear = nn.Linear(2 * hidden * self.length, out_features)
+
+    def forward(self, x: cr.Tensor) -> cr.Tensor:
+        n = x.shape[0]
+        out, _ = self.gru(x.reshape(n, self.length, 1))  # [N, L, 2 hidden]
+        return self.linear(out.reshape(n, -1))
+
+
+def gru(length: int, out_features: int, hidden: int = 6) -> SequenceGRU:
+    """``chainrule train --model gru``'s network: :class:`SequenceGRU`."""
+    return SequenceGRU(length, out_features, hidden)
+
 def _initialise(linears: list[nn.Linear], init: str, gain_name: str) -> None:
     if init not in INITS:
         raise ValueError(f"mlp: unknown init {init!r}; choose one of {', '.join(INITS)}")
