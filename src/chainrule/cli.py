@@ -40,7 +40,7 @@ from .__main__ import missing_extra
 
 DatasetName = Literal["mnist1d", "digits", "moons", "circles", "spirals", "xor", "blobs", "sine",
                       "polynomial", "abs"]
-ModelName = Literal["mlp", "logreg", "cnn"]
+ModelName = Literal["mlp", "logreg", "cnn", "gru"]
 CNN_INPUTS = {"mnist1d": (40,), "digits": (8, 8)}  # --model cnn: the data sets with a signal or image shape
 ActivationName = Literal["relu", "sigmoid", "tanh", "leaky_relu", "elu"]
 InitName = Literal["default", "xavier", "kaiming", "normal", "zeros"]
@@ -212,6 +212,10 @@ def build_model(in_features: int, out_features: int, model: str, hidden: tuple[i
     ``init``; or (``cnn``) the convolutional network of ``dataset``'s signals or images."""
     from .lab.training import cnn, mlp
 
+    if model == "gru":  # each feature one step of a sequence: the MNIST-1D paper's GRU
+        from .lab.training import gru
+
+        return gru(in_features, out_features)
     if model == "cnn":
         if dataset not in CNN_INPUTS:
             raise typer.BadParameter(f"--model cnn needs signals or images: --dataset "
@@ -304,7 +308,8 @@ def train(
     model: Annotated[ModelName, typer.Option(
         case_sensitive=False, metavar="NAME",
         help=f"The model: {_one_of(ModelName)} (logreg: logistic regression, one Linear layer; "
-             "mlp: a multilayer perceptron; cnn: a convolutional network, for mnist1d and digits).")] = "mlp",
+             "mlp: a multilayer perceptron; cnn: a convolutional network, for mnist1d and digits; "
+             "gru: a bidirectional GRU over the features as time steps).")] = "mlp",
     hidden: Annotated[str | None, typer.Option(
         metavar="WIDTHS", help="Hidden layer widths of the MLP, e.g. 100,100 (default: 256,256).")
     ] = None,
