@@ -2,6 +2,7 @@
 
 import csv
 import json
+import math
 import os
 import re
 import shutil
@@ -293,6 +294,19 @@ def test_divergence_is_one_line_with_status_1(tmp_path, capsys):
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "not finite" in err or "loss is" in err
     assert "lr=10000000000.0" in err and "step" in err and "Traceback" not in err
+
+
+def test_divergence_keeps_the_last_checkpoint_whose_loss_is_finite(tmp_path, capsys):
+    """The README's example: epoch 3 ends with an inf test loss, so epoch 2 is the last good one,
+    and the final table reports that checkpoint's finite losses."""
+    code, out, err = run(["train", "--dataset", "sine", "--optimizer", "sgd", "--lr", "1",
+                          "--batch-size", "full", "--out", str(tmp_path / "run"), "--no-progress"],
+                         capsys)
+    assert code == 1 and "the loss is inf at epoch 4" in err and "(epoch 2) is kept" in err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["epoch_kept"] == 2 and metrics["epochs_completed"] == 3
+    assert all(math.isfinite(metrics[split]["loss"]) for split in ("train", "test"))
+    assert "inf" not in out
 
 
 def test_ctrl_c_keeps_last_epoch_and_history(tmp_path):
