@@ -80,6 +80,17 @@ ARCHITECTURES = {
                                                 nn.Identity(), nn.LayerNorm(8, elementwise_affine=False),
                                                 nn.Linear(8, 2)), [(4,)]),
     "two_inputs": (TwoInputs, [(3,), (2,)]),
+    "cnn_1d": (lambda: nn.Sequential(nn.Unflatten(1, (1, 40)), nn.Conv1d(1, 6, 5, stride=2, padding=1),
+                                     nn.ReLU(), nn.Conv1d(6, 6, 3, stride=2, padding=1, bias=False),
+                                     nn.MaxPool1d(2), nn.ReLU(), nn.AvgPool1d(2, ceil_mode=True),
+                                     nn.Flatten(), nn.Linear(18, 3)), [(40,)]),
+    "cnn_2d": (lambda: nn.Sequential(nn.Conv2d(2, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                                     nn.MaxPool2d(2), nn.Conv2d(8, 4, 3, padding="same", dilation=2, groups=2),
+                                     nn.AvgPool2d(2, stride=1, padding=1, count_include_pad=False),
+                                     nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)), [(2, 8, 8)]),
+    "cnn_adaptive_max": (lambda: nn.Sequential(nn.Conv2d(1, 3, 3, stride=(1, 2), padding=(1, 0)), nn.Tanh(),
+                                               nn.AdaptiveMaxPool2d((4, 2)), nn.Flatten(), nn.Linear(24, 2)),
+                         [(1, 8, 9)]),
     "batchnorm2d": (lambda: nn.Sequential(nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(24, 3)), [(2, 3, 4)]),
 }
 

@@ -162,7 +162,83 @@ def _emit_layer(g: _Builder, ex: _Exporter, module: Any, x: str, ndim: int, node
             np.zeros(shape, g.dtype), f"{base}.zeros")
         return g.op("LayerNormalization", [x, scale, shift], base, axis=-len(shape),
                     epsilon=float(module.eps))
+    if isinstance(module, nn.Unflatten):
+        shape_in = ex.shape_of_input(module)
+        d = module.dim % ndim
+        shape = [0 if i == 0 else n for i, n in enumerate(shape_in[:d])] + list(module.unflattened_size) \
+            + list(shape_in[d + 1:])
+        if d == 0:
+            raise UnsupportedOperatorError(f"onnx.export(): {kind} at {base!r} splits the batch dimension")
+        return g.op("Reshape", [x, g.initializer(np.array(shape, dtype=np.int64), f"{base}/shape")], base)
+    if isinstance(module, (nn.Conv1d, nn.Conv2d)):
+        return _conv(g, ex, module, x, ndim, base)
+    if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)):
+        return _pool(g, module, x, ndim, base)
+    if isinstance(module, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool1d,
+                           nn.AdaptiveMaxPool2d)):
+        return _adaptive_pool(g, ex, module, x, ndim, base)
     raise UnsupportedOperatorError(f"onnx.export(): no ONNX translation for layer {kind} at {base!r}")
+
+
+def _nd(value: Any, nd: int) -> list[int]:
+    return [int(v) for v in value] if isinstance(value, (tuple, list)) else [int(value)] * nd
+
+
+def _conv(g: _Builder, ex: _Exporter, module: Any, x: str, ndim: int, base: str) -> str:
+    """``Conv``: PyTorch's weight layout [C_out, C_in / groups, *kernel] is ONNX's."""
+    nd = ndim - 2
+    if module.padding_mode != "zeros":
+        raise UnsupportedOperatorError(f"onnx.export(): {type(module).__name__} at {base!r} pads with "
+                                       f"padding_mode={module.padding_mode!r}; only 'zeros' is exported")
+    kernel, dilation = _nd(module.kernel_size, nd), _nd(module.dilation, nd)
+    if module.padding == "same":  # the extra odd pixel goes after, as in PyTorch
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        pads = [t // 2 for t in total] + [t - t // 2 for t in total]
+    elif module.padding == "valid":
+        pads = [0] * (2 * nd)
+    else:
+        pads = _nd(module.padding, nd) * 2
+    inputs = [x, ex.leaf(module.weight)] + ([ex.leaf(module.bias)] if module.bias is not None else [])
+    return g.op("Conv", inputs, base, kernel_shape=kernel, strides=_nd(module.stride, nd), pads=pads,
+                dilations=dilation, group=int(module.groups))
+
+
+def _pool(g: _Builder, module: Any, x: str, ndim: int, base: str) -> str:
+    """``MaxPool`` / ``AveragePool`` with PyTorch's window, stride, padding and ceil_mode."""
+    from .. import nn
+
+    nd, kind = ndim - 2, type(module).__name__
+    attrs: dict[str, Any] = dict(kernel_shape=_nd(module.kernel_size, nd), strides=_nd(module.stride, nd),
+                                 pads=_nd(module.padding, nd) * 2, ceil_mode=int(bool(module.ceil_mode)))
+    if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d)):
+        if module.return_indices:
+            raise UnsupportedOperatorError(f"onnx.export(): {kind} at {base!r} returns indices")
+        return g.op("MaxPool", [x], base, dilations=_nd(module.dilation, nd), **attrs)
+    if module.divisor_override is not None:
+        raise UnsupportedOperatorError(f"onnx.export(): {kind} at {base!r} has a divisor_override")
+    return g.op("AveragePool", [x], base, count_include_pad=int(bool(module.count_include_pad)), **attrs)
+
+
+def _adaptive_pool(g: _Builder, ex: _Exporter, module: Any, x: str, ndim: int, base: str) -> str:
+    """An adaptive pooling whose windows do not overlap (the input a multiple of the output) is a
+    plain pooling; to size 1 it is the global pooling."""
+    nd, kind = ndim - 2, type(module).__name__
+    op = "Average" if "Avg" in kind else "Max"
+    size_in = list(ex.shape_of_input(module)[2:])
+    size_out = [i if o is None else int(o) for i, o in zip(size_in, _nd_or_none(module.output_size, nd))]
+    if all(o == 1 for o in size_out):
+        return g.op(f"Global{op}Pool", [x], base)
+    if any(i % o for i, o in zip(size_in, size_out)):
+        raise UnsupportedOperatorError(
+            f"onnx.export(): {kind} at {base!r} maps size {size_in} to {size_out}, which is not a whole "
+            "number of windows; only evenly dividing adaptive pooling is exported"
+        )
+    kernel = [i // o for i, o in zip(size_in, size_out)]
+    return g.op(f"{op}Pool", [x], base, kernel_shape=kernel, strides=kernel)
+
+
+def _nd_or_none(value: Any, nd: int) -> list[Any]:
+    return list(value) if isinstance(value, (tuple, list)) else [value] * nd
 
 
 def _layer_types() -> tuple[type, ...]:
@@ -170,7 +246,9 @@ def _layer_types() -> tuple[type, ...]:
 
     return (nn.Linear, nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU,
             nn.Softplus, nn.Softmax, nn.LogSoftmax, nn.Flatten, nn.BatchNorm1d, nn.BatchNorm2d,
-            nn.LayerNorm)
+            nn.LayerNorm, nn.Unflatten, nn.Conv1d, nn.Conv2d, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d,
+            nn.AvgPool2d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool1d,
+            nn.AdaptiveMaxPool2d)
 
 
 # --------------------------------------------------------------------------- hand-written glue
