@@ -4,6 +4,9 @@ Each file in ``programs/`` is a public PyTorch program (its source, licence and 
 header) whose import lines name chainrule. It runs here in a subprocess as written, and again
 with its import lines switched back to ``torch``; both runs must exit 0 (each program asserts
 its own learning check). ``XFAIL`` lists the programs waiting for a chainrule feature.
+
+Every program pays for a fresh interpreter (and PyTorch's import in the second run), so the
+suite takes minutes: the runs are marked ``slow``.
 """
 
 from __future__ import annotations
@@ -55,12 +58,14 @@ def test_import_lines_are_switched():
     assert to_torch(src) == "import torch as torch\nfrom torch import nn\nimport torch.nn.functional as F\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("program", _params())
 def test_program_runs_with_chainrule(program: Path, tmp_path: Path):
     result = run(program, tmp_path)
     assert result.returncode == 0, f"{program.name} with chainrule:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("program", [pytest.param(p, id=p.stem) for p in sorted(PROGRAMS.glob("*.py"))])
 def test_program_runs_with_torch(program: Path, tmp_path: Path):
     source = program.read_text()
