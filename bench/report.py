@@ -18,6 +18,7 @@ TITLES = {
     "d": "(d) scaling with batch and width",
     "e": "(e) peak memory (RSS) of (a) over 200 steps",
     "f": "(f) per-op overhead and Adam over 1M parameters",
+    "h": "(h) MNIST-1D GRU recipe, end to end",
 }
 
 
@@ -61,6 +62,14 @@ def summary(key: str, r: dict[str, Any]) -> str:
         for name, m in r["libraries"].items():
             lines.append(f"  {name:<12} peak {m['peak_rss_mb']:.1f} MB   training adds {m['training_mb']:.1f} MB   "
                          f"growth after step 10 {m['growth_after_settle_mb']:+.2f} MB")
+    elif key == "h":
+        for name, s in r["libraries"].items():
+            lines.append(f"  {name:<12} wall {s['wall_s']:.2f} s   {s['step_ms']:.2f} ms/step   median period "
+                         f"{s['period_s_median'] * 1e3:.1f} ms   test acc {s['test_acc']:.1f} %   "
+                         f"train acc {s['train_acc']:.1f} %")
+        lines.append("  wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
+        lines.append("  median period: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["median_period_ratios"].items()))
+        lines.append(f"  test accuracy chainrule - pytorch {r['test_acc_gap']:+.1f} points")
     elif key == "f":
         for name, o in r.items():
             lines.append(f"  {name}: {'ran' if o['ok'] else 'FAILED'}")
