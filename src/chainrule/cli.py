@@ -22,6 +22,7 @@ The Typer application is ``chainrule.cli.app``; other command groups register on
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import math
@@ -353,17 +354,77 @@ def train(
                                  "use --model mlp", param_hint="'--hidden'")
     widths = parse_hidden(hidden if hidden is not None else DEFAULT_HIDDEN)
     batch = parse_batch_size(batch_size)
-    out = _out_dir(out if out is not None else Path("runs") / f"{dataset}-{model}", overwrite)
+    rank = _mpi_rank()  # under `mpiexec -n N`: every rank trains its share, rank 0 writes the run
+    if rank == 0:
+        out = _out_dir(out if out is not None else Path("runs") / f"{dataset}-{model}", overwrite)
     config = {
         "dataset": dataset, "model": model, "hidden": list(widths) if model == "mlp" else [],
         "activation": activation, "init": init, "optimizer": optimizer,
         "lr": lr if lr is not None else OPTIMIZERS[optimizer][2], "batch_size": batch,
         "epochs": epochs, "scale": scale, "seed": seed, "chainrule": __version__,
     }
+    if rank != 0:
+        with np.errstate(all="ignore"), memory.kept_freed_memory():
+            _train_replica(config)
+        return
     _write_json(out / "config.json", config)
     # a diverging run is reported once, by fit's guard; each step reuses the last one's freed memory
     with np.errstate(all="ignore"), memory.kept_freed_memory():
         _run_training(config, out, progress)
+
+
+def _mpi_rank() -> int:
+    """This process's rank when ``mpiexec -n N`` (N > 1) started it, joining the process group;
+    0 for a process started on its own."""
+    size = os.environ.get("PMI_SIZE") or os.environ.get("OMPI_COMM_WORLD_SIZE") or "1"
+    if int(size) <= 1:
+        return 0
+    from . import distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group(backend="mpi")
+    return dist.get_rank()
+
+
+def _data_parallel(net: Any, dataset: Any, config: dict[str, Any], loader: Any) -> tuple[Any, list[Any]]:
+    """Under ``mpiexec -n N``: ``net``'s gradients averaged over the ranks, and a loader of this
+    rank's share of each global batch of ``--batch-size`` samples; otherwise ``loader`` unchanged."""
+    from . import distributed as dist
+
+    if not dist.is_initialized() or dist.get_world_size() == 1:
+        return loader, []
+    from .data import DataLoader, DistributedSampler
+    from .nn.parallel import DistributedDataParallel
+    from .train import Callback
+
+    world = dist.get_world_size()
+    batch = config["batch_size"]
+    if batch is not None and batch % world:
+        raise typer.BadParameter(f"--batch-size {batch} does not split evenly over {world} ranks",
+                                 param_hint="'--batch-size'")
+    # the wrapper broadcasts rank 0's weights and hooks net's parameters, whose gradients it then
+    # averages in every backward: fit and the checkpoint keep seeing the plain model
+    DistributedDataParallel(net)
+    sampler = DistributedSampler(dataset, shuffle=True, seed=config["seed"])
+
+    class _NewOrder(Callback):
+        def on_epoch_begin(self, run: Any, epoch: int) -> None:
+            sampler.set_epoch(epoch)
+
+    per_rank = len(sampler) if batch is None else batch // world
+    return DataLoader(dataset, batch_size=per_rank, sampler=sampler), [_NewOrder()]
+
+
+def _train_replica(config: dict[str, Any]) -> None:
+    """A rank other than 0: the same steps on its share of the batches; it writes nothing."""
+    from .train import NonFiniteError, fit
+
+    splits, net, loss_fn, _ = _setup(config)
+    opt = build_optimizer(config["optimizer"], net.parameters(), config["lr"])
+    loader, callbacks = _data_parallel(net, splits.train, config, None)
+    with _one_blas_thread(), contextlib.suppress(NonFiniteError):  # rank 0 reports it
+        fit(net, loss_fn, opt, loader, None, epochs=config["epochs"], metrics=(), callbacks=callbacks,
+            progress=False)
 
 
 def _one_blas_thread() -> Any:
@@ -386,11 +447,13 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
     full = config["batch_size"] is None  # --batch-size full: the whole training set per step
     train_loader = DataLoader(splits.train, shuffle=True,
                               batch_size=len(splits.train) if full else config["batch_size"])
+    train_loader, parallel = _data_parallel(net, splits.train, config, train_loader)  # mpiexec -n N
     test_loader = DataLoader(splits.test, batch_size=max(len(splits.test), 1))
     ckpt = ModelCheckpoint(out / CHECKPOINT)
     if progress is None:  # a bar on a terminal, none in a log file
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     callbacks = [ckpt, ProgressBar(labels={"val": "test"})] if progress else [ckpt]
+    callbacks += parallel
     written = ["config.json"]  # what this run writes, for the summary
     started = time.perf_counter()
     error = None
