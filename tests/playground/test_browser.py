@@ -104,7 +104,8 @@ def test_playground_in_the_browser(server_url: str) -> None:
         page.wait_for_function("() => location.hash.includes('view=gradients')")
         labels = page.locator("#network .node.hidden .label").all_inner_texts()
         assert labels and all(t.startswith("dL/da") for t in labels)
-        assert page.locator("#links path[data-dw]").count() == 3 * 4 + 4 * 2 + 2 * 2 + 2 * 1  # x1, x2, x1x2 -> 4 -> 2 -> 2 -> 1
+        # x1, x2, x1x2 -> 4 -> 2 -> 2 -> 1
+        assert page.locator("#links path[data-dw]").count() == 3 * 4 + 4 * 2 + 2 * 2 + 2 * 1
         page.screenshot(path=str(ARTIFACTS / "02-gradients-view.png"))
 
         # one example: click a point, get the chain rule of a weight, sum over paths = engine's grad
