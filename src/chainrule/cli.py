@@ -531,8 +531,11 @@ def evaluate(
             f"({_describe_model(config)}): {detail}", param_hint="'DIR'") from None
     except (CheckpointError, FileNotFoundError, KeyError, TypeError) as e:
         raise typer.BadParameter(str(e).splitlines()[0], param_hint="'DIR'") from None
-    # a model that overflows reports inf, without warnings
-    with np.errstate(all="ignore"), memory.kept_freed_memory():
+    from .backend import registry
+
+    # a model that overflows reports inf, without warnings; one forward pass needs no compiled
+    # kernels, so the reference path runs it and numba is not even imported (a second of start-up)
+    with np.errstate(all="ignore"), memory.kept_freed_memory(), registry.disabled():
         final = _final_metrics(net, splits, loss_fn, metrics)
     typer.echo(f"{run_dir}: {config['dataset']}, {config['model']}, "
                f"epoch {state.get('epoch', '?')}")
