@@ -121,3 +121,14 @@ def test_leaf_hooks_see_their_total_gradient_during_the_walk_and_callbacks_run_a
     y = lin2(lin1(x).tanh())
     (y.sum() + (lin1(x) * 0).sum()).backward()  # lin1.weight has two consumers: one total
     assert seen == [("lin2", True), ("lin1", None), ("callback", True)]
+
+
+@pytest.mark.slow
+def test_mpiexec_chainrule_train_writes_one_run(tmp_path):
+    pytest.importorskip("typer")
+    out = tmp_path / "run"
+    stdout = run_ranks("-m", "chainrule", "train", "--dataset", "moons", "--epochs", "2", "--batch-size", "50",
+                       "--out", str(out), "--no-progress")
+    assert stdout.count("wrote ") == 1  # rank 0 alone reports and writes
+    assert {"config.json", "model.npz", "metrics.json", "history.csv"} <= {p.name for p in out.iterdir()}
+    assert list(tmp_path.iterdir()) == [out]
