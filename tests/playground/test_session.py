@@ -10,7 +10,6 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.torch_oracle import assert_close
 
 from chainrule.playground import data
 from chainrule.playground.session import (
@@ -22,6 +21,7 @@ from chainrule.playground.session import (
     derivative,
     parse_config,
 )
+from torch_oracle import assert_close
 
 TORCH_ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
              "leakyrelu": lambda z: torch.nn.functional.leaky_relu(z, 0.1),
