@@ -44,3 +44,24 @@ def test_all_runs_every_listed_experiment(tmp_path, monkeypatch):
     data = json.loads((tmp_path / "results.json").read_text())
     assert [e["name"] for e in data["experiments"]] == ["chain-rule", "matrix-backprop"]
     assert "2/2 claims supported" in out.output
+
+
+def test_all_into_a_log_file_writes_a_line_per_experiment_and_no_carriage_return(tmp_path):
+    """stdout and stderr redirected to files, as `chainrule lab all ... 2> log`: no progress bar
+    (no carriage return), one line per experiment, as `chainrule train` does."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from chainrule.lab import registry\n"
+            "registry.names = lambda: ['chain-rule', 'matrix-backprop']\n"
+            "from chainrule.cli import main\n"
+            f"sys.exit(main(['lab', 'all', '--fast', '--out', {str(tmp_path / 'r')!r}]))")
+    with open(tmp_path / "out.log", "w") as out, open(tmp_path / "err.log", "w") as err:
+        proc = subprocess.run([sys.executable, "-c", code], stdout=out, stderr=err, timeout=300)
+    stdout, stderr = (tmp_path / "out.log").read_text(), (tmp_path / "err.log").read_text()
+    assert proc.returncode == 0, stderr
+    assert "\r" not in stdout + stderr
+    lines = stdout.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == ["chain-rule", "matrix-backprop"]
+    assert "2/2 claims supported" in lines[2]

@@ -5,6 +5,7 @@ Registered in the main command with ``app.add_typer(lab_app, name="lab")``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -50,9 +51,14 @@ def run_cmd(name: str = typer.Argument(..., help="Experiment name (see `chainrul
 @lab_app.command("all")
 def all_cmd(out: Path = OUT, fast: bool = FAST, seed: int = SEED) -> None:
     """Run every experiment, in the lecture's order, and write the report."""
+    results = []
+    if not sys.stderr.isatty():  # a log file gets a line per experiment and no bar, as in train
+        for name in registry.names():
+            results.append(_run_one(name, fast, seed))
+        _finish(results, out)
+        return
     from tqdm import tqdm
 
-    results = []
     bar = tqdm(registry.names(), desc="lab", unit="exp", leave=False)
     for name in bar:
         bar.set_postfix_str(name)
