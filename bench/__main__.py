@@ -9,7 +9,8 @@
 
 Benchmarks: (a) MLP 784-256-256-10 step, (b) MLP 40-100-100-10 step, (c) the MNIST-1D recipe end
 to end, (d) scaling with batch and width, (e) peak memory, (f) the per-op overhead and Adam-step
-scripts, (h) the MNIST-1D GRU recipe end to end. PyTorch gets as many threads as NumPy's BLAS.
+scripts, (h) the MNIST-1D GRU recipe end to end, (m) data-parallel steps per second with 1
+and 2 MPI ranks. PyTorch gets as many threads as NumPy's BLAS.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from . import machine, report
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "BENCHMARKS.md.j2"
-ORDER = ("a", "b", "c", "d", "e", "f", "h")
+ORDER = ("a", "b", "c", "d", "e", "f", "h", "m")
 COMMAND = "python -m bench"
 
 app = typer.Typer(add_completion=False, help=__doc__.split("\n")[0])
@@ -57,6 +58,10 @@ def run_one(key: str, smoke: bool, out: Path) -> dict[str, Any]:
         from . import gru_recipe
 
         result = gru_recipe.run(smoke)
+    elif key == "m":
+        from . import mpi_steps
+
+        result = mpi_steps.run(smoke)
     else:
         result = others.run(smoke)
     return {"result": result, "seconds": time.perf_counter() - start, "finished_utc": _utc_now(),

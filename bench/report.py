@@ -19,6 +19,7 @@ TITLES = {
     "e": "(e) peak memory (RSS) of (a) over 200 steps",
     "f": "(f) per-op overhead and Adam over 1M parameters",
     "h": "(h) MNIST-1D GRU recipe, end to end",
+    "m": "(m) data-parallel MLP 784-256-256-10 over MPI, 1 and 2 ranks",
 }
 
 
@@ -70,6 +71,10 @@ def summary(key: str, r: dict[str, Any]) -> str:
         lines.append("  wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
         lines.append("  median period: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["median_period_ratios"].items()))
         lines.append(f"  test accuracy chainrule - pytorch {r['test_acc_gap']:+.1f} points")
+    elif key == "m":
+        from . import mpi_steps
+
+        lines += mpi_steps.summary_lines(r)
     elif key == "f":
         for name, o in r.items():
             lines.append(f"  {name}: {'ran' if o['ok'] else 'FAILED'}")
