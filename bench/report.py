@@ -20,6 +20,7 @@ TITLES = {
     "f": "(f) per-op overhead and Adam over 1M parameters",
     "h": "(h) MNIST-1D GRU recipe, end to end",
     "m": "(m) data-parallel MLP 784-256-256-10 over MPI, 1 and 2 ranks",
+    "p": "(p) playground updates per second, two tabs at once (4-2 network, 500 points)",
 }
 
 
@@ -75,6 +76,10 @@ def summary(key: str, r: dict[str, Any]) -> str:
         from . import mpi_steps
 
         lines += mpi_steps.summary_lines(r)
+    elif key == "p":
+        from . import playground_rate
+
+        lines.append(playground_rate.summary(r))
     elif key == "f":
         for name, o in r.items():
             lines.append(f"  {name}: {'ran' if o['ok'] else 'FAILED'}")
