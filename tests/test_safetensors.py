@@ -122,3 +122,62 @@ def test_damaged_file_refused_by_name(tmp_path, damage):
     path.write_bytes(data)
     with pytest.raises(CheckpointError, match="w.safetensors"):
         chainrule.load(path)
+
+
+class _Recurrent:
+    """GRU (or LSTM) over a sequence, then a Linear on the last step, in either library."""
+
+    def __init__(self, lib, kind):
+        self.rnn = getattr(lib, kind)(3, 5, num_layers=2, batch_first=True, bidirectional=True)
+        self.head = lib.Linear(10, 2)
+
+    def state_dict(self):
+        return {**{f"rnn.{k}": v for k, v in self.rnn.state_dict().items()},
+                **{f"head.{k}": v for k, v in self.head.state_dict().items()}}
+
+    def load_state_dict(self, state):
+        self.rnn.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("rnn.")})
+        self.head.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("head.")})
+
+    def __call__(self, x):
+        out = self.rnn(x)[0]
+        return self.head(out[:, -1])
+
+
+def cnn(lib):
+    return lib.Sequential(lib.Conv2d(2, 4, 3, padding=1), lib.BatchNorm2d(4), lib.ReLU(), lib.MaxPool2d(2),
+                          lib.Flatten(), lib.Linear(4 * 3 * 3, 3))
+
+
+@pytest.mark.parametrize("arch", ["cnn", "GRU", "LSTM"])
+def test_cnn_and_recurrent_models_round_trip_both_ways(tmp_path, arch):
+    """chainrule -> PyTorch -> chainrule, with equal outputs at each stop (float64)."""
+    if arch == "cnn":
+        ours, theirs = cnn(nn).to("float64"), cnn(torch.nn).double()
+        x = np.random.default_rng(2).standard_normal((4, 2, 6, 6))
+        train_a_little(ours, chainrule.tensor(x))
+        theirs.eval()
+    else:
+        ours, theirs = _Recurrent(nn, arch), _Recurrent(torch.nn, arch)
+        for m in (ours.rnn, ours.head):
+            m.to("float64")
+        theirs.rnn.double(), theirs.head.double()
+        x = np.random.default_rng(2).standard_normal((4, 7, 3))
+    chainrule.save(ours.state_dict(), tmp_path / "a.safetensors")
+    theirs.load_state_dict(load_file(str(tmp_path / "a.safetensors")))
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(x)).numpy()
+    with chainrule.no_grad():
+        got = ours(chainrule.tensor(x))._data
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+    # and back: PyTorch's file into a fresh chainrule model
+    save_file({k: v.contiguous() for k, v in theirs.state_dict().items()}, str(tmp_path / "b.safetensors"))
+    fresh = cnn(nn).to("float64") if arch == "cnn" else _Recurrent(nn, arch)
+    if arch != "cnn":
+        for m in (fresh.rnn, fresh.head):
+            m.to("float64")
+    fresh.load_state_dict(chainrule.load(tmp_path / "b.safetensors"))
+    if arch == "cnn":
+        fresh.eval()
+    with chainrule.no_grad():
+        np.testing.assert_allclose(fresh(chainrule.tensor(x))._data, expected, rtol=1e-10, atol=1e-10)
