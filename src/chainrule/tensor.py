@@ -96,8 +96,11 @@ class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation, as ``torch.Tensor``."""
 
     # _data: the ndarray holding the values (``.data`` is a Tensor over it, as in PyTorch).
-    # _hooks (a leaf's gradient hooks) is set only by register_hook: read it with getattr
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_retains_grad", "_hooks", "__weakref__")
+    # _hooks (a leaf's gradient hooks) is set only by register_hook, and _own_version (True for a
+    # tensor made by ``.data``, which counts its versions apart) only by ``.data``: read them with getattr
+    # _base = (tensor, view function) is set, inside a graph, on a view of another tensor's memory
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_retains_grad", "_hooks", "_own_version",
+                 "_base", "__weakref__")
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
 
@@ -125,8 +128,12 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         """The same values as a Tensor cut from the graph (``requires_grad=False``), sharing memory,
-        as in PyTorch: ``p.data -= lr * p.grad`` updates ``p`` without being recorded."""
-        return Tensor._make(self._data)
+        as in PyTorch: ``p.data -= lr * p.grad`` updates ``p`` without being recorded. Unlike
+        ``detach()``, its in-place changes are not counted in ``p._version`` (PyTorch's rule), so
+        autograd does not see them."""
+        t = Tensor._make(self._data)
+        t._own_version = True
+        return t
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -134,6 +141,12 @@ class Tensor:
             raise TypeError(f"Tensor.data: must be set to a Tensor, got {type(value).__name__} "
                             "(wrap an array with chainrule.from_numpy)")
         self._data = value._data
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with its views and
+        ``detach()``): autograd compares it with the version a saved value had in forward."""
+        return version(self)
 
     @property
     def shape(self) -> Size:
@@ -392,42 +405,115 @@ class Tensor:
         shape = _ops.shape_arg((size,))
         return self._new(np.full(shape, _unwrap(fill_value)), dtype, device, requires_grad, "new_full")
 
-    # ----------------------------------------------------------- in-place (no graph)
+    # ------------------------------------------------------------------ in-place
+    # An in-place op writes into this tensor's memory (which its views share) and bumps its
+    # version. Inside a graph (grad mode on, and this tensor or an operand requires grad) it is
+    # recorded as PyTorch records it: the op runs out of place on the old value, the result is
+    # copied into this memory, and this tensor becomes the output of the op's node, whose input is
+    # the old value's node: x_new = op(x_old). A leaf that requires grad refuses, as in PyTorch.
     def _check_inplace(self, op: str) -> None:
-        if self.requires_grad and _grad_mode._enabled:
-            kind = "leaf Variable" if self.grad_fn is None else "tensor that is part of a graph"
+        if not (self.requires_grad and _grad_mode._enabled):
+            return
+        base = getattr(self, "_base", None)
+        if self.grad_fn is None or (base is not None and base[0].grad_fn is None):
+            what = "a leaf Variable" if self.grad_fn is None else "a view of a leaf Variable"
             raise RuntimeError(
-                f"{op}: a {kind} that requires grad is being used in an in-place operation; "
-                "wrap parameter updates in `with chainrule.no_grad():`"
+                f"{op}: {what} that requires grad is being used in an in-place operation. "
+                "Change parameters inside `with chainrule.no_grad():` (or through .data)"
             )
 
-    def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
-        self._data[...] = 0
+    def _records(self, *operands: Any) -> bool:
+        """Whether an in-place op with these operands is recorded in the graph."""
+        if not _grad_mode._enabled:
+            return False
+        return self.requires_grad or builtins.any(
+            isinstance(o, Tensor) and o.requires_grad for o in operands)
+
+    def _write(self, op: str, result: Tensor) -> Tensor:
+        """Make ``result`` (computed out of place from this tensor's old value) its new value, in
+        place; if ``result`` has a node, this tensor becomes that node's output."""
+        old, new = self._data, result._data
+        if new.shape != old.shape:
+            raise ShapeError(
+                f"{op}: output with shape {list(old.shape)} doesn't match the broadcast shape "
+                f"{list(new.shape)} (an in-place op cannot change its tensor's shape)"
+            )
+        if not np.can_cast(new.dtype, old.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"{op}: result type {_dt.wrap(new.dtype)} can't be cast to the desired output type "
+                f"{_dt.wrap(old.dtype)}"
+            )
+        node = result.grad_fn
+        if node is None:
+            np.copyto(old, new, casting="unsafe")
+            bump_version(self)
+            return self
+        from .autograd.function import keep_saved_inputs
+
+        keep_saved_inputs(node, old)  # the node must not see the old value overwritten
+        np.copyto(old, new, casting="unsafe")
+        bump_version(self)  # before the rebase: the change is named after the old node
+        if self._retains_grad and self.grad_fn is not None:
+            self.grad_fn._retained = None
+            node._retained = weakref.ref(self)
+        self.grad_fn = node
+        self.requires_grad = True
+        base = getattr(self, "_base", None)
+        if base is not None:  # a view's memory is its base's: the base's node changes too
+            root, view = base
+            written = _ops.view_write(root, self, view)
+            root.grad_fn, root.requires_grad = written.grad_fn, True
+            self.grad_fn = _ops.view_of(root, view).grad_fn  # and this view reads the new base
+        note_producer(self)
         return self
 
-    def fill_(self, value: Any) -> Tensor:
-        self._check_inplace("fill_")
-        self._data[...] = _unwrap(value)
-        return self
-
-    def copy_(self, src: Any) -> Tensor:
-        self._check_inplace("copy_")
-        src = _unwrap(src)
+    def _overwrite(self, op: str, values: Any) -> Tensor:
+        """Replace every value by ``values`` (broadcast to this shape): fill_, zero_, copy_, normal_..."""
+        self._check_inplace(op)
+        if self._records(values):
+            return self._write(op, _ops.overwrite(self, values, op))
+        values = _unwrap(values)
         try:
-            np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
+            np.copyto(self._data, np.broadcast_to(values, self._data.shape), casting="unsafe")
         except ValueError:
             raise ShapeError(
-                f"copy_: source of shape {tuple(np.shape(src))} cannot be broadcast to the "
+                f"{op}: source of shape {tuple(np.shape(values))} cannot be broadcast to the "
                 f"destination's shape {tuple(self._data.shape)}"
             ) from None
+        bump_version(self)
         return self
 
+    def zero_(self) -> Tensor:
+        return self._overwrite("zero_", 0)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._overwrite("fill_", value)
+
+    def copy_(self, src: Any) -> Tensor:
+        return self._overwrite("copy_", src)
+
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
+        from .random import rng
+
+        self._check_inplace("uniform_")
+        return self._overwrite("uniform_", rng(generator).uniform(a, b, self._data.shape))
+
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None) -> Tensor:
+        from .random import rng
+
+        self._check_inplace("normal_")
+        return self._overwrite("normal_", rng(generator).normal(mean, std, self._data.shape))
+
     def _inplace(self, op: str, ufunc: Any, other: Any, alpha: Any = None) -> Tensor:
+        """``self op= other`` for add_, sub_, mul_, div_."""
         self._check_inplace(op)
+        if self._records(other, alpha):
+            if alpha is not None:
+                other = _ops.mul(other, alpha)
+            return self._write(op, getattr(_ops, op[:-1])(self, other))  # add_ records add ...
         other = _unwrap(other)
         if alpha is not None:
-            other = np.multiply(other, alpha)
+            other = np.multiply(other, _unwrap(alpha))
         try:
             ufunc(self._data, other, out=self._data, casting="unsafe")
         except ValueError:
@@ -435,7 +521,14 @@ class Tensor:
                 f"{op}: operand of shape {tuple(np.shape(other))} cannot be broadcast to the "
                 f"in-place target's shape {tuple(self._data.shape)}"
             ) from None
+        bump_version(self)
         return self
+
+    def _apply_(self, op: str, fn: Any, *args: Any) -> Tensor:
+        """``self = fn(self, *args)`` in place (the out-of-place function computes the values;
+        it records a node exactly when the in-place op must be recorded)."""
+        self._check_inplace(op)
+        return self._write(op, fn(self, *args))
 
     def add_(self, other: Any, alpha: Any = None) -> Tensor:
         return self._inplace("add_", np.add, other, alpha)
@@ -449,27 +542,46 @@ class Tensor:
     def div_(self, other: Any) -> Tensor:
         return self._inplace("div_", np.divide, other)
 
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._apply_("pow_", _ops.pow, exponent)
+
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        self._check_inplace("clamp_")
-        np.clip(self._data, _unwrap(min), _unwrap(max), out=self._data)
-        return self
+        return self._apply_("clamp_", _ops.clamp, min, max)
 
-    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None) -> Tensor:
-        from .random import rng
+    clip_ = clamp_
 
-        self._check_inplace("uniform_")
-        self._data[...] = rng(generator).uniform(a, b, self._data.shape)
-        return self
+    def neg_(self) -> Tensor:
+        return self._apply_("neg_", _ops.neg)
 
-    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None) -> Tensor:
-        from .random import rng
+    def exp_(self) -> Tensor:
+        return self._apply_("exp_", _ops.exp)
 
-        self._check_inplace("normal_")
-        self._data[...] = rng(generator).normal(mean, std, self._data.shape)
-        return self
+    def log_(self) -> Tensor:
+        return self._apply_("log_", _ops.log)
+
+    def sqrt_(self) -> Tensor:
+        return self._apply_("sqrt_", _ops.sqrt)
+
+    def abs_(self) -> Tensor:
+        return self._apply_("abs_", _ops.abs)
+
+    def sigmoid_(self) -> Tensor:
+        return self._apply_("sigmoid_", _ops.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return self._apply_("tanh_", _ops.tanh)
+
+    def relu_(self) -> Tensor:
+        return self._apply_("relu_", _ops.relu)
+
+    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
+        return self._apply_("masked_fill_", _ops.masked_fill, mask, value)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
+        if self._records(value):  # x[i] = v inside a graph: x_new = x_old with v put at i
+            self._write("__setitem__", _ops.index_put(self, index, value))
+            return
         index = _ops.unwrap_index(index)
         try:
             self._data[index] = _unwrap(value)
@@ -480,6 +592,7 @@ class Tensor:
                 f"__setitem__: value of shape {tuple(np.shape(_unwrap(value)))} does not fit the "
                 f"indexed region of a tensor of shape {tuple(self._data.shape)} ({e})"
             ) from None
+        bump_version(self)
 
     # ------------------------------------------------------------- arithmetic
     def __add__(self, other: Any) -> Tensor:
@@ -527,26 +640,17 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return _ops.abs(self)
 
-    # x += y on a graph tensor records x + y and rebinds the name (the graph keeps the old x);
-    # on a leaf that requires grad it is refused by add_() as in PyTorch (use no_grad() for updates)
+    # x += y is x.add_(y), as in PyTorch: inside a graph it is recorded (see add_)
     def __iadd__(self, other: Any) -> Tensor:
-        if self.grad_fn is not None and _grad_mode._enabled:
-            return _ops.add(self, other)
         return self.add_(other)
 
     def __isub__(self, other: Any) -> Tensor:
-        if self.grad_fn is not None and _grad_mode._enabled:
-            return _ops.sub(self, other)
         return self.sub_(other)
 
     def __imul__(self, other: Any) -> Tensor:
-        if self.grad_fn is not None and _grad_mode._enabled:
-            return _ops.mul(self, other)
         return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        if self.grad_fn is not None and _grad_mode._enabled:
-            return _ops.div(self, other)
         return self.div_(other)
 
     # comparisons: bool tensors, never part of the graph
@@ -911,6 +1015,68 @@ def run_hooks(owner: Any, grad: np.ndarray) -> np.ndarray:
                 )
             grad = new.astype(grad.dtype, copy=False)
     return grad
+
+
+# ------------------------------------------------------------------ version counters
+# A tensor's version counts the in-place changes of its memory, as in PyTorch: the engine refuses
+# a value saved for backward whose version moved after forward saved it. The count belongs to the
+# array that owns the memory, so views and detach() share it; a tensor made by ``.data`` counts on
+# its own (PyTorch's rule: changes through .data are hidden from autograd). Only memory changed at
+# least once has an entry, dropped when that memory is freed: key -> [version, weakref, producers],
+# producers naming, for a version, the op whose output was then changed (for the error message).
+_versions: dict[int, list[Any]] = {}
+
+
+def storage(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (``a`` itself unless it is a view)."""
+    b = a.base
+    while isinstance(b, np.ndarray):
+        a, b = b, b.base
+    return a
+
+
+def _counter_owner(t: Tensor) -> Any:
+    return t if getattr(t, "_own_version", False) else storage(t._data)
+
+
+def version(t: Tensor) -> int:
+    """``t._version``."""
+    entry = _versions.get(id(_counter_owner(t)))
+    return 0 if entry is None else entry[0]
+
+
+def array_version(a: np.ndarray) -> int:
+    """The version of the memory under a saved array."""
+    entry = _versions.get(id(storage(a)))
+    return 0 if entry is None else entry[0]
+
+
+def version_entry(a: np.ndarray) -> list[Any] | None:
+    return _versions.get(id(storage(a)))
+
+
+def bump_version(t: Tensor) -> int:
+    """Count one in-place change of ``t``'s memory; returns the new version."""
+    owner = _counter_owner(t)
+    key = id(owner)
+    entry = _versions.get(key)
+    if entry is None:
+        entry = _versions[key] = [0, weakref.ref(owner, lambda _, key=key: _versions.pop(key, None)), None]
+    note_producer(t, entry)  # the op whose output is about to change
+    entry[0] += 1
+    return entry[0]
+
+
+def note_producer(t: Tensor, entry: list[Any] | None = None, at: int | None = None) -> None:
+    """Remember which op's output ``t`` is at its current version (or at version ``at``), for the
+    error that names it."""
+    if t.grad_fn is None:
+        return
+    entry = entry or _versions.get(id(_counter_owner(t)))
+    if entry is not None:
+        producers = entry[2] = entry[2] or {}
+        if len(producers) < 16:
+            producers[entry[0] if at is None else at] = type(t.grad_fn).__name__
 
 
 _new = object.__new__

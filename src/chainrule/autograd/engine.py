@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import BackwardError
-from ..tensor import Tensor, run_hooks
+from ..tensor import Tensor, _versions, run_hooks
 from . import grad_mode
 from .anomaly import check_gradients
+from .function import check_saved_versions
 
 
 def backward(root: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
@@ -89,6 +90,8 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
             kept = node._retained()
             if kept is not None:
                 _accumulate(kept, grad_out, handed_out)
+        if _versions:  # some memory was changed in place: is what this node saved intact?
+            check_saved_versions(node)
         if node.array_io and not node._freed:
             grads_in = node.backward(node, grad_out)
             if type(grads_in) is not tuple:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _versions, array_version, storage, version_entry
 from . import grad_mode
 
 _ndarray = np.ndarray
@@ -134,6 +134,8 @@ class Function:
         if not record or out.dtype.kind not in "fc":  # integer results carry no gradient
             return _make(out)
         ctx._parents = tuple(parents)
+        if _versions:  # some memory was changed in place: note the versions of what forward saved
+            ctx._saved_versions = saved_versions(ctx)
         if grad_mode._anomaly:
             from .anomaly import record_creation
 
@@ -166,6 +168,68 @@ class Function:
         )
 
 _new = object.__new__
+
+
+# ------------------------------------------------------------------ saved values and versions
+def _saved_arrays(node: Function):
+    """The arrays a node keeps for backward: its ndarray attributes (chainrule's ops) and the
+    arrays of the tensors given to ``save_for_backward`` (a user's Function)."""
+    for key, value in node.__dict__.items():
+        if type(value) is _ndarray:
+            yield key, value
+        elif key == "_saved":
+            for t in value:
+                if isinstance(t, Tensor):
+                    yield key, t._data
+
+
+def saved_versions(node: Function) -> dict[int, int]:
+    """{id(memory): version} of the saved arrays whose memory was ever changed in place (any
+    other is at version 0)."""
+    found = {}
+    for _, a in _saved_arrays(node):
+        v = array_version(a)
+        if v:
+            found[id(storage(a))] = v
+    return found
+
+
+def check_saved_versions(node: Function) -> None:
+    """PyTorch's error if a value this node saved was changed in place after forward saved it."""
+    expected_of = node.__dict__.get("_saved_versions") or {}
+    for _, a in _saved_arrays(node):
+        now, expected = array_version(a), expected_of.get(id(storage(a)), 0)
+        if now != expected:
+            # PyTorch names the node whose own output it was, else the tensor's op now
+            producers = version_entry(a)[2] or {}
+            name = producers.get(expected)
+            if name != type(node).__name__:
+                name = producers.get(now)
+            kind = _TENSOR_TYPES.get(a.dtype.name, a.dtype.name.capitalize())
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [chainrule.{kind}Tensor {list(a.shape)}]"
+                + (f", which is output 0 of {name}," if name else "")
+                + f" is at version {now}; expected version {expected} instead (needed by "
+                f"{node.name()}). Hint: change a copy (x = x.clone()) or do the op out of place "
+                "(x = x + 1); enable anomaly detection with "
+                "chainrule.autograd.set_detect_anomaly(True) to find the forward op."
+            )
+
+
+_TENSOR_TYPES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def keep_saved_inputs(node: Function, old: np.ndarray) -> None:
+    """Before an in-place op overwrites ``old``, its node (which ran out of place on ``old``)
+    keeps copies of the saved arrays that share ``old``'s memory. (What it saved of its result
+    is the out-of-place result itself, never changed afterwards: a later in-place change of the
+    tensor cannot spoil this node's backward.)"""
+    d = node.__dict__
+    for key, a in list(_saved_arrays(node)):
+        if key != "_saved" and np.may_share_memory(a, old):
+            d[key] = a.copy()
 
 
 def _checked_grad(node: Function, i: int, g: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray:

@@ -31,7 +31,17 @@ from .elementwise import (
     to_dtype,
     where,
 )
-from .indexing import gather, index_select, masked_fill, scatter, scatter_add, tril, triu
+from .indexing import (
+    gather,
+    index_put,
+    index_select,
+    masked_fill,
+    overwrite,
+    scatter,
+    scatter_add,
+    tril,
+    triu,
+)
 from .linalg import bmm, dot, einsum, matmul, mm, mv, outer
 from .reduce import (
     amax,
@@ -68,6 +78,8 @@ from .shape import (
     transpose,
     unbind,
     unsqueeze,
+    view_of,
+    view_write,
 )
 from .sort import argsort, histc, histogram, sort, topk, unique
 
@@ -75,11 +87,11 @@ __all__ = [
     "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "argsort", "bmm",
     "broadcast_to", "cat", "chunk", "clamp", "clip", "clone", "compare", "concat", "contiguous", "cos",
     "cumsum", "div", "dot", "einsum", "equal", "exp", "expand", "expm1", "flatten", "gather", "getitem",
-    "histc", "histogram", "index_select", "isclose", "isfinite", "isinf", "isnan", "log", "log10",
+    "histc", "histogram", "index_put", "index_select", "isclose", "isfinite", "isinf", "isnan", "log", "log10",
     "log1p", "log2", "log_softmax", "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean",
     "meshgrid", "min", "minimum", "mm", "mul", "multinomial", "mv", "neg", "norm", "normal",
-    "normalize_dim", "numpy_keywords", "outer", "pad", "permute", "pow", "relu", "reshape", "scatter",
+    "normalize_dim", "numpy_keywords", "outer", "overwrite", "pad", "permute", "pow", "relu", "reshape", "scatter",
     "scatter_add", "shape_arg", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze",
     "stack", "std", "sub", "sum", "tanh", "to_dtype", "topk", "transpose", "tril", "triu", "unbind",
-    "unique", "unsqueeze", "unwrap_index", "var", "where",
+    "unique", "unsqueeze", "unwrap_index", "var", "view_of", "view_write", "where",
 ]

@@ -157,12 +157,15 @@ class Pow(Function):
         return da, db
 
 
-def _unary(name: str, fwd, bwd, doc: str):
-    """Build a one-input op from its forward ``f(x)`` and backward ``(g, x, y) -> dX``."""
+def _unary(name: str, fwd, bwd, doc: str, saves: str = "x"):
+    """Build a one-input op from its forward ``f(x)`` and backward ``(g, x, y) -> dX``; it saves
+    only what its backward reads (``saves``: "x", "y" or ""), so that an in-place change of the
+    rest is no error at backward (PyTorch saves the same)."""
 
     def forward(ctx, x):
         y = fwd(x)
-        ctx.x, ctx.y = x, y
+        ctx.x = x if "x" in saves else None
+        ctx.y = y if "y" in saves else None
         return y
 
     def backward(ctx, g):
@@ -183,21 +186,21 @@ def _safe(fn):
     return wrapped
 
 
-Exp = _unary("Exp", np.exp, lambda g, x, y: g * y, "Y = exp(X);  dX = G * Y")
+Exp = _unary("Exp", np.exp, lambda g, x, y: g * y, "Y = exp(X);  dX = G * Y", "y")
 Log = _unary("Log", _safe(np.log), _safe(lambda g, x, y: g / x), "Y = log(X);  dX = G / X")
 Sqrt = _unary("Sqrt", _safe(np.sqrt), _safe(lambda g, x, y: g / (2 * y)),
-              "Y = sqrt(X);  dX = G / (2 Y)")
+              "Y = sqrt(X);  dX = G / (2 Y)", "y")
 Abs = _unary("Abs", np.abs, lambda g, x, y: g * np.sign(x), "Y = |X|;  dX = G * sign(X)")
 Sin = _unary("Sin", np.sin, lambda g, x, y: g * np.cos(x), "Y = sin(X);  dX = G * cos(X)")
 Cos = _unary("Cos", np.cos, lambda g, x, y: -g * np.sin(x), "Y = cos(X);  dX = -G * sin(X)")
-Expm1 = _unary("Expm1", np.expm1, lambda g, x, y: g * (y + 1), "Y = exp(X) - 1;  dX = G * (Y + 1)")
+Expm1 = _unary("Expm1", np.expm1, lambda g, x, y: g * (y + 1), "Y = exp(X) - 1;  dX = G * (Y + 1)", "y")
 Log2 = _unary("Log2", _safe(np.log2), _safe(lambda g, x, y: g / (x * np.log(2).astype(x.dtype))),
               "Y = log2(X);  dX = G / (X ln 2)")
 Log10 = _unary("Log10", _safe(np.log10), _safe(lambda g, x, y: g / (x * np.log(10).astype(x.dtype))),
                "Y = log10(X);  dX = G / (X ln 10)")
 Log1p = _unary("Log1p", _safe(np.log1p), _safe(lambda g, x, y: g / (1 + x)), "Y = log(1 + X);  dX = G / (1 + X)")
-Clone = _unary("Clone", np.copy, lambda g, x, y: g, "Y = copy of X;  dX = G")
-Contiguous = _unary("Contiguous", np.ascontiguousarray, lambda g, x, y: g, "Y = X in row-major order;  dX = G")
+Clone = _unary("Clone", np.copy, lambda g, x, y: g, "Y = copy of X;  dX = G", "")
+Contiguous = _unary("Contiguous", np.ascontiguousarray, lambda g, x, y: g, "Y = X in row-major order;  dX = G", "")
 
 
 class ToDtype(Function):

@@ -15,7 +15,7 @@ from ...dtypes import wrap
 from ...errors import ShapeError
 from ...tensor import Tensor
 from ..function import Function
-from ._util import as_operand, check_index, into, normalize_dim
+from ._util import as_operand, check_index, into, normalize_dim, unbroadcast, unwrap_index
 from .elementwise import to_dtype, where
 
 
@@ -228,3 +228,74 @@ def tril(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tens
 def triu(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """The upper triangle of the last two dims (on and above ``diagonal``); the rest zero."""
     return _triangle("triu", input, diagonal, True, out)
+
+
+# ------------------------------------------------------------ writes (the in-place ops' graph nodes)
+class Copy(Function):
+    """Y = S broadcast to X's shape, in X's dtype (X's old values are overwritten): the node of
+    ``copy_``, ``fill_``, ``zero_``, ``normal_``...;  dX = 0, dS = G summed to S's shape."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, src, op):
+        try:
+            y = np.broadcast_to(src, x.shape).astype(x.dtype)
+        except ValueError:
+            raise ShapeError(
+                f"{op}: source of shape {tuple(np.shape(src))} cannot be broadcast to the "
+                f"destination's shape {tuple(x.shape)}"
+            ) from None
+        ctx.src_shape, ctx.src_dtype = np.shape(src), np.result_type(src)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_src = ctx.needs_input_grad[:2]
+        dx = np.zeros_like(g) if need_x else None  # [*x.shape]: the old values are gone
+        ds = unbroadcast(g, ctx.src_shape).astype(ctx.src_dtype, copy=False) if need_src else None
+        return dx, ds, None
+
+
+class IndexPut(Function):
+    """Y = X with V put at ``index`` (``x[index] = v``);  dX = G with the region zeroed,
+    dV = G[index] summed to V's shape."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        y = x.copy()
+        try:
+            y[index] = value
+        except IndexError as e:
+            raise IndexError(f"__setitem__: {e} (tensor of shape {tuple(x.shape)})") from None
+        except ValueError as e:
+            raise ShapeError(
+                f"__setitem__: value of shape {tuple(np.shape(value))} does not fit the indexed "
+                f"region of a tensor of shape {tuple(x.shape)} ({e})"
+            ) from None
+        ctx.index, ctx.value_shape, ctx.value_dtype = index, np.shape(value), np.result_type(value)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_v = ctx.needs_input_grad[:2]
+        dx = dv = None
+        if need_x:
+            dx = g.copy()
+            dx[ctx.index] = 0  # [*x.shape]: what was overwritten gets no gradient
+        if need_v:
+            dv = unbroadcast(g[ctx.index], ctx.value_shape).astype(ctx.value_dtype, copy=False)
+        return dx, dv, None
+
+
+def overwrite(input: Tensor, src: Any, op: str = "copy_") -> Tensor:  # noqa: A002
+    """``input``'s shape and dtype filled with ``src`` (a tensor, array or number): the value
+    ``copy_``, ``fill_`` and ``zero_`` write."""
+    return Copy.apply(input, src, op)
+
+
+def index_put(input: Tensor, index: Any, value: Any) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``value`` at ``index``: the value ``input[index] = value`` writes."""
+    return IndexPut.apply(input, value, unwrap_index(index))

@@ -135,12 +135,80 @@ class ConstantPad(Function):
         return np.pad(g[inner], cropped), None, None  # what was cropped gets no gradient
 
 
+class ViewWrite(Function):
+    """B_new = B_old with the region ``view(B)`` replaced by V, V having been written there in
+    place (PyTorch's CopySlices: the node an in-place change of a view gives its base);
+    dB_old = G with the region zeroed, dV = view(G)."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, b, v, view):
+        ctx.view = view
+        return b  # the memory already holds the written values
+
+    @staticmethod
+    def backward(ctx, g):
+        need_b, need_v = ctx.needs_input_grad[:2]
+        db = dv = None
+        if need_b:
+            db = g.copy()
+            ctx.view(db)[...] = 0  # [*b.shape]
+        if need_v:
+            dv = np.array(ctx.view(g))  # [*v.shape]
+        return db, dv, None
+
+
+class ViewOf(Function):
+    """Y = view(B) (``view`` a function giving a NumPy view: a slice, a reshape...);
+    dB = zeros with G put in the region."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, b, view):
+        ctx.view, ctx.shape, ctx.dtype = view, b.shape, b.dtype
+        return view(b)
+
+    @staticmethod
+    def backward(ctx, g):
+        db = np.zeros(ctx.shape, dtype=ctx.dtype)
+        ctx.view(db)[...] = g  # [*b.shape]
+        return db, None
+
+
+def track_view(y: Tensor, x: Tensor, view: Any) -> Tensor:
+    """Remember, inside a graph, that ``y = view(x)`` shares ``x``'s memory, so that an in-place
+    change of ``y`` is recorded on ``x`` too (``Tensor._write``); views of views keep the root."""
+    if y.grad_fn is not None and y._data.base is not None and np.may_share_memory(y._data, x._data):
+        parent = getattr(x, "_base", None)
+        if parent is None:
+            y._base = (x, view)
+        else:
+            root, first = parent
+            y._base = (root, lambda a: view(first(a)))
+    return y
+
+
+def _reshaper(shape: tuple[int, ...]) -> Any:
+    return lambda a: a.reshape(shape)
+
+
+def _permuter(axes: tuple[int, ...]) -> Any:
+    return lambda a: np.transpose(a, axes)
+
+
+def _indexer(index: Any) -> Any:
+    return lambda a: a[index]
+
+
 # ------------------------------------------------------------------ functional forms
 def reshape(x: Tensor, shape: Sequence[int], op: str = "reshape") -> Tensor:
     shape = tuple(shape)
     if shape == x._data.shape:
         return x
-    return Reshape.apply(x, shape, op)
+    y = Reshape.apply(x, shape, op)
+    return y if y.grad_fn is None else track_view(y, x, _reshaper(y._data.shape))
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
@@ -183,7 +251,8 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     dims = list(range(n))
     a, b = normalize_dim(dim0, n, "transpose"), normalize_dim(dim1, n, "transpose")
     dims[a], dims[b] = dims[b], dims[a]
-    return Permute.apply(x, tuple(dims))
+    y = Permute.apply(x, tuple(dims))
+    return y if y.grad_fn is None else track_view(y, x, _permuter(tuple(dims)))
 
 
 def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
@@ -194,7 +263,8 @@ def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
             f"permute: dims {tuple(dims)} must be a permutation of the {n} dimensions of a tensor "
             f"of shape {tuple(x._data.shape)}"
         )
-    return Permute.apply(x, axes)
+    y = Permute.apply(x, axes)
+    return y if y.grad_fn is None else track_view(y, x, _permuter(axes))
 
 
 def expand(x: Tensor, sizes: Sequence[int]) -> Tensor:
@@ -265,7 +335,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None)
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    return GetItem.apply(x, unwrap_index(index))
+    index = unwrap_index(index)
+    y = GetItem.apply(x, index)
+    return y if y.grad_fn is None else track_view(y, x, _indexer(index))
 
 
 @numpy_keywords
@@ -394,3 +466,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             )
         indices.append((axis, np.pad(np.arange(n), (b, a), mode=_PAD_MODES[mode])))
     return Take.apply(input, indices)  # output position j copies input position index[j]
+
+
+def view_write(base: Tensor, written: Tensor, view: Any) -> Tensor:
+    """``base`` after ``written`` (a view of it) was changed in place: the node of the change."""
+    return ViewWrite.apply(base, written, view)
+
+
+def view_of(base: Tensor, view: Any) -> Tensor:
+    """``view(base)`` as a node of the graph (a view re-read from its changed base)."""
+    return ViewOf.apply(base, view)
