@@ -445,6 +445,6 @@ def test_augmented_assignment_on_a_leaf_that_requires_grad_is_refused_like_torch
             w += 1
     h = chainrule.ones(2, requires_grad=True) * 2
     before = h
-    h += 1  # a graph tensor: records h + 1 and rebinds the name
-    assert h.grad_fn.name() == "AddBackward" and before.tolist() == [2.0, 2.0]
+    h += 1  # a graph tensor: changed in place and recorded (its node rebased on AddBackward), as in torch
+    assert h is before and h.grad_fn.name() == "AddBackward" and before.tolist() == [3.0, 3.0]
     h.sum().backward()
