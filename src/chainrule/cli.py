@@ -580,6 +580,25 @@ def export_run(
                f"{', '.join(map(str, example.shape[1:]))}])")
 
 
+@app.command("playground")
+def playground(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port to serve on.")] = 8765,
+    host: Annotated[str, typer.Option(help="The address to serve on.")] = "127.0.0.1",
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the page.")] = False,
+) -> None:
+    """Serve TensorFlow Playground's lesson, trained by chainrule, with the gradients shown."""
+    try:
+        from .playground import server
+    except ModuleNotFoundError as e:
+        typer.echo(f"chainrule: error: playground needs the 'playground' extra, and {e.name!r} is not installed: "
+                   "pip install \"chainrule[playground]\"", err=True)
+        raise typer.Exit(1) from None
+    try:
+        server.serve(host, port, open_browser=not no_browser)
+    except OSError as e:
+        raise typer.BadParameter(f"cannot serve on {host}:{port}: {e.strerror or e}", param_hint="'--port'") from None
+
+
 def _register_lab() -> None:
     """Add ``chainrule lab`` when the lab is installed."""
     if importlib.util.find_spec("chainrule.lab.cli") is None:
