@@ -99,3 +99,33 @@ def test_session_limit() -> None:
         sessions.entries[f"session-{i:04d}"] = None  # type: ignore[assignment]
     with pytest.raises(OverflowError, match="sessions are open already"):
         sessions.create("one-too-many", {})
+
+
+def test_the_command_serves_the_page() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "chainrule", "playground", "--no-browser", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as r:
+                    page = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+        assert "<title>chainrule playground</title>" in page and "/static/app.js" in page
+        for name in ("app.js", "style.css"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/{name}", timeout=5) as r:
+                assert r.status == 200
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/" in out
