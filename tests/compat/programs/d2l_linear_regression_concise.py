@@ -1,0 +1,63 @@
+# Source: Dive into Deep Learning (d2l-ai/d2l-en, PyTorch version), chapter_linear-networks/linear-regression-concise.md.
+#   Licence: the book's code is MIT-0 (its text CC BY-SA 4.0).
+# Edits: `import torch` / `from torch.utils import data` / `from torch import nn` name chainrule;
+#   d2l.synthetic_data is inlined; the learning check at the end is added (the estimation errors
+#   of w and b below 0.05). Otherwise as the original.
+import chainrule as torch
+from chainrule.utils import data
+
+
+def synthetic_data(w, b, num_examples):  #@save
+    """Generate y = Xw + b + noise."""
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = torch.matmul(X, w) + b
+    y += torch.normal(0, 0.01, y.shape)
+    return X, y.reshape((-1, 1))
+
+
+true_w = torch.tensor([2, -3.4])
+true_b = 4.2
+features, labels = synthetic_data(true_w, true_b, 1000)
+
+
+def load_array(data_arrays, batch_size, is_train=True):  #@save
+    """Construct a PyTorch data iterator."""
+    dataset = data.TensorDataset(*data_arrays)
+    return data.DataLoader(dataset, batch_size, shuffle=is_train)
+
+
+batch_size = 10
+data_iter = load_array((features, labels), batch_size)
+
+print(next(iter(data_iter)))
+
+# `nn` is an abbreviation for neural networks
+from chainrule import nn
+
+net = nn.Sequential(nn.Linear(2, 1))
+
+net[0].weight.data.normal_(0, 0.01)
+net[0].bias.data.fill_(0)
+
+loss = nn.MSELoss()
+
+trainer = torch.optim.SGD(net.parameters(), lr=0.03)
+
+num_epochs = 3
+for epoch in range(num_epochs):
+    for X, y in data_iter:
+        l = loss(net(X) ,y)
+        trainer.zero_grad()
+        l.backward()
+        trainer.step()
+    l = loss(net(features), labels)
+    print(f'epoch {epoch + 1}, loss {l:f}')
+
+w = net[0].weight.data
+print('error in estimating w:', true_w - w.reshape(true_w.shape))
+b = net[0].bias.data
+print('error in estimating b:', true_b - b)
+
+# learning check (added)
+assert (true_w - w.reshape(true_w.shape)).abs().max().item() < 0.05
+assert abs(true_b - b.item()) < 0.05 and l.item() < 1e-3
