@@ -50,6 +50,24 @@ class TwoInputs(nn.Module):
         return F.leaky_relu(self.a(x), 0.3) * self.b(y)
 
 
+class Recurrent(nn.Module):
+    """A recurrent layer read three ways: the last step, the final hidden (and cell) state, and
+    the flattened sequence (the MNIST-1D GRU recipe's head)."""
+
+    def __init__(self, kind, **kwargs):
+        super().__init__()
+        self.rnn = getattr(nn, kind)(3, 4, batch_first=True, **kwargs)
+        width = 4 * (2 if kwargs.get("bidirectional") else 1)
+        self.last, self.seq = nn.Linear(width, 2), nn.Sequential(nn.Flatten(), nn.Linear(6 * width, 2))
+        self.state = nn.Linear(4, 2)
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        states = state if isinstance(state, tuple) else (state,)
+        y = self.last(out[:, -1]) + self.seq(out) + self.state(states[0][-1])
+        return y - self.state(states[-1][0]) if len(states) > 1 else y
+
+
 def _image_flatten():
     return nn.Sequential(nn.Flatten(), nn.Linear(24, 7), nn.ReLU(), nn.Linear(7, 2))
 
@@ -91,6 +109,10 @@ ARCHITECTURES = {
     "cnn_adaptive_max": (lambda: nn.Sequential(nn.Conv2d(1, 3, 3, stride=(1, 2), padding=(1, 0)), nn.Tanh(),
                                                nn.AdaptiveMaxPool2d((4, 2)), nn.Flatten(), nn.Linear(24, 2)),
                          [(1, 8, 9)]),
+    "gru_bidirectional_2_layers": (lambda: Recurrent("GRU", num_layers=2, bidirectional=True), [(6, 3)]),
+    "lstm": (lambda: Recurrent("LSTM"), [(6, 3)]),
+    "lstm_bidirectional_no_bias": (lambda: Recurrent("LSTM", bidirectional=True, bias=False), [(6, 3)]),
+    "rnn_relu_2_layers": (lambda: Recurrent("RNN", num_layers=2, nonlinearity="relu"), [(6, 3)]),
     "batchnorm2d": (lambda: nn.Sequential(nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(24, 3)), [(2, 3, 4)]),
 }
 
@@ -188,3 +210,37 @@ def test_batchnorm_without_running_stats_refused(tmp_path):
 def test_bad_dynamic_axes_named(tmp_path):
     with pytest.raises(ValueError, match="'x'.*not an input or output"):
         export(nn.Linear(3, 2), chainrule.randn(2, 3), tmp_path / "m.onnx", dynamic_axes={"x": [0]})
+
+
+def test_time_major_recurrent_layer_with_its_batch_axis_named(tmp_path):
+    class TimeMajor(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru, self.fc = nn.GRU(3, 4, num_layers=2), nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc(self.gru(x)[0][-1])
+
+    chainrule.manual_seed(0)
+    model = TimeMajor()
+    export(model, chainrule.randn(5, 2, 3), tmp_path / "m.onnx",
+           dynamic_axes={"input": {1: "batch"}, "output": {0: "batch"}})
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    for batch in BATCHES:
+        x = np.random.default_rng(batch).standard_normal((5, batch, 3)).astype(np.float32)
+        np.testing.assert_allclose(session.run(None, {"input": x})[0], model(chainrule.tensor(x))._data,
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_recurrent_initial_state_refused(tmp_path):
+    class WithState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(3, 4, batch_first=True)
+            self.h0 = nn.Parameter(chainrule.zeros(1, 1, 4))
+
+        def forward(self, x):
+            return self.gru(x, self.h0.expand(1, x.shape[0], 4))[0]
+
+    with pytest.raises(UnsupportedOperatorError, match="GRU.*initial state"):
+        export(WithState(), chainrule.randn(2, 5, 3), tmp_path / "m.onnx")

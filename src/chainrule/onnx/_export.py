@@ -7,7 +7,8 @@ and the tensor it was given. The graph is then walked from the output back to th
 
 * a node that is a layer's output becomes that layer's ONNX operators, built from the layer's
   attributes and parameters (``Linear`` -> ``Gemm``, ``BatchNorm1d`` -> ``BatchNormalization``,
-  ...), and the walk continues from the layer's input, skipping the layer's inner nodes;
+  ``Conv2d`` -> ``Conv``, ``GRU`` -> one ``GRU`` a layer with PyTorch's gate blocks reordered to
+  ONNX's, ...), and the walk continues from the layer's input, skipping the layer's inner nodes;
 * any other node (the glue a ``forward`` writes by hand: residual ``x + f(x)``, ``F.relu``,
   ``x @ W``) becomes the ONNX operator of its type, its operands read from the node's inputs;
 * a leaf is the model's input, a parameter or buffer (an initializer under its ``state_dict``
@@ -55,7 +56,7 @@ class _Builder:
 
     def initializer(self, array: np.ndarray, base: str) -> str:
         name = self.fresh(base)
-        self.initializers[name] = self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name)
+        self.initializers[name] = self.onnx.numpy_helper.from_array(np.array(array, order="C"), name)  # keeps 0-d
         return name
 
     def scalar(self, value: float, base: str = "const") -> str:
@@ -175,7 +176,7 @@ def _emit_layer(g: _Builder, ex: _Exporter, module: Any, x: str, ndim: int, node
     if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)):
         return _pool(g, module, x, ndim, base)
     if isinstance(module, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool1d,
-                           nn.AdaptiveMaxPool2d)):
+                           nn.AdaptiveMaxPool2d, nn.RNN, nn.GRU, nn.LSTM)):
         return _adaptive_pool(g, ex, module, x, ndim, base)
     raise UnsupportedOperatorError(f"onnx.export(): no ONNX translation for layer {kind} at {base!r}")
 
@@ -241,6 +242,87 @@ def _nd_or_none(value: Any, nd: int) -> list[Any]:
     return list(value) if isinstance(value, (tuple, list)) else [value] * nd
 
 
+def _getitem(g: _Builder, x: str, index: Any, ndim: int, base: str) -> str:
+    """Basic indexing ``x[a:b, -1]``: one Slice for the slices, then a Gather per integer."""
+    items = index if isinstance(index, tuple) else (index,)
+    if len(items) > ndim or not all(isinstance(i, (slice, int, np.integer)) and not isinstance(i, bool)
+                                    for i in items):
+        raise UnsupportedOperatorError(
+            f"onnx.export(): indexing with {index!r} is not exported; only slices and integers")
+    starts, ends, axes, steps = [], [], [], []
+    for axis, item in enumerate(items):
+        if isinstance(item, slice) and item != slice(None):
+            step = 1 if item.step is None else int(item.step)
+            big = np.iinfo(np.int64).max
+            starts.append(int(item.start) if item.start is not None else (0 if step > 0 else -1))
+            ends.append(int(item.stop) if item.stop is not None else (big if step > 0 else -big))
+            axes.append(axis)
+            steps.append(step)
+    y = x
+    if axes:
+        arrays = [g.initializer(np.array(v, dtype=np.int64), f"{base}/{n}")
+                  for n, v in (("starts", starts), ("ends", ends), ("axes", axes), ("steps", steps))]
+        y = g.op("Slice", [y, *arrays], f"{base}/slice")
+    for axis in reversed(range(len(items))):  # from the last, so earlier axes keep their numbers
+        if not isinstance(items[axis], slice):
+            at = g.initializer(np.array(int(items[axis]), dtype=np.int64), f"{base}/at")
+            y = g.op("Gather", [y, at], f"{base}/gather", axis=axis)
+    return y if y != x else g.op("Identity", [x], base)
+
+
+# PyTorch's gate blocks -> ONNX's: GRU (r, z, n) -> (z, r, h); LSTM (i, f, g, o) -> (i, o, f, c)
+_GATES = {"RNN_TANH": [0], "RNN_RELU": [0], "GRU": [1, 0, 2], "LSTM": [0, 3, 1, 2]}
+
+
+def _recurrent(g: _Builder, ex: _Exporter, module: Any, x: str, base: str) -> dict[str, str]:
+    """A stacked (bi)directional RNN/GRU/LSTM as one ONNX RNN/GRU/LSTM operator a layer.
+
+    Returns the names of ``output`` and of ``state0`` (h_n) and, for an LSTM, ``state1`` (c_n),
+    in PyTorch's layouts.
+    """
+    mode = module.mode
+    if getattr(module, "proj_size", 0):
+        raise UnsupportedOperatorError(f"onnx.export(): LSTM at {base!r} has proj_size; not exported")
+    op = {"RNN_TANH": "RNN", "RNN_RELU": "RNN", "GRU": "GRU", "LSTM": "LSTM"}[mode]
+    h = module.hidden_size
+    dirs = ["", "_reverse"] if module.bidirectional else [""]
+    order = _GATES[mode]
+    attrs: dict[str, Any] = dict(hidden_size=h, direction="bidirectional" if len(dirs) == 2 else "forward")
+    if op == "RNN":
+        attrs["activations"] = ["Tanh" if mode == "RNN_TANH" else "Relu"] * len(dirs)
+    if op == "GRU":
+        attrs["linear_before_reset"] = 1  # PyTorch: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+    params = dict(module.named_parameters())
+
+    def blocks(a: np.ndarray) -> np.ndarray:
+        return np.concatenate([a[i * h:(i + 1) * h] for i in order], axis=0)
+
+    seq = g.op("Transpose", [x], f"{base}/time_major", perm=[1, 0, 2]) if module.batch_first else x
+    states: list[list[str]] = [[], []]
+    for layer in range(module.num_layers):
+        w = np.stack([blocks(params[f"weight_ih_l{layer}{d}"]._data) for d in dirs])
+        r = np.stack([blocks(params[f"weight_hh_l{layer}{d}"]._data) for d in dirs])
+        if module.bias:
+            b = np.stack([np.concatenate([blocks(params[f"bias_ih_l{layer}{d}"]._data),
+                                          blocks(params[f"bias_hh_l{layer}{d}"]._data)]) for d in dirs])
+        else:
+            b = np.zeros((len(dirs), 2 * len(order) * h), dtype=w.dtype)
+        names = [g.initializer(a, f"{base}.l{layer}.{n}") for n, a in (("W", w), ("R", r), ("B", b))]
+        outs = [g.fresh(f"{base}/l{layer}/{n}") for n in (["Y", "Y_h", "Y_c"] if op == "LSTM" else ["Y", "Y_h"])]
+        g.nodes.append(g.helper.make_node(op, [seq, *names], outs, name=g.fresh(f"{base}/l{layer}/{op}"), **attrs))
+        for i, o in enumerate(outs[1:]):
+            states[i].append(o)
+        # Y [T, dirs, N, H] -> PyTorch's [T, N, dirs * H]: the next layer's input
+        y = g.op("Transpose", [outs[0]], f"{base}/l{layer}/y_t", perm=[0, 2, 1, 3])
+        seq = g.op("Reshape", [y, g.initializer(np.array([0, 0, -1], dtype=np.int64), f"{base}/shape")],
+                   f"{base}/l{layer}/out")
+    out = g.op("Transpose", [seq], f"{base}/output", perm=[1, 0, 2]) if module.batch_first else seq
+    result = {"output": out}
+    for i, parts in enumerate(states[:2 if op == "LSTM" else 1]):  # [layers * dirs, N, H]
+        result[f"state{i}"] = parts[0] if len(parts) == 1 else g.op("Concat", parts, f"{base}/state{i}", axis=0)
+    return result
+
+
 def _layer_types() -> tuple[type, ...]:
     from .. import nn
 
@@ -248,7 +330,7 @@ def _layer_types() -> tuple[type, ...]:
             nn.Softplus, nn.Softmax, nn.LogSoftmax, nn.Flatten, nn.BatchNorm1d, nn.BatchNorm2d,
             nn.LayerNorm, nn.Unflatten, nn.Conv1d, nn.Conv2d, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d,
             nn.AvgPool2d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool1d,
-            nn.AdaptiveMaxPool2d)
+            nn.AdaptiveMaxPool2d, nn.RNN, nn.GRU, nn.LSTM)
 
 
 # --------------------------------------------------------------------------- hand-written glue
@@ -274,13 +356,15 @@ def _emit_node(g: _Builder, node: Any, operands: list[str], base: str) -> str:
         return _gelu(g, operands[0], saved["approximate"], base)
     if kind == "Permute" and "inverse" in saved:  # x.T, x.permute(...): the inverse's inverse
         return g.op("Transpose", operands[:1], base, perm=[int(d) for d in np.argsort(saved["inverse"])])
+    if kind == "GetItem" and "index" in saved:
+        return _getitem(g, operands[0], saved["index"], len(saved["shape"]), base)
     if kind == "LinearFunction" and "x_shape" in saved:
         bias = operands[2] if len(operands) > 2 else None
         return _linear(g, operands[0], len(saved["x_shape"]), operands[1], bias, base)
     raise UnsupportedOperatorError(
         f"onnx.export(): the operation {kind} (grad_fn {node.name()}) has no ONNX translation here; "
         "supported outside the library's layers: " + ", ".join(
-            sorted({*_BINARY, *_UNARY, "Permute", "Softmax", "LogSoftmax", "LeakyReLU", "ELU", "GELU",
+            sorted({*_BINARY, *_UNARY, "Permute", "GetItem", "Softmax", "LogSoftmax", "LeakyReLU", "ELU", "GELU",
                     "LinearFunction"}))
     )
 
@@ -296,20 +380,34 @@ class _Exporter:
         for name, b in model.named_buffers():
             self.names.setdefault(id(b), name)
         self.module_names = {id(m): name for name, m in model.named_modules()}
-        self.calls: dict[int, tuple[Any, Tensor]] = {}  # id(output node) -> (layer, its input)
+        # id(output node) -> (layer, its input, which of a recurrent layer's outputs)
+        self.calls: dict[int, tuple[Any, Tensor, Any]] = {}
+        self._recurrent: dict[int, dict[str, str]] = {}  # a recurrent call's emitted outputs
         self.values: dict[int, str] = {}  # id(node or leaf) -> ONNX value name
         self._keep: list[Any] = []  # keeps traced objects alive so their ids stay unique
 
     def hook(self, module: Any, args: tuple[Any, ...], output: Any) -> None:
-        if not args or not isinstance(args[0], Tensor) or not isinstance(output, Tensor):
+        if not args or not isinstance(args[0], Tensor):
             return
-        if output is args[0] or output.grad_fn is None:  # Dropout / Identity in evaluation
+        if isinstance(output, tuple) and len(output) == 2:  # RNN, GRU, LSTM: (output, h_n or (h_n, c_n))
+            if len(args) > 1 and args[1] is not None:
+                raise UnsupportedOperatorError(
+                    f"onnx.export(): {type(module).__name__} is called with an initial state; only the "
+                    "default zero state is exported")
+            states = output[1] if isinstance(output[1], tuple) else (output[1],)
+            key = len(self._keep)  # one ONNX emission per call, shared by its outputs
+            for part, t in (("output", output[0]), *((f"state{i}", h) for i, h in enumerate(states))):
+                if isinstance(t, Tensor) and t.grad_fn is not None:
+                    self.calls[id(t.grad_fn)] = (module, args[0], (part, key))
+            self._keep.append((module, args[0], output))
             return
-        self.calls[id(output.grad_fn)] = (module, args[0])
+        if not isinstance(output, Tensor) or output is args[0] or output.grad_fn is None:
+            return  # Dropout / Identity in evaluation return their input
+        self.calls[id(output.grad_fn)] = (module, args[0], None)
         self._keep.append((module, args[0], output))
 
     def shape_of_input(self, module: Any) -> tuple[int, ...]:
-        for mod, x in self.calls.values():
+        for mod, x, _ in self.calls.values():
             if mod is module:
                 return tuple(x._data.shape)
         raise AssertionError("internal error: shape of an uncalled layer")
@@ -356,10 +454,16 @@ class _Exporter:
             self._keep.append(obj)
             call = self.calls.get(id(obj))
             if call is not None:
-                module, x = call
+                module, x, part = call
                 base = self.module_names.get(id(module)) or type(module).__name__
-                name = _emit_layer(self.g, self, module, self.values[id(self.producer(x))],
-                                   x._data.ndim, obj, base)
+                x_name = self.values[id(self.producer(x))]
+                if part is not None:
+                    which, key = part
+                    if key not in self._recurrent:
+                        self._recurrent[key] = _recurrent(self.g, self, module, x_name, base)
+                    name = self._recurrent[key][which]
+                else:
+                    name = _emit_layer(self.g, self, module, x_name, x._data.ndim, obj, base)
             else:
                 kind = type(obj).__name__
                 # the leading operands must be graph values; later ones are attributes (an axis,
