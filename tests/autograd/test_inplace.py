@@ -354,3 +354,13 @@ def test_backward_after_unrelated_inplace_changes_passes(n, dtype):
         y.backward()
         grads.append(x.grad)
     assert_close(grads[0], grads[1])
+
+
+def test_out_argument_bumps_the_version():
+    seen = []
+    for lib in LIBS:
+        o = lib.zeros(3)
+        lib.add(lib.ones(3), lib.ones(3), out=o)
+        lib.mul(o, 2, out=o)
+        seen.append(o._version)
+    assert seen[0] == seen[1] == 2

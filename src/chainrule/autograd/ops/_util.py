@@ -11,7 +11,7 @@ import numpy as np
 
 from ...dtypes import default_float, wrap
 from ...errors import ShapeError
-from ...tensor import Tensor
+from ...tensor import Tensor, bump_version
 from ...utils.keywords import numpy_keywords as numpy_keywords  # re-exported for the operations
 from .. import grad_mode
 
@@ -190,6 +190,7 @@ def into(out: Any, result: Tensor, op: str) -> Tensor:
             )
         out._data = dst = np.empty(src.shape, dtype=dst.dtype)
     np.copyto(dst, src, casting="unsafe")
+    bump_version(out)  # out= writes in place: its version moves, as in PyTorch
     return out
 
 
