@@ -89,8 +89,9 @@ def _run(res: Result, fast: bool) -> None:
         out[label] = {"w_star": w_star, "eig": eig, "best": best, "run": run,
                       "steps": int(run["steps"][best])}
         rows.append([label, f"{Xp[:, 0].std():.3g}, {Xp[:, 1].std():.3g}",
-                     float(eig.max() / eig.min()), float(lrs[best]), int(run["steps"][best]),
-                     largest_stable, float(2 / eig.max())])
+                     float(eig.max() / eig.min()), float(lrs[best]),
+                     _steps_cell(int(run["steps"][best]), max_steps), largest_stable,
+                     float(2 / eig.max())])
         res.numbers[label] = {"condition_number": eig.max() / eig.min(), "best_lr": lrs[best],
                               "steps_to_converge": int(run["steps"][best]),
                               "largest_stable_lr": largest_stable, "theory_max_lr": 2 / eig.max()}
@@ -143,13 +144,18 @@ def _run(res: Result, fast: bool) -> None:
     res.check("At each one's best stable learning rate, standardised features converge in at "
               "least 10 times fewer steps", s["steps"] > 0 and (u["steps"] < 0 or
                                                                u["steps"] >= 10 * s["steps"]),
-              f"{u['steps']} steps unscaled vs {s['steps']} standardised (-1: not within "
-              f"{max_steps})")
+              f"{_steps_cell(u['steps'], max_steps)} steps unscaled vs "
+              f"{_steps_cell(s['steps'], max_steps)} standardised")
     ratio = res.numbers["unscaled"]["largest_stable_lr"] / res.numbers["unscaled"]["theory_max_lr"]
     step = lrs[1] / lrs[0]
     res.check("The largest stable learning rate is set by the steepest direction, 2/λ_max",
               1 / step <= ratio <= step, f"largest stable lr on the grid / (2/λ_max) = {ratio:.2f} "
               f"(grid spacing ×{step:.2f})")
+
+
+def _steps_cell(steps: int, max_steps: int) -> int | str:
+    """A step count, or what -1 means in words."""
+    return steps if steps > 0 else f"over {max_steps}"
 
 
 EXPERIMENT = Experiment(

@@ -83,8 +83,13 @@ def _run(res: Result, fast: bool) -> None:
         ends = np.concatenate([[0], r["epoch_ends"]])
         axes[0].semilogy(np.arange(epochs + 1), excess[ends], "o-", color=color, lw=2, ms=3,
                          label=name)
-        axes[1].loglog(np.arange(1, len(excess)), excess[1:], color=color, lw=1.2, label=name)
-        axes[2].semilogy(r["seconds"] * 1000, excess, color=color, lw=1.2, label=name)
+        # batch GD has one update per epoch: a few points among SGD's thousands, so it is drawn
+        # with markers, on top
+        few = len(excess) <= 4 * (epochs + 1)
+        style = {"color": color, "lw": 2 if few else 1.0, "marker": "o" if few else None, "ms": 4,
+                 "zorder": 3 if few else 2, "label": name}
+        axes[1].loglog(np.arange(1, len(excess)), excess[1:], **style)
+        axes[2].semilogy(r["seconds"] * 1000, excess, **style)
         steps = np.diff(r["path"], axis=0)
         length = float(np.linalg.norm(steps, axis=1).sum())
         net = float(np.linalg.norm(r["path"][-1] - r["path"][0]))
@@ -102,7 +107,8 @@ def _run(res: Result, fast: bool) -> None:
     axes[2].set_xlabel("training time (ms)")
     for ax in axes:
         ax.set_ylabel("loss − least-squares loss")
-    axes[0].legend(fontsize=9)
+    for ax in axes:
+        ax.legend(fontsize=10)
     res.figure(fig, "curves", f"Excess loss on all {n} samples (over the least-squares optimum), "
                f"learning rate {LR} for all, {epochs} epochs: per epoch (left), per update (middle, "
                "log-log) and per second of training (right, this machine).")
@@ -127,11 +133,12 @@ def _run(res: Result, fast: bool) -> None:
                "the noise away.")
 
     res.table(f"Same data, learning rate and epochs. Epochs to near the optimum: the first epoch "
-              f"that ends with an excess loss of at most {NEAR} (-1: none).",
+              f"that ends with an excess loss of at most {NEAR}.",
               ["method", "updates", "epochs to near the optimum", "final excess loss",
                "mean excess loss, last epoch", "updates that raised the loss",
                "path length / distance", "ms per epoch"],
-              [[name, v["updates"], v["epochs_to_near_optimum"], v["final_excess_loss"],
+              [[name, v["updates"], v["epochs_to_near_optimum"] if v["epochs_to_near_optimum"] > 0
+                else f"not within {epochs}", v["final_excess_loss"],
                 v["last_epoch_mean_excess"], v["share_of_updates_raising_loss"],
                 v["path_length_over_distance"], v["ms_per_epoch"]] for name, v in rows.items()])
     res.numbers.update({name: {k: v for k, v in d.items() if k not in ("train_seconds", "ms_per_epoch")}
@@ -143,12 +150,15 @@ def _run(res: Result, fast: bool) -> None:
     def epochs_to(v):  # never is later than any epoch
         return v["epochs_to_near_optimum"] if v["epochs_to_near_optimum"] > 0 else np.inf
 
+    def within(v):
+        n = v["epochs_to_near_optimum"]
+        return n if n > 0 else f"not within {epochs}"
+
     res.check(f"Per epoch: SGD and mini-batch GD, which update many times per epoch, get near the "
               f"optimum (excess loss <= {NEAR}) in fewer epochs than batch GD",
               epochs_to(sgd) < epochs_to(gd) and epochs_to(mb) < epochs_to(gd),
-              f"epochs to near the optimum (-1: not within {epochs}): batch GD "
-              f"{gd['epochs_to_near_optimum']}, SGD {sgd['epochs_to_near_optimum']}, mini-batch "
-              f"{mb['epochs_to_near_optimum']}")
+              f"epochs to near the optimum: batch GD {within(gd)}, SGD {within(sgd)}, "
+              f"mini-batch {within(mb)}")
     res.check("SGD's path is noisy: over a quarter of its updates raise the full loss and it "
               "wanders far more than it advances (over twice the mini-batch path's detour); batch "
               "GD never raises the loss",

@@ -13,6 +13,8 @@ consistent part of the gradient (along the floor) and cancels the alternating pa
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import chainrule as cr
@@ -40,7 +42,7 @@ def best_lr(surface: Surface, lrs: np.ndarray, momentum: float, max_steps: int):
     """The learning rate of the grid that reaches the tolerance in the fewest steps.
 
     Rates are tried from the largest down, each allowed at most 3 times the steps of the best so
-    far (-1 in the table beyond that: it cannot win), which keeps the search cheap.
+    far (-1, 'not reached' in the table, beyond that: it cannot win), which keeps the search cheap.
     """
     table, best = {}, (None, max_steps)
     for lr in sorted(lrs, reverse=True):
@@ -74,9 +76,14 @@ def _run(res: Result, fast: bool) -> None:
     (lr_m, n_m), table_m = best_lr(surface, lrs, GAMMA, max_steps)
     res.numbers.update(sgd={"best_lr": lr_gd, "steps": n_gd}, momentum={"best_lr": lr_m, "steps": n_m},
                        lr_grid=[float(v) for v in lrs])
-    rows = [[lr, table_gd.get(lr, "-"), table_m.get(lr, "-")] for lr in sorted(table_gd)]
-    res.table(f"Steps to f < {TOL:g} from {surface.start} for each learning rate of the grid (-1: "
-              "diverged, or over 3 times the best so far, where the search stops it).",
+    def cell(table: dict, lr: float) -> Any:  # words, not codes, where there is no step count
+        n = table.get(lr)
+        return "not tried" if n is None else n if n > 0 else "not reached"
+
+    rows = [[lr, cell(table_gd, lr), cell(table_m, lr)] for lr in sorted(table_gd)]
+    res.table(f"Steps to f < {TOL:g} from {surface.start} for each learning rate of the grid (not "
+              "reached: diverged, or stopped at 3 times the best step count so far, where it can no "
+              "longer win).",
               ["learning rate", "SGD", f"SGD + momentum {GAMMA}"], rows)
     res.table("Each method at its best learning rate.", ["method", "best lr", "steps to tolerance"],
               [["SGD (no momentum)", lr_gd, n_gd], [f"SGD + momentum {GAMMA}", lr_m, n_m]])
@@ -108,7 +115,7 @@ def _run(res: Result, fast: bool) -> None:
     axes[2].set_xlabel("step")
     axes[2].set_ylabel("f")
     axes[2].legend(fontsize=8)
-    res.figure(fig, "ravine", f"The slide's two pictures on the ravine {surface.name} "
+    res.figure(fig, "ravine", "The slide's two pictures on the ravine f(x, y) = "
                "0.5 (0.1 x² + 10 y²): without momentum the steps zigzag across the ravine and "
                "creep along it; with momentum the velocity builds up along the floor. Right: f "
                "per step (solid: the pictures' runs; dashed: each at its best lr, to f < 1e-6).")

@@ -79,7 +79,10 @@ class Result:
         self.tables.append(Table(caption, list(columns), [list(r) for r in rows]))
 
     def figure(self, fig: Any, key: str, caption: str, dpi: int = 100) -> None:
-        """Keep a matplotlib Figure as PNG bytes."""
+        """Keep a matplotlib Figure as PNG bytes (legends enlarged to read on the report's page)."""
+        from ..viz.plots import readable_legends
+
+        readable_legends(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
         self.figures.append(Figure(key, caption, buf.getvalue(), "png"))

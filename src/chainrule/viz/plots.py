@@ -48,10 +48,24 @@ def figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (6.4, 4.0
     return fig, axes
 
 
+def readable_legends(fig: Figure, page_px: float = 1070.0, dpi: float = 100.0) -> None:
+    """Enlarge legend text that would read under about 11 pixels once ``fig`` is shrunk to a page
+    ``page_px`` wide: a 16-inch row of panels needs 12-point legends, a single plot keeps 9."""
+    width_px = fig.get_figwidth() * dpi
+    scale = min(1.0, page_px / width_px)
+    smallest = max(9.0, 11.0 / (scale * dpi / 72))  # points
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes]
+    for legend in filter(None, legends):
+        for text in legend.get_texts():
+            if text.get_fontsize() < smallest:
+                text.set_fontsize(smallest)
+
+
 def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
     """Write ``fig`` to ``path`` as a PNG, atomically (a reader never sees half a file)."""
     from ..serialization import atomic_write
 
+    readable_legends(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     with atomic_write(path) as f:
@@ -160,12 +174,15 @@ def draw_network(ax: Any, nodes: dict[str, tuple[float, float, str]],
                     arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 1.2,
                                 "shrinkA": 22, "shrinkB": 22})
         mx, my = x0 + at * (x1 - x0), y0 + at * (y1 - y0)
+        # on a white patch above the wires, so that no line (this one or one crossing it) runs
+        # through the text
+        patch = {"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.9}
         if above:
             ax.text(mx, my + 0.09, above, color=colors[0], fontsize=10, ha="center", va="bottom",
-                    fontweight="bold")
+                    fontweight="bold", bbox=patch, zorder=4)
         if below:
             ax.text(mx, my - 0.09, below, color=colors[1], fontsize=10, ha="center", va="top",
-                    fontweight="bold")
+                    fontweight="bold", bbox=patch, zorder=4)
     for x, y, label in nodes.values():
         ax.text(x, y, label, ha="center", va="center", fontsize=12,
                 bbox={"boxstyle": "circle,pad=0.45", "fc": node_color, "ec": "#0b5cad", "lw": 1.3})
