@@ -28,6 +28,7 @@ _MODULES: dict[str, str] = {
     "gd-sgd-minibatch": "gd_sgd_minibatch",
     "momentum": "momentum",
     "optimizers": "optimizers",
+    "vanishing-gradients-through-time": "vanishing_gradients",
 }
 
 DEFAULT_SEED = 0
