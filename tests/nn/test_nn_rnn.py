@@ -219,6 +219,8 @@ def test_errors_name_the_layer_and_shapes():
         nn.RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(TypeError, match=r"LSTM: hx must be a tuple"):
         nn.LSTM(3, 4)(cr.randn(5, 2, 3), cr.randn(1, 2, 4))
+    with pytest.raises(TypeError, match=r"GRUCell: hidden state dtype float64"):
+        nn.GRUCell(3, 4)(cr.randn(2, 3), cr.randn(2, 4, dtype=cr.float64))
     with pytest.raises(ValueError, match=r"LSTMCell.*\[batch, 3\]"):
         nn.LSTMCell(3, 4)(cr.randn(2, 7))
 

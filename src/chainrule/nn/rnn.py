@@ -343,6 +343,9 @@ class RNNCellBase(Module):
             want = (B, self.hidden_size) if batched else (self.hidden_size,)
             if tuple(s.shape) != want:
                 raise ShapeError(f"{name}: expected hidden state of shape {want}, got {tuple(s.shape)}")
+            if s._data.dtype != wdt:
+                raise TypeError(f"{name}: hidden state dtype {s._data.dtype} differs from the "
+                                f"layer's weights {wdt}")
             out.append(s if batched else s.reshape(1, -1))
         return x, out, batched
 
