@@ -7,7 +7,8 @@ const DATASETS = [["circle", "Circle"], ["xor", "XOR"], ["gauss", "Gaussian"], [
                   ["reg-plane", "Plane (regression)"], ["reg-gauss", "Multi-Gaussian (regression)"]];
 const PAGE_KEYS = ["view", "oneExample", "autoplay"];
 const DOMAIN = 6;
-const NODE = 40, COL_W = 110, TOP = 30, ROW_H = 52;
+const NODE = 40, TOP = 30, ROW_H = 52;
+let COL_W = 110;  // narrowed so that six hidden layers fit the column
 
 const sid = (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now())
   .replace(/[^A-Za-z0-9_-]/g, "");
@@ -95,6 +96,7 @@ function buildNetwork() {
   const key = JSON.stringify([hidden, activeFeatures()]);
   if (key === state.layoutKey) return;
   state.layoutKey = key;
+  COL_W = Math.max(64, Math.min(110, ($("net-col").clientWidth - 130) / (hidden.length + 1)));
   const nodes = $("nodes");
   nodes.innerHTML = "";
   state.nodeEls = [];  // in the server's order: active inputs, hidden layers, output
