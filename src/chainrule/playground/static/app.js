@@ -312,6 +312,10 @@ function drawLinks() {
     p.setAttribute("data-w", w); p.setAttribute("data-dw", dw);
     p.innerHTML = `<title>w = ${fmt(w)}, dL/dw = ${fmt(dw)}</title>`;
   }
+  $("net-hint").textContent = grads
+    ? "Gradients of the training loss: links purple where dL/dw > 0, green where < 0, width by |dL/dw|; "
+      + "a red outline marks a unit whose f'(z) is ~0 on 95 % of the points (dead ReLU, saturated sigmoid)."
+    : "Links orange for negative weights, blue for positive, width by |w|. Click an input to switch it.";
   // neuron labels: dL/da and dead units in the gradients view, activations in one-example mode
   const ex = state.page.oneExample === "true" ? state.exampleResult : null;
   const nIn = state.cols[0].length;
