@@ -33,7 +33,7 @@ from . import machine, report
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "BENCHMARKS.md.j2"
-ORDER = ("a", "b", "c", "d", "e", "f", "h", "m", "p")
+ORDER = ("a", "b", "c", "d", "e", "f", "g", "h", "m", "p")
 COMMAND = "python -m bench"
 
 app = typer.Typer(add_completion=False, help=__doc__.split("\n")[0])
@@ -54,6 +54,11 @@ def run_one(key: str, smoke: bool, out: Path) -> dict[str, Any]:
         scaling.plot(result, out / "scaling.png")
     elif key == "e":
         result = memory.run(smoke)
+    elif key == "g":
+        from . import cnn_recipe, conv_step
+
+        recipe = cnn_recipe.run(smoke)
+        result = {"recipe": recipe, "lenet_step": conv_step.run(smoke), "met": recipe["met"]}
     elif key == "h":
         from . import gru_recipe
 

@@ -18,6 +18,7 @@ TITLES = {
     "d": "(d) scaling with batch and width",
     "e": "(e) peak memory (RSS) of (a) over 200 steps",
     "f": "(f) per-op overhead and Adam over 1M parameters",
+    "g": "(g) MNIST-1D CNN recipe, end to end, and a LeNet-sized Conv2d step",
     "h": "(h) MNIST-1D GRU recipe, end to end",
     "m": "(m) data-parallel MLP 784-256-256-10 over MPI, 1 and 2 ranks",
     "p": "(p) playground updates per second, two tabs at once (4-2 network, 500 points)",
@@ -64,6 +65,19 @@ def summary(key: str, r: dict[str, Any]) -> str:
         for name, m in r["libraries"].items():
             lines.append(f"  {name:<12} peak {m['peak_rss_mb']:.1f} MB   training adds {m['training_mb']:.1f} MB   "
                          f"growth after step 10 {m['growth_after_settle_mb']:+.2f} MB")
+    elif key == "g":
+        for threads, x in r["recipe"]["threads"].items():
+            lines.append(f"  {threads} thread(s):")
+            for name, s in x["libraries"].items():
+                lines.append(f"    {name:<12} wall {s['wall_s']:.2f} s   median period "
+                             f"{s['period_s_median'] * 1e3:.1f} ms   test acc {s['test_acc']:.1f} %   "
+                             f"train acc {s['train_acc']:.1f} %")
+            lines.append("    wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in x["ratios"].items()))
+            lines.append(f"    test accuracy chainrule - pytorch {x['test_acc_gap']:+.1f} points")
+        step = r["lenet_step"]
+        lines.append("  LeNet step, batch 64: " + "   ".join(
+            f"{name} {ms(t['median_s'])} ms" for name, t in step["timings"].items())
+            + f"   chainrule/pytorch = {step['ratios']['chainrule/pytorch']:.3f}")
     elif key == "h":
         for name, s in r["libraries"].items():
             lines.append(f"  {name:<12} wall {s['wall_s']:.2f} s   {s['step_ms']:.2f} ms/step   median period "
