@@ -158,7 +158,8 @@ def numel(t: Tensor) -> int:
 
 # loaded on first use: `import chainrule` stays fast, needs NumPy alone, and changes nothing in the
 # process (chainrule.memory's malloc settings are an explicit opt-in)
-_LAZY_MODULES = ("nn", "optim", "data", "train", "lab", "viz", "utils", "autograd", "memory", "serialization")
+_LAZY_MODULES = ("nn", "optim", "data", "train", "lab", "viz", "utils", "autograd", "memory", "serialization",
+                 "onnx", "distributed")
 
 
 def __getattr__(name: str):
