@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,8 @@ def _hash(page) -> dict[str, str]:
     return dict(p.split("=", 1) for p in page.evaluate("location.hash").lstrip("#").split("&") if "=" in p)
 
 
-def test_playground_in_the_browser(server_url: str) -> None:
+def test_playground_in_the_browser(playground_server) -> None:
+    server_url, sessions = playground_server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -77,6 +79,7 @@ def test_playground_in_the_browser(server_url: str) -> None:
         page.reload()
         page.wait_for_function("() => window.playground.state.frame !== null")
         assert page.evaluate("window.playground.sid") != first_sid
+        assert first_sid not in sessions.entries  # the unloaded page's session was freed
         assert page.evaluate("window.playground.state.frame.initDigest") == digest
         assert page.input_value("#activation") == "relu"
         assert page.locator("#network .node.hidden").count() == 8
@@ -96,6 +99,15 @@ def test_playground_in_the_browser(server_url: str) -> None:
                                polling=100)  # a tab in the background gets no animation frames
         assert other.evaluate("window.playground.state.frame.epoch") == 1
         assert other.evaluate("window.playground.state.frame.config.dataset") == "spiral"
+        # closing a tab frees its session (the page's pagehide beacon)
+        other_sid = other.evaluate("window.playground.sid")
+        assert other_sid in sessions.entries
+        other.close(run_before_unload=True)
+        for _ in range(100):
+            if other_sid not in sessions.entries:
+                break
+            time.sleep(0.05)
+        assert other_sid not in sessions.entries
         page.bring_to_front()
         page.click("#play")
 
