@@ -33,7 +33,7 @@ from . import machine, report
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "BENCHMARKS.md.j2"
-ORDER = ("a", "b", "c", "d", "e", "f", "g", "h", "m", "p")
+ORDER = ("a", "b", "c", "d", "e", "f", "g", "h", "m", "p", "s")
 COMMAND = "python -m bench"
 
 app = typer.Typer(add_completion=False, help=__doc__.split("\n")[0])
@@ -71,6 +71,10 @@ def run_one(key: str, smoke: bool, out: Path) -> dict[str, Any]:
         from . import playground_rate
 
         result = playground_rate.run(smoke)
+    elif key == "s":
+        from . import cli_startup
+
+        result = cli_startup.run(smoke)
     else:
         result = others.run(smoke)
     return {"result": result, "seconds": time.perf_counter() - start, "finished_utc": _utc_now(),

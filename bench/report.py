@@ -22,6 +22,7 @@ TITLES = {
     "h": "(h) MNIST-1D GRU recipe, end to end",
     "m": "(m) data-parallel MLP 784-256-256-10 over MPI, 1 and 2 ranks",
     "p": "(p) playground updates per second, two tabs at once (4-2 network, 500 points)",
+    "s": "(s) command-line start-up: --help, lab list, evaluate of a small run",
 }
 
 
@@ -94,6 +95,10 @@ def summary(key: str, r: dict[str, Any]) -> str:
         from . import playground_rate
 
         lines.append(playground_rate.summary(r))
+    elif key == "s":
+        for name, c in r["commands"].items():
+            lines.append(f"  {name:<24} median {c['median_s']:.2f} s (best {c['min_s']:.2f} s, CPU "
+                         f"{c['cpu_median_s']:.2f} s; limit {c['limit_s']:.0f} s)")
     elif key == "f":
         for name, o in r.items():
             lines.append(f"  {name}: {'ran' if o['ok'] else 'FAILED'}")
