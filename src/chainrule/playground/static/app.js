@@ -459,6 +459,9 @@ async function start() {
   const events = new EventSource(api("stream"));
   events.addEventListener("frame", (ev) => onFrame(JSON.parse(ev.data)));
   events.addEventListener("problem", (ev) => showMessage([JSON.parse(ev.data).error]));
+  events.addEventListener("error", () => {
+    if (events.readyState === EventSource.CLOSED) showMessage(["the session ended (closed or expired): reload the page"]);
+  });
   if (state.page.autoplay === "true") await post("action", {action: "play"});
 }
 
