@@ -81,6 +81,14 @@ def crop(x: np.ndarray, pads: Pads, sizes: Sequence[int]) -> np.ndarray:
     return x[(...,) + tuple(slice(b, b + n) for (b, _), n in zip(pads, sizes))]
 
 
+def _gmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a[g] @ b[g]`` for each group ``g``: one 2-d matrix product a group (NumPy's stacked
+    matmul is several times slower than BLAS on 2-d operands, transposed ones included)."""
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return np.stack([x @ y for x, y in zip(a, b)])
+
+
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
     """``[N, C, ...] -> [N, G, C/G, ...]`` (a view)."""
     return a.reshape(a.shape[0], groups, a.shape[1] // groups, *a.shape[2:])
@@ -137,7 +145,7 @@ class ConvNd(Function):
         outs = tuple(out_size(lp, k, s, d) for lp, k, s, d in zip(xp.shape[2:], kernel, stride, dilation))
         cols = _patches_to_rows(im2col(xp, kernel, stride, dilation, outs), groups)  # [G, N*P, C/G*K]
         w = weight.reshape(groups, o // groups, -1)  # [G, O/G, C/G*K]
-        y = _rows_to_nchw(cols @ w.transpose(0, 2, 1), n, outs)  # Y = cols W^T   [N, O, *P]
+        y = _rows_to_nchw(_gmm(cols, w.transpose(0, 2, 1)), n, outs)  # Y = cols W^T   [N, O, *P]
         if bias is not None:
             y += bias.reshape((o,) + (1,) * len(kernel))  # b broadcast over batch and positions
         ctx.cols, ctx.w = cols, w
@@ -149,11 +157,11 @@ class ConvNd(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         x_shape, w_shape, padded, pads, stride, dilation, groups, outs = ctx.geom
         g2 = _nchw_to_rows(g, groups)  # G as rows: [G, N*P, O/G]
-        dw = (g2.transpose(0, 2, 1) @ ctx.cols).reshape(w_shape) if need_w else None  # dW = G^T cols
+        dw = _gmm(g2.transpose(0, 2, 1), ctx.cols).reshape(w_shape) if need_w else None  # dW = G^T cols
         db = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if need_b else None  # [O]
         dx = None
         if need_x:
-            dcols = g2 @ ctx.w  # dcols = G W   [G, N*P, C/G*K]
+            dcols = _gmm(g2, ctx.w)  # dcols = G W   [G, N*P, C/G*K]
             patches = _rows_to_patches(dcols, x_shape[0], outs, w_shape[2:])  # [N, C, *P, *K]
             dx = crop(col2im(patches, padded, stride, dilation), pads, x_shape[2:])  # [N, C, *L]
         return dx, dw, db
@@ -183,7 +191,7 @@ class ConvTransposeNd(Function):
         pads = tuple((p, f - p - lo) for p, f, lo in zip(padding, full, outs))
         rows = _nchw_to_rows(x, groups)  # [G, N*L, C_in/G]
         w = weight.reshape(groups, c_in // groups, -1)  # [G, C_in/G, C_out/G*K]
-        patches = _rows_to_patches(rows @ w, n, ins, kernel)  # [N, C_out, *L, *K]
+        patches = _rows_to_patches(_gmm(rows, w), n, ins, kernel)  # [N, C_out, *L, *K]
         y = np.ascontiguousarray(crop(col2im(patches, full, stride, dilation), pads, outs))
         if bias is not None:
             y += bias.reshape((-1,) + (1,) * len(kernel))
@@ -197,8 +205,8 @@ class ConvTransposeNd(Function):
         w_shape, full, pads, stride, dilation, groups, ins = ctx.geom
         gp = zero_pad(g, pads)  # back to the full size  [N, C_out, *full]
         cols = _patches_to_rows(im2col(gp, w_shape[2:], stride, dilation, ins), groups)  # [G, N*L, C_out/G*K]
-        dx = _rows_to_nchw(cols @ ctx.w.transpose(0, 2, 1), g.shape[0], ins) if need_x else None
-        dw = (ctx.rows.transpose(0, 2, 1) @ cols).reshape(w_shape) if need_w else None  # X^T cols
+        dx = _rows_to_nchw(_gmm(cols, ctx.w.transpose(0, 2, 1)), g.shape[0], ins) if need_x else None
+        dw = _gmm(ctx.rows.transpose(0, 2, 1), cols).reshape(w_shape) if need_w else None  # X^T cols
         db = g.sum(axis=(0,) + tuple(range(2, g.ndim))) if need_b else None
         return dx, dw, db
 
