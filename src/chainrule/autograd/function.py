@@ -135,7 +135,9 @@ class Function:
             return _make(out)
         ctx._parents = tuple(parents)
         if _versions:  # some memory was changed in place: note the versions of what forward saved
-            ctx._saved_versions = saved_versions(ctx)
+            found = saved_versions(ctx)
+            if found:
+                ctx._saved_versions = found
         if grad_mode._anomaly:
             from .anomaly import record_creation
 
@@ -185,18 +187,31 @@ def _saved_arrays(node: Function):
 
 def saved_versions(node: Function) -> dict[int, int]:
     """{id(memory): version} of the saved arrays whose memory was ever changed in place (any
-    other is at version 0)."""
+    other is at version 0). Runs for every op recorded while some memory has a version: kept to
+    a plain loop over the node's attributes."""
     found = {}
-    for _, a in _saved_arrays(node):
-        v = array_version(a)
-        if v:
-            found[id(storage(a))] = v
+    for key, a in node.__dict__.items():
+        if type(a) is _ndarray:
+            arrays = (a,)
+        elif key == "_saved":
+            arrays = tuple(t._data for t in a if isinstance(t, Tensor))
+        else:
+            continue
+        for a in arrays:
+            b = a.base  # a = storage(a), inlined
+            while type(b) is _ndarray:
+                a, b = b, b.base
+            entry = _versions.get(id(a))
+            if entry is not None:
+                found[id(a)] = entry[0]
     return found
 
 
 def check_saved_versions(node: Function) -> None:
     """PyTorch's error if a value this node saved was changed in place after forward saved it."""
     expected_of = node.__dict__.get("_saved_versions") or {}
+    if saved_versions(node) == expected_of:
+        return
     for _, a in _saved_arrays(node):
         now, expected = array_version(a), expected_of.get(id(storage(a)), 0)
         if now != expected:
