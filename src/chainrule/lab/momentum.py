@@ -27,6 +27,7 @@ from .surfaces import Surface, optimize, ravine
 
 GAMMA = 0.9
 TOL = 1e-6
+TOL_TEXT = "1e-6"  # as the captions write it
 
 
 def steps_to_tolerance(surface: Surface, lr: float, momentum: float, max_steps: int) -> int:
@@ -105,16 +106,17 @@ def _run(res: Result, fast: bool) -> None:
         ax.set_xlabel("x")
         ax.set_ylabel("y")
     for (name, run), color in zip(runs.items(), PALETTE):
-        axes[2].semilogy(run["f"], color=color, lw=2, label=f"{name}, lr {shown_lr[name]:.3g}")
+        short = name.replace("SGD without momentum", "no momentum").replace("SGD with ", "")
+        axes[2].semilogy(run["f"], color=color, lw=2, label=f"{short}, lr {shown_lr[name]:.3g}")
     long_gd = optimize(surface, lambda p: optim.SGD(p, lr=lr_gd), n_gd)
     long_m = optimize(surface, lambda p: optim.SGD(p, lr=lr_m, momentum=GAMMA), n_m)
-    axes[2].semilogy(long_gd["f"], color=PALETTE[0], lw=1, ls="--", label="SGD, to the tolerance")
+    axes[2].semilogy(long_gd["f"], color=PALETTE[0], lw=1, ls="--", label=f"no momentum, to {TOL_TEXT}")
     axes[2].semilogy(long_m["f"], color=PALETTE[1], lw=1, ls="--",
-                     label=f"momentum, best lr {lr_m:.3g}, to the tolerance")
+                     label=f"momentum, lr {lr_m:.3g}, to {TOL_TEXT}")
     axes[2].axhline(TOL, color="gray", lw=1)
     axes[2].set_xlabel("step")
     axes[2].set_ylabel("f")
-    axes[2].legend(fontsize=8)
+    axes[2].legend(loc="upper right")
     res.figure(fig, "ravine", "The slide's two pictures on the ravine f(x, y) = "
                "0.5 (0.1 x² + 10 y²): without momentum the steps zigzag across the ravine and "
                "creep along it; with momentum the velocity builds up along the floor. Right: f "
