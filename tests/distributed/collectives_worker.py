@@ -63,6 +63,46 @@ for call, text in ((lambda: dist.all_reduce(chainrule.ones(2), op="sum"), "Reduc
 s = DistributedSampler(range(7), shuffle=False)
 check(list(s) == [[0, 2, 4, 6], [1, 3, 5, 0]][rank], f"sampler {list(s)}")
 
+# DistributedDataParallel: rank 0's weights at wrap time; no_sync accumulates, the next backward
+# averages the accumulated sum; an unused parameter is named unless find_unused_parameters
+from chainrule import nn  # noqa: E402
+
+chainrule.manual_seed(rank)  # a different start on each rank
+lin = nn.Linear(3, 2).to(chainrule.float64)
+ddp = nn.parallel.DistributedDataParallel(lin)
+spread = chainrule.tensor(lin.weight._data.copy())
+dist.all_reduce(spread, op=dist.ReduceOp.MAX)
+check(np.array_equal(spread._data, lin.weight._data), "weights not broadcast at wrap time")
+x = chainrule.tensor(np.full((4, 3), rank + 1.0))
+with ddp.no_sync():
+    ddp(x).sum().backward()
+check(np.allclose(lin.weight.grad._data, 4 * (rank + 1)), "no_sync reduced")
+ddp(x).sum().backward()
+check(np.allclose(lin.weight.grad._data, (8 + 16) / 2), f"accumulated average {lin.weight.grad._data}")
+check(np.allclose(lin.bias.grad._data, 8), "bias average")
+
+
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.used, self.unused = nn.Linear(3, 2), nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.used(x)
+
+
+model = nn.parallel.DistributedDataParallel(TwoHeads())
+try:
+    model(chainrule.ones(2, 3)).sum().backward()
+except RuntimeError as e:
+    check("unused.weight" in str(e) and "find_unused_parameters" in str(e), f"message {e}")
+else:
+    check(False, "an unused parameter was not named")
+model = nn.parallel.DistributedDataParallel(TwoHeads(), find_unused_parameters=True)
+model(chainrule.full((2, 3), float(rank))).sum().backward()
+check(np.allclose(model.module.used.weight.grad._data, 1.0), "used weight average")  # (0 + 2) / 2
+check(np.allclose(model.module.unused.weight.grad._data, 0.0), "unused weight")
+
 dist.barrier()
 dist.destroy_process_group()
 check(not dist.is_initialized(), "destroy")
