@@ -87,3 +87,17 @@ def test_the_lab_and_train_name_their_mnist1d_recipes_alike():
     text = lab.get("lr-vs-fc").method
     assert "40-100-100-10" in text and "40-256-256-10" in text
     assert "paper's training setup" not in text
+
+
+def test_log_axes_under_two_decades_are_labelled_in_plain_numbers():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig, (narrow, wide) = figure(1, 2, size=(10, 4))
+    narrow.semilogy([0.27, 0.5, 1.0, 2.0])
+    wide.semilogy([1e-6, 1e2])
+    readable_legends(fig)
+    FigureCanvasAgg(fig).draw()
+    labels = [t.get_text() for t in narrow.get_yticklabels(minor=True) + narrow.get_yticklabels()
+              if t.get_text()]
+    assert labels and all("times" not in t and "^" not in t for t in labels)
+    assert any("10^" in t.get_text() for t in wide.get_yticklabels())  # decades keep powers of ten

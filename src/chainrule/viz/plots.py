@@ -59,6 +59,22 @@ def readable_legends(fig: Figure, page_px: float = 1070.0, dpi: float = 100.0) -
         for text in legend.get_texts():
             if text.get_fontsize() < smallest:
                 text.set_fontsize(smallest)
+    for ax in fig.axes:
+        plain_log_labels(ax)
+
+
+def plain_log_labels(ax: Any) -> None:
+    """On a logarithmic y axis spanning under two decades, label the ticks in plain numbers (2,
+    0.5, 0.3) instead of matplotlib's 2x10^0 and 3x10^-1; wider axes keep their powers of ten."""
+    from matplotlib.ticker import FuncFormatter
+
+    if ax.get_yscale() != "log":
+        return
+    lo, hi = sorted(ax.get_ylim())
+    if lo > 0 and hi / lo < 100:
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
 
 
 def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
