@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: Dive into Deep Learning (d2l-ai/d2l-en, PyTorch version), chapter_multilayer-perceptrons/mlp-concise.md.
 #   Licence: the book's code is MIT-0 (its text CC BY-SA 4.0).
 # Edits: `import torch` / `from torch import nn` name chainrule (and `from torch.utils import data`,

@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: Dive into Deep Learning (d2l-ai/d2l-en, PyTorch version), chapter_linear-networks/softmax-regression-scratch.md.
 #   Licence: the book's code is MIT-0 (its text CC BY-SA 4.0).
 # Edits: `import torch` -> `import chainrule as torch` (and `from torch import nn`, `from torch.utils

@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: karpathy/nn-zero-to-hero, lectures/makemore/makemore_part1_bigrams.ipynb ("Neural
 #   Networks: Zero to Hero", lecture 2: the bigram character-level language model, by counting and
 #   as a one-layer network trained by gradient descent). Licence: MIT.

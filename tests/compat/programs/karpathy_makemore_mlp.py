@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: karpathy/nn-zero-to-hero, lectures/makemore/makemore_part2_mlp.ipynb ("Neural
 #   Networks: Zero to Hero", lecture 3: the MLP language model of Bengio et al. 2003). Licence: MIT.
 # Edits: `import torch` -> `import chainrule as torch`, `import torch.nn.functional as F` ->

@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: karpathy/micrograd, test/test_engine.py (its PyTorch comparison), with
 #   micrograd/engine.py (the Value class it tests) inlined. Licence: MIT.
 # Edits: `import torch` -> `import chainrule as torch`; `from micrograd.engine import Value` is

@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: pytorch/tutorials, beginner_source/basics/autogradqs_tutorial.py ("Learn the Basics:
 #   Automatic Differentiation with torch.autograd"). Licence: BSD-3-Clause.
 # Edits: `import torch` -> `import chainrule as torch`; the gradient checks at the end are added

@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: pytorch/tutorials, beginner_source/basics/quickstart_tutorial.py ("Learn the Basics:
 #   Quickstart"). Licence: BSD-3-Clause.
 # Edits: `import torch` / `from torch import nn` / `from torch.utils.data import DataLoader`

@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: pytorch/tutorials, beginner_source/examples_nn/dynamic_net.py
 #   ("Learning PyTorch with Examples": PyTorch: Control Flow + Weight Sharing).
 #   Licence: BSD-3-Clause.

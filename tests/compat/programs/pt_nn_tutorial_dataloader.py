@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: pytorch/tutorials, beginner_source/nn_tutorial.py ("What is torch.nn really?", by
 #   Jeremy Howard), from 'Refactor using torch.optim' to 'Switch to CNN' (excluded). Licence: BSD-3-Clause.
 # Edits: `import torch` -> `import chainrule as torch` (and `import torch.nn.functional as F`,

@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: pytorch/tutorials, beginner_source/examples_autograd/polynomial_custom_function.py
 #   ("Learning PyTorch with Examples": PyTorch: Defining New autograd Functions).
 #   Licence: BSD-3-Clause.

@@ -1,3 +1,5 @@
+# ruff: noqa
+# (The program is kept as its authors wrote it, quirks included, so the linter skips it.)
 # Source: pytorch/tutorials, beginner_source/examples_tensor/polynomial_tensor.py
 #   ("Learning PyTorch with Examples": PyTorch: Tensors). Licence: BSD-3-Clause.
 # Edits: `import torch` -> `import chainrule as torch`; the first loss is kept (`first`) and the
