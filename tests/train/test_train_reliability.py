@@ -264,3 +264,20 @@ def test_checkpoint_skips_epochs_whose_loss_is_not_finite(tmp_path):
     with np.errstate(all="ignore"):
         assert np.isfinite(evaluate(model, DataLoader(splits.test, batch_size=len(splits.test)),
                                     nn.MSELoss())["loss"])
+
+
+def test_progress_bar_names_the_validation_split_as_asked():
+    """`chainrule train` validates on the test split: its bar says test_loss, as its table and
+    curves.png say test."""
+    import io
+
+    from chainrule.train import ProgressBar
+
+    splits = datasets.sine(n_samples=100)
+    model = nn.Sequential(nn.Linear(1, 4), nn.Tanh(), nn.Linear(4, 1))
+    out = io.StringIO()
+    fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01),
+        DataLoader(splits.train, batch_size=20), DataLoader(splits.test, batch_size=20), epochs=2,
+        callbacks=[ProgressBar(file=out, labels={"val": "test"})], progress=True)
+    text = out.getvalue()
+    assert "test_loss=" in text and "val_loss" not in text
