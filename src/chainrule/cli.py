@@ -12,7 +12,9 @@ inputs standardised) on MNIST-1D and writes a run directory::
                      boundary.png    decision regions (2-D data sets)
                      prediction.png  the fitted curve (1-D regression data sets)
 
-``chainrule evaluate DIR`` reloads the checkpoint and reports its metrics. Bad input gives a
+``--out`` must be a new or empty folder; an earlier run there (or a folder holding other files) is
+replaced only with ``--overwrite``, and the filesystem root and the working directory never take
+a run. ``chainrule evaluate DIR`` reloads the checkpoint and reports its metrics. Bad input gives a
 one-line error and exit status 2; Ctrl-C stops after the last completed epoch, whose checkpoint
 and history are kept (exit status 130).
 
