@@ -1,14 +1,16 @@
-"""(g): the playground's update rate, two tabs at once.
+"""(p): the playground's update rate, two tabs at once.
 
-The playground's server runs in its own process (``python -m uvicorn``-style, through
-``chainrule.playground.server``), as ``chainrule playground`` runs it. Two sessions are made as
-two browser tabs make them (the data set circle, 500 points, a 4-2 tanh network, mini-batch SGD),
-both are set playing, and two server-sent-event clients, one per session, read their streams at
-once. Each frame is one training step (one pass over the 250 training points in batches of 10)
-and everything the page draws: the output heatmap and every neuron's thumbnail (50 x 50), the
-weights, the gradients view and both losses. The rate is frames a second per session, over the
-measuring window after a warm-up; the server caps it at ``MAX_FPS`` (30). The target: at least 20
-a second for each of the two sessions.
+The playground's server runs in its own process (uvicorn serving
+``chainrule.playground.server.create_app()``), as ``chainrule playground`` runs it. Two sessions
+are made as two browser tabs make them (the data set circle, 500 points, a 4-2 tanh network,
+mini-batch SGD), both are set playing, and two server-sent-event clients, one per session, read
+their streams at once. Between two frames the server trains one epoch (a pass over the 250
+training points in batches of 10, TF Playground's step), or less when that takes longer than
+``STEP_BUDGET_S`` (15 ms: a busy machine still redraws often); a frame is everything the page
+draws: the output heatmap and every neuron's thumbnail (50 x 50), the weights, the gradients
+view and both losses. The rate is frames a second per session, over the measuring window after a
+warm-up; the server caps it at ``MAX_FPS`` (30). The target: at least 20 a second for each of
+the two sessions.
 
     python -m bench.playground_rate [--smoke]
 """
@@ -56,7 +58,7 @@ def _count(url: str, warmup: float, window: float, out: dict[str, Any]) -> None:
             frames += 1
             size += len(line)
     out.update(frames=frames, fps=frames / window, mean_frame_kb=size / max(frames, 1) / 1024,
-               epochs=(last_epoch or 0) - (first_epoch or 0))
+               epochs=(last_epoch or 0) - (first_epoch or 0))  # whole passes over the training set
 
 
 def _warm(url: str) -> None:
@@ -110,7 +112,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
 
 def summary(r: dict[str, Any]) -> str:
     lines = [f"  {sid}: {s['fps']:.1f} frames/s ({s['frames']} frames in {r['window_s']:.0f} s, {s['epochs']} "
-             f"training steps, {s['mean_frame_kb']:.1f} KiB a frame)" for sid, s in r["sessions"].items()]
+             f"epochs, {s['mean_frame_kb']:.1f} KiB a frame)" for sid, s in r["sessions"].items()]
     lines.append(f"  slowest tab {r['min_fps']:.1f} frames/s (server cap {r['cap_fps']:.0f}; "
                  f"target {r['target_fps']:.0f})")
     return "\n".join(lines)

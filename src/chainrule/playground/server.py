@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import re
 import time
 from pathlib import Path
@@ -40,6 +41,7 @@ MAX_SESSIONS = 32
 DETACHED_S = 20.0  # a session without a stream this long is freed (its tab is gone)
 IDLE_S = 3600.0  # a session with no request this long is freed
 MAX_FPS = 30.0  # frames a second while playing, per session
+STEP_BUDGET_S = 0.015  # training between two frames: one epoch, or less when it takes longer than this
 SID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 log = logging.getLogger("chainrule.playground")
 
@@ -183,32 +185,50 @@ def create_app(sessions: Sessions | None = None) -> Starlette:
     async def stream(request: Request) -> Response:
         entry = sessions.get(request.path_params["sid"])
 
+        def advance(train: bool, budget_s: float) -> tuple[int | None, str | None, str | None]:
+            """One training step (when ``train``) and the frame, JSON-encoded, in a worker thread:
+            returns the frame's version, its JSON and a problem to report (the stream goes on)."""
+            s, problem = entry.session, None
+            if train:
+                try:
+                    s.train(budget_s)
+                except Exception as e:  # noqa: BLE001 -- reported on the page
+                    s.playing = False
+                    problem = f"training stopped: {e}"
+            try:
+                frame = s.frame()
+                return frame["version"], json.dumps(frame, separators=(",", ":")), problem
+            except Exception as e:  # noqa: BLE001 -- reported on the page
+                s.playing = False
+                return None, None, problem or f"drawing the network failed: {e}"
+
         async def frames() -> Any:
             entry.streams += 1
             entry.detached_since = None
             s = entry.session
             try:
-                version = -1
+                version: int | None = -1
                 while request.path_params["sid"] in sessions.entries:
                     start = time.perf_counter()
-                    if s.playing or entry.pending_steps:
+                    train = s.playing or entry.pending_steps > 0
+                    budget = STEP_BUDGET_S if s.playing else math.inf  # "step": a whole epoch
+                    if train:
                         entry.pending_steps = max(0, entry.pending_steps - 1)
-                        try:
-                            await asyncio.to_thread(s.train_epoch)
-                        except Exception as e:  # noqa: BLE001 -- reported on the page; the stream goes on
-                            s.playing = False
-                            log.warning("playground training step failed: %s", e)
-                            yield {"event": "problem", "data": json.dumps({"error": f"training stopped: {e}"})}
                     elif s.version == version:
                         entry.wake.clear()
                         with contextlib.suppress(asyncio.TimeoutError):
                             await asyncio.wait_for(entry.wake.wait(), 10.0)
                         if s.version == version and not s.playing and not entry.pending_steps:
                             continue
-                    frame = await asyncio.to_thread(s.frame)
-                    version = frame["version"]
-                    entry.seen = time.monotonic()
-                    yield {"event": "frame", "data": json.dumps(frame, separators=(",", ":"))}
+                    version, data, problem = await asyncio.to_thread(advance, train, budget)
+                    if problem:
+                        log.warning("playground: %s", problem)
+                        yield {"event": "problem", "data": json.dumps({"error": problem})}
+                    if data is not None:
+                        entry.seen = time.monotonic()
+                        yield {"event": "frame", "data": data}
+                    else:
+                        version = s.version  # wait for a change before trying again
                     await asyncio.sleep(max(0.0, 1.0 / MAX_FPS - (time.perf_counter() - start)))
             finally:
                 entry.streams -= 1

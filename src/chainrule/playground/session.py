@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import math
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -251,6 +252,10 @@ class Session:
             self.X = chainrule.tensor(feats.astype(np.float32))
             self.Y = chainrule.tensor(self.labels.astype(np.float32)[:, None])
             self.grid_X = chainrule.tensor(grid.astype(np.float32))
+            inputs = self.grid_X._data.T  # the inputs' thumbnails, each drawn over its range
+            scale = np.maximum(np.abs(inputs).max(1, keepdims=True), 1e-12)
+            self.input_codes = np.round((inputs / scale + 1) * 127.5).astype(np.uint8)
+            self.hash = cfg.to_hash()
             sizes = [len(cfg.feature_names), *cfg.networkShape, 1]
             gen = chainrule.Generator(seed_int(cfg.seed + "/init"))
             self.layers = [nn.Linear(i, o) for i, o in zip(sizes[:-1], sizes[1:])]
@@ -297,6 +302,7 @@ class Session:
             else:
                 for group in self.optimizer.param_groups:
                     group["lr"] = cfg.learningRate
+                self.hash = cfg.to_hash()
                 self.version += 1
             return messages
 
@@ -316,8 +322,7 @@ class Session:
     def objective(self, X: chainrule.Tensor, Y: chainrule.Tensor) -> tuple[chainrule.Tensor, list]:
         """``L = mean(0.5 (o - y)^2) + rate * penalty(weights)`` and the layers' ``(z, a)``."""
         zs = self.forward(X)
-        o = zs[-1][1]
-        loss = ((o - Y) ** 2).mean() * 0.5
+        loss = F.mse_loss(zs[-1][1], Y) * 0.5
         rate = self.cfg.regularizationRate
         if self.cfg.regularization != "none" and rate > 0:
             weights = [layer.weight for layer in self.layers]
@@ -331,19 +336,32 @@ class Session:
     def batch_size(self) -> int:
         return {"gd": self.n_train, "sgd": 1}.get(self.cfg.optimizer, self.cfg.batchSize)
 
-    def train_epoch(self) -> None:
-        """One pass over the training set in batches (TF Playground's one step), in order."""
+    def train(self, budget_s: float = math.inf) -> None:
+        """Mini-batch steps in order from where the last call stopped, until the pass over the
+        training set (one epoch, TF Playground's one step) is complete or ``budget_s`` seconds
+        have gone, so that a busy machine still redraws often; at least one step."""
         with self.lock:
+            deadline = time.perf_counter() + budget_s
             bs = min(self.batch_size(), self.n_train)
-            for start in range(0, self.n_train, bs):
+            while True:
+                start = self.batch_start
                 stop = min(start + bs, self.n_train)
                 self.optimizer.zero_grad()
                 loss, _ = self.objective(self.X[start:stop], self.Y[start:stop])
                 loss.backward()
                 self.optimizer.step()
-            self.epoch += 1
-            self.history.append(self.losses())
+                self.batch_start = stop % self.n_train
+                if self.batch_start == 0:
+                    self.epoch += 1
+                    self.history.append(self.losses())
+                    break
+                if time.perf_counter() >= deadline:
+                    break
             self.version += 1
+
+    def train_epoch(self) -> None:
+        """Train to the end of the current pass over the training set (a whole one from its start)."""
+        self.train()
 
     def losses(self) -> tuple[float, float]:
         """Training and test loss, ``mean(0.5 (o - y)^2)`` without the penalty (as TF Playground)."""
@@ -386,19 +404,17 @@ class Session:
         with self.lock:
             with chainrule.no_grad():
                 zs = self.forward(self.grid_X)
-            inputs = self.grid_X._data
-            scale = np.maximum(np.abs(inputs).max(0), 1e-12)  # inputs are drawn over their range
-            nodes = [inputs / scale] + [a._data for _, a in zs]
-            values = np.concatenate(nodes, 1).T  # [nodes, GRID * GRID]
+            values = np.concatenate([a._data for _, a in zs], 1).T  # [neurons, GRID * GRID]
             codes = np.round((np.clip(np.nan_to_num(values), -1, 1) + 1) * 127.5).astype(np.uint8)
+            codes = np.concatenate([self.input_codes, codes])
             if not self.history:
                 self.history.append(self.losses())
-            train_loss, test_loss = self.history[-1]
+            train_loss, test_loss = self.losses()
             g = self.gradients()
             return {
                 "version": self.version, "dataVersion": self.data_version, "epoch": self.epoch,
                 "playing": self.playing, "trainLoss": _num(train_loss), "testLoss": _num(test_loss),
-                "config": self.cfg.to_hash(), "initDigest": self.init_digest, "grid": GRID,
+                "config": self.hash, "initDigest": self.init_digest, "grid": GRID,
                 "nodes": base64.b64encode(codes.tobytes()).decode(),
                 "weights": [_round(layer.weight._data) for layer in self.layers],
                 "biases": [_round(layer.bias._data) for layer in self.layers],
