@@ -30,7 +30,7 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _SPATIAL = {1: "L", 2: "H, W"}
 
 
-def ntuple(value: Any, n: int, op: str, name: str, minimum: int = 0) -> tuple[int, ...]:
+def ntuple(value: Any, n: int, op: Any, name: str, minimum: int = 0) -> tuple[int, ...]:
     """An int or a sequence of ``n`` ints as a tuple of ``n`` ints, each ``>= minimum``."""
     items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
     if len(items) != n or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in items):
@@ -58,8 +58,9 @@ def _batched(x: Tensor, nd: int, op: str, expect: str) -> tuple[Tensor, bool]:
 
 
 def _conv(nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,  # noqa: A002
-          dilation: Any, groups: int, op: str, padding_mode: str = "zeros") -> Tensor:
-    """The checks and padding of ``conv{nd}d``, then one :class:`ConvNd` node."""
+          dilation: Any, groups: int, op: Any, padding_mode: str = "zeros") -> Tensor:
+    """The checks and padding of ``conv{nd}d``, then one :class:`ConvNd` node. ``op`` names the
+    operation in error messages (a layer is passed itself: its repr is built only for an error)."""
     w = weight._data
     if w.ndim != nd + 2:
         raise ShapeError(f"{op}: weight must be [out_channels, in_channels/groups, {_SPATIAL[nd]}], "
@@ -125,7 +126,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 
 def _conv_transpose(nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
-                    padding: Any, output_padding: Any, groups: int, dilation: Any, op: str) -> Tensor:
+                    padding: Any, output_padding: Any, groups: int, dilation: Any, op: Any) -> Tensor:
     w = weight._data
     if w.ndim != nd + 2:
         raise ShapeError(f"{op}: weight must be [in_channels, out_channels/groups, {_SPATIAL[nd]}], "
@@ -293,7 +294,7 @@ class _Conv(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _conv(self._nd, input, self.weight, self.bias, self.stride, self.padding,
-                     self.dilation, self.groups, repr(self), self.padding_mode)
+                     self.dilation, self.groups, self, self.padding_mode)  # self: named in errors
 
 
 class Conv1d(_Conv):
@@ -344,7 +345,7 @@ class _ConvTranspose(_ConvNd):
                 raise ValueError(f"{self!r}: requested an output size of {size}, but valid sizes range "
                                  f"from {tuple(least)} to {most}")
         return _conv_transpose(self._nd, input, self.weight, self.bias, self.stride, self.padding,
-                               output_padding, self.groups, self.dilation, repr(self))
+                               output_padding, self.groups, self.dilation, self)
 
 
 class ConvTranspose1d(_ConvTranspose):

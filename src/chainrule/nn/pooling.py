@@ -24,7 +24,7 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "Adapt
 _SPATIAL = {1: "L", 2: "H, W"}
 
 
-def _input(x: Any, nd: int, op: str) -> tuple[Tensor, bool]:
+def _input(x: Any, nd: int, op: Any) -> tuple[Tensor, bool]:
     """``x`` as ``[N, C, *L]`` (an unbatched ``[C, *L]`` gains a batch dim) and whether it did."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor input, got {type(x).__name__}")
@@ -40,7 +40,7 @@ def _input(x: Any, nd: int, op: str) -> tuple[Tensor, bool]:
     return batched, x._data.ndim == nd + 1
 
 
-def _window_args(nd: int, op: str, kernel_size: Any, stride: Any, padding: Any,
+def _window_args(nd: int, op: Any, kernel_size: Any, stride: Any, padding: Any,
                  dilation: Any = 1) -> tuple[tuple[int, ...], ...]:
     kernel = ntuple(kernel_size, nd, op, "kernel_size", 1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
@@ -53,14 +53,14 @@ def _window_args(nd: int, op: str, kernel_size: Any, stride: Any, padding: Any,
     return kernel, stride, padding, dilation
 
 
-def _check_out(op: str, x: Tensor, outs: tuple[int, ...]) -> None:
+def _check_out(op: Any, x: Tensor, outs: tuple[int, ...]) -> None:
     if any(o < 1 for o in outs):
         raise ShapeError(f"{op}: input of shape {tuple(x._data.shape)} is too small for the window: "
                          f"the output would have size {outs}")
 
 
 def _max_pool(nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,  # noqa: A002
-              ceil_mode: bool, return_indices: bool, op: str) -> Any:
+              ceil_mode: bool, return_indices: bool, op: Any) -> Any:
     x, unbatched = _input(input, nd, op)
     kernel, stride, padding, dilation = _window_args(nd, op, kernel_size, stride, padding, dilation)
     outs = tuple(pool_out_size(n, k, s, p, d, ceil_mode)
@@ -93,7 +93,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 def _avg_pool(nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,  # noqa: A002
-              count_include_pad: bool, divisor_override: int | None, op: str) -> Tensor:
+              count_include_pad: bool, divisor_override: int | None, op: Any) -> Tensor:
     x, unbatched = _input(input, nd, op)
     kernel, stride, padding, _ = _window_args(nd, op, kernel_size, stride, padding)
     outs = tuple(pool_out_size(n, k, s, p, 1, ceil_mode)
@@ -119,7 +119,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                      divisor_override, "avg_pool2d")
 
 
-def _adaptive(nd: int, fn: Any, input: Tensor, output_size: Any, op: str) -> Tensor:  # noqa: A002
+def _adaptive(nd: int, fn: Any, input: Tensor, output_size: Any, op: Any) -> Tensor:  # noqa: A002
     x, unbatched = _input(input, nd, op)
     sizes = (output_size,) * nd if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     if len(sizes) != nd:
@@ -175,7 +175,7 @@ class _MaxPool(Module):
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return _max_pool(self._nd, input, self.kernel_size, self.stride, self.padding, self.dilation,
-                         self.ceil_mode, self.return_indices, repr(self))
+                         self.ceil_mode, self.return_indices, self)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -208,7 +208,7 @@ class _AvgPool(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _avg_pool(self._nd, input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                         self.count_include_pad, self.divisor_override, repr(self))
+                         self.count_include_pad, self.divisor_override, self)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -241,7 +241,7 @@ class _Adaptive(Module):
             raise NotImplementedError(f"{type(self).__name__}: return_indices=True is not supported")
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return _adaptive(self._nd, self._fn, input, self.output_size, repr(self))
+        return _adaptive(self._nd, self._fn, input, self.output_size, self)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
