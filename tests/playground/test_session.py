@@ -296,3 +296,19 @@ def test_gradients_view_equals_torch_for_generated_networks(shape: list[int], ac
     for k in range(len(ws)):
         assert_close(g["dw"][k], ws[k].grad, what=f"dL/dw of layer {k}")
         assert_close(g["da"][k], acts[k].grad.sum(0), what=f"dL/da of layer {k}")
+
+
+def test_a_frame_budget_splits_an_epoch_without_changing_it() -> None:
+    whole, parts = session(seed="5"), session(seed="5")
+    whole.train_epoch()
+    steps = 0
+    while parts.epoch == 0:
+        parts.train(0.0)  # one mini-batch a call
+        steps += 1
+    assert steps == whole.n_train // whole.batch_size() == 25
+    for a, b in zip(whole.params, parts.params):
+        np.testing.assert_array_equal(a._data, b._data)
+    parts.train(0.0)
+    assert parts.batch_start == 10 and parts.epoch == 1
+    parts.train_epoch()  # "step" finishes the pass under way
+    assert parts.batch_start == 0 and parts.epoch == 2
