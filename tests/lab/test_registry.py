@@ -12,7 +12,7 @@ from chainrule.lab.result import jsonable
 LECTURE_ORDER = [
     "lr-vs-fc", "activations", "fc-matrix-form", "universal-approximation", "chain-rule",
     "matrix-backprop", "initialization", "feature-scaling", "gd-sgd-minibatch", "momentum",
-    "optimizers", "vanishing-gradients-through-time",
+    "optimizers", "vanishing-gradients-through-time", "conv-vs-fc",
 ]
 
 

@@ -29,6 +29,7 @@ _MODULES: dict[str, str] = {
     "momentum": "momentum",
     "optimizers": "optimizers",
     "vanishing-gradients-through-time": "vanishing_gradients",
+    "conv-vs-fc": "conv_vs_fc",  # beyond the lecture: the convolution
 }
 
 DEFAULT_SEED = 0
