@@ -53,18 +53,20 @@ def test_fit_is_the_plain_loop():
         np.testing.assert_array_equal(results[0][k], results[1][k])
 
 
-@pytest.mark.parametrize("batch_size", [None, 1, 32])
+@pytest.mark.parametrize("batch_size", ["full", 1, 32])
 def test_fit_matches_pytorch(dtype, batch_size):
     """Batch GD, SGD and mini-batch GD: every parameter and every epoch's loss agree."""
     splits = moons(dtype)
     model = mlp(dtype)
     ref = torch_twin(model)
+    if batch_size == "full":  # batch GD: one batch of the whole set (batch_size=None unbatches)
+        batch_size = len(splits.train)
     loader = DataLoader(splits.train, batch_size=batch_size)
     history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.01), loader,
                   epochs=2, progress=False)
     xtr, ytr, _, _ = splits.arrays()
     topt = torch.optim.Adam(ref.parameters(), lr=0.01)
-    bs = len(xtr) if batch_size is None else batch_size
+    bs = batch_size
     for epoch in range(2):
         total = 0.0
         for start in range(0, len(xtr), bs):
