@@ -1,9 +1,11 @@
 """Tensor: a NumPy array that remembers how it was made, so that ``backward()`` can run the chain rule.
 
-A Tensor holds ``data`` (a ``numpy.ndarray``), and, when it takes part in a graph that needs
-gradients, ``grad_fn``: the operation (a :class:`chainrule.autograd.Function`) that produced it.
-Leaves (tensors created by the user, such as weights) have no ``grad_fn``; after
-``loss.backward()`` their ``grad`` holds dLoss/dLeaf, summed over every path (the total derivative).
+A Tensor holds its values in a ``numpy.ndarray`` (``t.data`` is a Tensor over the same memory, cut
+from the graph), and, when it takes part in a graph that needs gradients, ``grad_fn``: the
+operation (a :class:`chainrule.autograd.Function`) that produced it. Leaves (tensors created by the
+user, such as weights) have no ``grad_fn``; after ``loss.backward()`` their ``grad`` holds
+dLoss/dLeaf, summed over every path (the total derivative). ``t._version`` counts the in-place
+changes of its memory, so that backward can refuse a saved value changed since forward.
 
 Operators and methods dispatch to the functions in :mod:`chainrule.autograd.ops`, so ``x.exp()`` and
 ``chainrule.exp(x)`` are one and the same operation.
