@@ -8,7 +8,7 @@
 #   its own asserts that train loss < 0.5 and train/test accuracy > 0.7, sgd) are inlined and
 #   `d2l.` dropped from their calls; train_ch3 prints each epoch instead of drawing an Animator;
 #   `d2l.load_data_fashion_mnist` is a synthetic stand-in of the same shapes (1024/256 samples).
-#   num_epochs 10 -> 5. The learning check is train_ch3's own.
+#   The learning check is train_ch3's own.
 import chainrule as torch
 from chainrule import nn
 from chainrule.utils import data
@@ -123,7 +123,7 @@ def init_weights(m):
 
 net.apply(init_weights);
 
-batch_size, lr, num_epochs = 256, 0.1, 5
+batch_size, lr, num_epochs = 256, 0.1, 10
 loss = nn.CrossEntropyLoss(reduction='none')
 trainer = torch.optim.SGD(net.parameters(), lr=lr)
 

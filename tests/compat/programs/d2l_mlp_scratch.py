@@ -8,7 +8,7 @@
 #   its own asserts that train loss < 0.5 and train/test accuracy > 0.7, sgd) are inlined and
 #   `d2l.` dropped from their calls; train_ch3 prints each epoch instead of drawing an Animator;
 #   `d2l.load_data_fashion_mnist` is a synthetic stand-in of the same shapes (1024/256 samples).
-#   num_epochs 10 -> 5; the predict_ch3 figure is left out. The learning check is train_ch3's own.
+#   the predict_ch3 figure is left out. The learning check is train_ch3's own.
 import chainrule as torch
 from chainrule import nn
 from chainrule.utils import data
@@ -138,6 +138,6 @@ def net(X):
 
 loss = nn.CrossEntropyLoss(reduction='none')
 
-num_epochs, lr = 5, 0.1
+num_epochs, lr = 10, 0.1
 updater = torch.optim.SGD(params, lr=lr)
 train_ch3(net, train_iter, test_iter, loss, num_epochs, updater)
