@@ -110,7 +110,7 @@ def fmt_load(load: Any) -> str:
 @app.command()
 def main(
     smoke: Annotated[bool, typer.Option("--smoke", help="Every benchmark for a few steps (it runs).")] = False,
-    only: Annotated[str, typer.Option(help="Comma-separated subset of a,b,c,d,e,f.")] = ",".join(ORDER),
+    only: Annotated[str, typer.Option(help=f"Comma-separated subset of {','.join(ORDER)}.")] = ",".join(ORDER),
     out: Annotated[Path | None, typer.Option(help="Where results go (default: bench/results, or a "
                                              "temporary folder with --smoke).")] = None,
     render: Annotated[bool, typer.Option("--render", help="Run nothing: rewrite the report and output.txt "
