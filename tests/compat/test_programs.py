@@ -1,6 +1,6 @@
 """Real PyTorch programs run twice, with ``import chainrule as torch`` and with PyTorch itself.
 
-Each file in ``programs/`` is a public PyTorch program (its source, licence and every edit in its
+Each file in ``third_party/`` is a public PyTorch program (its source, licence and every edit in its
 header) whose import lines name chainrule. It runs here in a subprocess as written, and again
 with its import lines switched back to ``torch``; both runs must exit 0 (each program asserts
 its own learning check). ``XFAIL`` lists the programs waiting for a chainrule feature.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-PROGRAMS = Path(__file__).resolve().parent / "programs"
+PROGRAMS = Path(__file__).resolve().parent / "third_party"
 TIMEOUT_S = 120
 
 # program -> the chainrule feature it waits for (strict: the test fails once the program passes)
