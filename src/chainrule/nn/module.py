@@ -94,6 +94,16 @@ def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
+def _reassign(table: dict, name: str, value: Any, kind: type, role: str, expected: str) -> None:
+    """Store ``value`` under ``name``, already a key of ``table`` (a module's parameters, buffers
+    or submodules): only ``None`` or a ``kind`` may take the slot of one."""
+    if value is not None and not isinstance(value, kind):
+        raise TypeError(
+            f"cannot assign '{type(value).__name__}' as {role} '{name}' ({expected} or None expected)"
+        )
+    table[name] = value
+
+
 class Module:
     """Base class of every layer and model: subclass it, assign layers in ``__init__``, define
     ``forward``, and call the module like a function.
@@ -188,12 +198,7 @@ class Module:
             self.register_parameter(name, value)
             return
         if params is not None and name in params:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    "(chainrule.nn.Parameter or None expected)"
-                )
-            params[name] = None
+            _reassign(params, name, value, Parameter, "parameter", "chainrule.nn.Parameter")
             return
         modules = d.get("_modules")
         if isinstance(value, Module):
@@ -203,21 +208,11 @@ class Module:
             modules[name] = value
             return
         if modules is not None and name in modules:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    "(chainrule.nn.Module or None expected)"
-                )
-            modules[name] = None
+            _reassign(modules, name, value, Module, "child module", "chainrule.nn.Module")
             return
         buffers = d.get("_buffers")
         if buffers is not None and name in buffers:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    "(chainrule.Tensor or None expected)"
-                )
-            buffers[name] = value
+            _reassign(buffers, name, value, Tensor, "buffer", "chainrule.Tensor")
             return
         object.__setattr__(self, name, value)
 
