@@ -501,9 +501,22 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
         raise typer.Exit(130)
 
 
+_RunDir = Annotated[Path, typer.Argument(metavar="DIR", help="A directory written by train.")]
+
+
+def _run_config_path(run_dir: Path) -> Path:
+    """``DIR/config.json`` of a run that train wrote, for evaluate and export; a usage error if
+    there is none."""
+    config_path = run_dir / "config.json"
+    if not config_path.is_file():
+        raise typer.BadParameter(f"{str(run_dir)!r} is not a run directory: it has no config.json",
+                                 param_hint="'DIR'")
+    return config_path
+
+
 @app.command()
 def evaluate(
-    run_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A directory written by train.")],
+    run_dir: _RunDir,
 ) -> None:
     """Reload a run's checkpoint and report its train and test metrics."""
     import chainrule
@@ -511,10 +524,7 @@ def evaluate(
     from .nn import StateDictError
     from .serialization import CheckpointError
 
-    config_path = run_dir / "config.json"
-    if not config_path.is_file():
-        raise typer.BadParameter(f"{str(run_dir)!r} is not a run directory: it has no config.json",
-                                 param_hint="'DIR'")
+    config_path = _run_config_path(run_dir)
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
         splits, net, loss_fn, metrics = _setup(config)
@@ -546,7 +556,7 @@ def evaluate(
 
 @app.command("export")
 def export_run(
-    run_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A directory written by train.")],
+    run_dir: _RunDir,
     format: Annotated[Literal["onnx"], typer.Option(  # noqa: A002
         "--format", metavar="NAME", help="The file format: onnx.")] = "onnx",
     out: Annotated[Path | None, typer.Option(
@@ -558,10 +568,7 @@ def export_run(
     from .data import DataLoader
     from .onnx import UnsupportedOperatorError, export
 
-    config_path = run_dir / "config.json"
-    if not config_path.is_file():
-        raise typer.BadParameter(f"{str(run_dir)!r} is not a run directory: it has no config.json",
-                                 param_hint="'DIR'")
+    config_path = _run_config_path(run_dir)
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
         splits, net, _, _ = _setup(config)
