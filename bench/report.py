@@ -36,25 +36,43 @@ def verdict(met: dict[str, bool]) -> str:
     return "met" if all(met.values()) else "NOT met: " + ", ".join(k for k, v in met.items() if not v)
 
 
+def ratio_line(label: str, ratios: dict[str, float]) -> str:
+    """``label`` then each ratio as ``name = value``."""
+    return label + "   ".join(f"{k} = {v:.3f}" for k, v in ratios.items())
+
+
+def recipe_rows(libraries: dict[str, Any], indent: str = "  ", step: bool = False,
+                dead_units: bool = False) -> list[str]:
+    """A line per library of an end-to-end recipe run: wall time, median period and accuracies
+    (with the time per step, or the share of dead units, where the benchmark measures them)."""
+    rows = []
+    for name, s in libraries.items():
+        row = f"{indent}{name:<12} wall {s['wall_s']:.2f} s"
+        if step:
+            row += f"   {s['step_ms']:.2f} ms/step"
+        row += (f"   median period {s['period_s_median'] * 1e3:.1f} ms   test acc {s['test_acc']:.1f} %"
+                f"   train acc {s['train_acc']:.1f} %")
+        if dead_units:
+            row += f"   dead units {100 * s['dead_units']:.0f} %"
+        rows.append(row)
+    return rows
+
+
 def summary(key: str, r: dict[str, Any]) -> str:
     """A few console lines for one benchmark's result."""
     lines = [TITLES[key]]
     if key in ("a", "b"):
         for name, t in r["timings"].items():
             lines.append(f"  {name:<12} median {ms(t['median_s'])} ms/step   (best block {ms(t['min_s'])})")
-        lines.append("  " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
+        lines.append(ratio_line("  ", r["ratios"]))
     elif key == "c":
-        for name, s in r["libraries"].items():
-            lines.append(f"  {name:<12} wall {s['wall_s']:.2f} s   median period {s['period_s_median'] * 1e3:.1f} ms"
-                         f"   test acc {s['test_acc']:.1f} %   train acc {s['train_acc']:.1f} %"
-                         f"   dead units {100 * s['dead_units']:.0f} %")
-        lines.append("  wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
-        lines.append("  median period: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["median_period_ratios"].items()))
+        lines += recipe_rows(r["libraries"], dead_units=True)
+        lines.append(ratio_line("  wall: ", r["ratios"]))
+        lines.append(ratio_line("  median period: ", r["median_period_ratios"]))
         lines.append("  start-up, fresh process: " + "   ".join(
             f"{name} import {s['startup_s']['import_s']:.2f} s + first step {s['startup_s']['first_step_s']:.2f} s"
             for name, s in r["libraries"].items()))
-        with_startup = r["with_startup_ratios"].items()
-        lines.append("  wall with start-up: " + "   ".join(f"{k} = {v:.3f}" for k, v in with_startup))
+        lines.append(ratio_line("  wall with start-up: ", r["with_startup_ratios"]))
         lines.append(f"  test accuracy chainrule - pytorch {r['test_acc_gap']:+.1f} points")
     elif key == "d":
         for sweep in ("by_batch", "by_width"):
@@ -69,23 +87,17 @@ def summary(key: str, r: dict[str, Any]) -> str:
     elif key == "g":
         for threads, x in r["recipe"]["threads"].items():
             lines.append(f"  {threads} thread(s):")
-            for name, s in x["libraries"].items():
-                lines.append(f"    {name:<12} wall {s['wall_s']:.2f} s   median period "
-                             f"{s['period_s_median'] * 1e3:.1f} ms   test acc {s['test_acc']:.1f} %   "
-                             f"train acc {s['train_acc']:.1f} %")
-            lines.append("    wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in x["ratios"].items()))
+            lines += recipe_rows(x["libraries"], indent="    ")
+            lines.append(ratio_line("    wall: ", x["ratios"]))
             lines.append(f"    test accuracy chainrule - pytorch {x['test_acc_gap']:+.1f} points")
         step = r["lenet_step"]
         lines.append("  LeNet step, batch 64: " + "   ".join(
             f"{name} {ms(t['median_s'])} ms" for name, t in step["timings"].items())
             + f"   chainrule/pytorch = {step['ratios']['chainrule/pytorch']:.3f}")
     elif key == "h":
-        for name, s in r["libraries"].items():
-            lines.append(f"  {name:<12} wall {s['wall_s']:.2f} s   {s['step_ms']:.2f} ms/step   median period "
-                         f"{s['period_s_median'] * 1e3:.1f} ms   test acc {s['test_acc']:.1f} %   "
-                         f"train acc {s['train_acc']:.1f} %")
-        lines.append("  wall: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["ratios"].items()))
-        lines.append("  median period: " + "   ".join(f"{k} = {v:.3f}" for k, v in r["median_period_ratios"].items()))
+        lines += recipe_rows(r["libraries"], step=True)
+        lines.append(ratio_line("  wall: ", r["ratios"]))
+        lines.append(ratio_line("  median period: ", r["median_period_ratios"]))
         lines.append(f"  test accuracy chainrule - pytorch {r['test_acc_gap']:+.1f} points")
     elif key == "m":
         from . import mpi_steps
