@@ -252,6 +252,16 @@ def check_layer_norm_input(name: str, got: tuple[int, ...], shape: tuple[int, ..
 
 
 # =========================================================================== losses
+def _loss_inputs(op: str, input: Tensor, target: Tensor, same_shape: bool = True) -> None:  # noqa: A002
+    """A loss's first checks: input and target are tensors, the input is floating, and (unless the
+    target holds class indices) the two have one shape."""
+    _tensor(input, op)
+    _tensor(target, op, "target")
+    _floating(input, op)
+    if same_shape:
+        _same_shape(op, input, target)
+
+
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
     if input._data.shape != target._data.shape:
         raise ShapeError(
@@ -270,10 +280,7 @@ def _as_input_dtype(input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
 
 def _regression(op: str, kind: str, input: Tensor, target: Tensor, reduction: str,  # noqa: A002
                 param: float, weight: Tensor | None, weighted_mean_by_weight: bool) -> Tensor:
-    _tensor(input, op)
-    _tensor(target, op, "target")
-    _floating(input, op)
-    _same_shape(op, input, target)
+    _loss_inputs(op, input, target)
     target = _as_input_dtype(input, target)
     if weight is None:
         return RegressionLoss.apply(input, target, kind=kind, param=param, reduction=reduction)
@@ -345,9 +352,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     """
     op = "cross_entropy"
     reduction = resolve(reduction, size_average, reduce, op)
-    _tensor(input, op)
-    _tensor(target, op, "target")
-    _floating(input, op)
+    _loss_inputs(op, input, target, same_shape=False)
     x, t = input._data, target._data
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
@@ -370,9 +375,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     """Negative log-likelihood ``-w_y x[y]`` of log-probabilities ``x`` (e.g. from log_softmax)."""
     op = "nll_loss"
     reduction = resolve(reduction, size_average, reduce, op)
-    _tensor(input, op)
-    _tensor(target, op, "target")
-    _floating(input, op)
+    _loss_inputs(op, input, target, same_shape=False)
     x = input._data
     w = _class_weight(op, weight, x)
     _cls.check_class_target(op, x, target._data, ignore_index)
@@ -402,10 +405,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     at -100 so ``x = 0`` or ``1`` gives a finite loss."""
     op = "binary_cross_entropy"
     reduction = resolve(reduction, size_average, reduce, op)
-    _tensor(input, op)
-    _tensor(target, op, "target")
-    _floating(input, op)
-    _same_shape(op, input, target)
+    _loss_inputs(op, input, target)
     x = input._data
     if x.size and not ((x >= 0) & (x <= 1)).all():
         raise ValueError(
@@ -427,10 +427,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     dim) weighs the positive term: ``-w [p y log s(x) + (1 - y) log(1 - s(x))]``."""
     op = "binary_cross_entropy_with_logits"
     reduction = resolve(reduction, size_average, reduce, op)
-    _tensor(input, op)
-    _tensor(target, op, "target")
-    _floating(input, op)
-    _same_shape(op, input, target)
+    _loss_inputs(op, input, target)
     x = input._data
     w = _broadcast_weight(op, "weight", weight, x.shape, x.dtype)
     pw = _broadcast_weight(op, "pos_weight", pos_weight, x.shape, x.dtype)
