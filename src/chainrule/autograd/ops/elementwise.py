@@ -6,6 +6,7 @@ shape (``unbroadcast``). ``G`` below is the incoming gradient dLoss/dOut, of the
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -25,14 +26,17 @@ def _shapes(a: Any, b: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 class Add(Function):
+    """``a + b``; Sub reuses the forward with its own operator, and has its own backward."""
+
     array_io = True
+    op, combine = "add", operator.add
 
     @staticmethod
     def forward(ctx, a, b):
         try:
-            out = a + b  # Y = A + B
+            out = ctx.combine(a, b)  # Y = A + B (Sub: Y = A - B)
         except ValueError:
-            raise broadcast_error("add", a, b) from None
+            raise broadcast_error(ctx.op, a, b) from None
         ctx.shapes = _shapes(a, b)
         return promote(out, a, b)
 
@@ -42,17 +46,10 @@ class Add(Function):
         return unbroadcast(g, sa), unbroadcast(g, sb)
 
 
-class Sub(Function):
-    array_io = True
+class Sub(Add):
+    """``a - b``: Add's forward with ``-``."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        try:
-            out = a - b  # Y = A - B
-        except ValueError:
-            raise broadcast_error("sub", a, b) from None
-        ctx.shapes = _shapes(a, b)
-        return promote(out, a, b)
+    op, combine = "sub", operator.sub
 
     @staticmethod
     def backward(ctx, g):
