@@ -584,16 +584,7 @@ class Tensor:
         if self._records(value):  # x[i] = v inside a graph: x_new = x_old with v put at i
             self._write("__setitem__", _ops.index_put(self, index, value))
             return
-        index = _ops.unwrap_index(index)
-        try:
-            self._data[index] = _unwrap(value)
-        except IndexError as e:
-            raise IndexError(f"__setitem__: {e} (tensor of shape {tuple(self._data.shape)})") from None
-        except ValueError as e:
-            raise ShapeError(
-                f"__setitem__: value of shape {tuple(np.shape(_unwrap(value)))} does not fit the "
-                f"indexed region of a tensor of shape {tuple(self._data.shape)} ({e})"
-            ) from None
+        _ops.put_at(self._data, _ops.unwrap_index(index), _unwrap(value))
         bump_version(self)
 
     # ------------------------------------------------------------- arithmetic

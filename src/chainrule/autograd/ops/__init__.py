@@ -37,6 +37,7 @@ from .indexing import (
     index_select,
     masked_fill,
     overwrite,
+    put_at,
     scatter,
     scatter_add,
     tril,
@@ -90,8 +91,8 @@ __all__ = [
     "histc", "histogram", "index_put", "index_select", "isclose", "isfinite", "isinf", "isnan", "log", "log10",
     "log1p", "log2", "log_softmax", "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean",
     "meshgrid", "min", "minimum", "mm", "mul", "multinomial", "mv", "neg", "norm", "normal",
-    "normalize_dim", "numpy_keywords", "outer", "overwrite", "pad", "permute", "pow", "relu", "reshape", "scatter",
-    "scatter_add", "shape_arg", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze",
+    "normalize_dim", "numpy_keywords", "outer", "overwrite", "pad", "permute", "pow", "put_at", "relu", "reshape",
+    "scatter", "scatter_add", "shape_arg", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze",
     "stack", "std", "sub", "sum", "tanh", "to_dtype", "topk", "transpose", "tril", "triu", "unbind",
     "unique", "unsqueeze", "unwrap_index", "var", "view_of", "view_write", "where",
 ]

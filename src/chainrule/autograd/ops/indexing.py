@@ -257,6 +257,20 @@ class Copy(Function):
         return dx, ds, None
 
 
+def put_at(array: np.ndarray, index: Any, value: Any) -> None:
+    """``array[index] = value`` in place (``index`` already unwrapped), its errors worded as
+    ``__setitem__``'s: the write ``x[index] = v`` does, inside a graph or not."""
+    try:
+        array[index] = value
+    except IndexError as e:
+        raise IndexError(f"__setitem__: {e} (tensor of shape {tuple(array.shape)})") from None
+    except ValueError as e:
+        raise ShapeError(
+            f"__setitem__: value of shape {tuple(np.shape(value))} does not fit the indexed "
+            f"region of a tensor of shape {tuple(array.shape)} ({e})"
+        ) from None
+
+
 class IndexPut(Function):
     """Y = X with V put at ``index`` (``x[index] = v``);  dX = G with the region zeroed,
     dV = G[index] summed to V's shape."""
@@ -266,15 +280,7 @@ class IndexPut(Function):
     @staticmethod
     def forward(ctx, x, value, index):
         y = x.copy()
-        try:
-            y[index] = value
-        except IndexError as e:
-            raise IndexError(f"__setitem__: {e} (tensor of shape {tuple(x.shape)})") from None
-        except ValueError as e:
-            raise ShapeError(
-                f"__setitem__: value of shape {tuple(np.shape(value))} does not fit the indexed "
-                f"region of a tensor of shape {tuple(x.shape)} ({e})"
-            ) from None
+        put_at(y, index, value)
         ctx.index, ctx.value_shape, ctx.value_dtype = index, np.shape(value), np.result_type(value)
         return y
 
