@@ -174,6 +174,21 @@ def _mpi_op(group: _Group, op: ReduceOp, arr: np.ndarray, fn: str) -> Any:
             ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}[op]
 
 
+def _mpi_buffer(arr: np.ndarray) -> np.ndarray:
+    """The array MPI reads and writes in place: ``arr`` itself where it is contiguous and
+    writeable, else a contiguous copy (handed back by :func:`_write_back`)."""
+    return arr if arr.flags.c_contiguous and arr.flags.writeable else np.ascontiguousarray(arr)
+
+
+def _write_back(tensor: Tensor, arr: np.ndarray, buf: np.ndarray) -> None:
+    """Give ``tensor`` what MPI wrote into ``buf`` where that is a copy of its array ``arr``."""
+    if buf is not arr:
+        if arr.flags.writeable:
+            arr[...] = buf
+        else:
+            tensor._data = buf
+
+
 def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: Any = None,
                async_op: bool = False) -> Work | None:
     """Combine ``tensor`` across all ranks, in place: afterwards every rank holds the result.
@@ -186,16 +201,12 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: Any = None,
     g = _require("all_reduce")
     arr = _array(tensor, "all_reduce")
     mpi_op = _mpi_op(g, op, arr, "all_reduce")
-    buf = arr if arr.flags.c_contiguous and arr.flags.writeable else np.ascontiguousarray(arr)
+    buf = _mpi_buffer(arr)
 
     def finish() -> None:
         if op is ReduceOp.AVG:
             np.divide(buf, g.size, out=buf, casting="unsafe")
-        if buf is not arr:
-            if arr.flags.writeable:
-                arr[...] = buf
-            else:
-                tensor._data = buf
+        _write_back(tensor, arr, buf)
 
     if async_op:
         return Work(g.comm.Iallreduce(g.MPI.IN_PLACE, buf, op=mpi_op), finish)
@@ -210,14 +221,10 @@ def broadcast(tensor: Tensor, src: int, group: Any = None, async_op: bool = Fals
     arr = _array(tensor, "broadcast")
     if not 0 <= int(src) < g.size:
         raise ValueError(f"broadcast(): src={src} is not a rank of this group (0 .. {g.size - 1})")
-    buf = arr if arr.flags.c_contiguous and arr.flags.writeable else np.ascontiguousarray(arr)
+    buf = _mpi_buffer(arr)
 
     def finish() -> None:
-        if buf is not arr:
-            if arr.flags.writeable:
-                arr[...] = buf
-            else:
-                tensor._data = buf
+        _write_back(tensor, arr, buf)
 
     if async_op:
         return Work(g.comm.Ibcast(buf, root=int(src)), finish)
