@@ -29,6 +29,16 @@ def train_a_little(model, x):
     model.eval()
 
 
+def assert_same_outputs(ours, theirs, x, dtype):
+    """Both models, in eval mode, map ``x`` to the same output (up to float rounding)."""
+    ours.eval()
+    theirs.eval()
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(x)).numpy()
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(ours(chainrule.tensor(x))._data, expected, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_chainrule_file_loads_in_pytorch(tmp_path, dtype):
     ours, theirs = mlp_pair(dtype)
@@ -39,11 +49,7 @@ def test_chainrule_file_loads_in_pytorch(tmp_path, dtype):
     assert state["1.num_batches_tracked"].dtype == torch.int64
     assert int(state["1.num_batches_tracked"]) == 3
     theirs.load_state_dict(state)
-    theirs.eval()
-    with torch.no_grad():
-        expected = theirs(torch.from_numpy(x)).numpy()
-    tol = 1e-5 if dtype == "float32" else 1e-12
-    np.testing.assert_allclose(ours(chainrule.tensor(x))._data, expected, rtol=tol, atol=tol)
+    assert_same_outputs(ours, theirs, x, dtype)
     for key, value in ours.state_dict().items():
         np.testing.assert_array_equal(value._data, state[key].numpy())
         assert value._data.dtype == state[key].numpy().dtype, key
@@ -63,11 +69,7 @@ def test_pytorch_file_loads_in_chainrule(tmp_path, dtype):
     assert all(isinstance(v, chainrule.Tensor) for v in state.values())
     assert state["1.num_batches_tracked"]._data.dtype == np.int64
     ours.load_state_dict(state)
-    ours.eval()
-    with torch.no_grad():
-        expected = theirs(torch.from_numpy(x)).numpy()
-    tol = 1e-5 if dtype == "float32" else 1e-12
-    np.testing.assert_allclose(ours(chainrule.tensor(x))._data, expected, rtol=tol, atol=tol)
+    assert_same_outputs(ours, theirs, x, dtype)
     assert int(ours.state_dict()["1.num_batches_tracked"]._data) == 4
 
 
