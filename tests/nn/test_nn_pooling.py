@@ -33,6 +33,11 @@ def compare(ours, theirs, x_shape, dtype, seed=0, distinct=True):
     assert_close(x.grad, tx.grad, dtype, what="input gradient")
 
 
+def layers(name, *args, **kwargs):
+    """The layer ``name`` built alike in both libraries: ``(ours, theirs)``."""
+    return getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+
+
 @st.composite
 def windows(draw, nd: int, dilated: bool):
     kernel = tuple(draw(st.integers(1, 4)) for _ in range(nd))
@@ -50,9 +55,7 @@ def windows(draw, nd: int, dilated: bool):
 @given(data=st.data(), return_indices=st.booleans())
 def test_max_pool_matches_torch(dtype, nd, data, return_indices):
     kw, sizes = data.draw(windows(nd, dilated=True))
-    ours = {1: nn.MaxPool1d, 2: nn.MaxPool2d}[nd](**kw, return_indices=return_indices)
-    theirs = {1: torch.nn.MaxPool1d, 2: torch.nn.MaxPool2d}[nd](**kw, return_indices=return_indices)
-    compare(ours, theirs, (2, 3) + sizes, dtype)
+    compare(*layers(f"MaxPool{nd}d", **kw, return_indices=return_indices), (2, 3) + sizes, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -62,9 +65,8 @@ def test_max_pool_matches_torch(dtype, nd, data, return_indices):
 def test_avg_pool_matches_torch(dtype, nd, data, count_include_pad):
     kw, sizes = data.draw(windows(nd, dilated=False))
     del kw["dilation"]
-    ours = {1: nn.AvgPool1d, 2: nn.AvgPool2d}[nd](**kw, count_include_pad=count_include_pad)
-    theirs = {1: torch.nn.AvgPool1d, 2: torch.nn.AvgPool2d}[nd](**kw, count_include_pad=count_include_pad)
-    compare(ours, theirs, (2, 3) + sizes, dtype, distinct=False)
+    compare(*layers(f"AvgPool{nd}d", **kw, count_include_pad=count_include_pad), (2, 3) + sizes, dtype,
+            distinct=False)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -81,9 +83,7 @@ def test_avg_pool2d_divisor_override(dtype):
 def test_adaptive_pool_matches_torch(dtype, kind, nd, data):
     sizes = tuple(data.draw(st.integers(1, 11)) for _ in range(nd))
     out = tuple(data.draw(st.integers(1, 12)) for _ in range(nd))
-    name = f"Adaptive{kind}Pool{nd}d"
-    out_arg = out[0] if nd == 1 else out
-    compare(getattr(nn, name)(out_arg), getattr(torch.nn, name)(out_arg), (2, 3) + sizes, dtype)
+    compare(*layers(f"Adaptive{kind}Pool{nd}d", out[0] if nd == 1 else out), (2, 3) + sizes, dtype)
 
 
 def test_adaptive_output_size_none_keeps_that_side():
