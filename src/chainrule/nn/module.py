@@ -239,7 +239,11 @@ class Module:
         keys += list(self._parameters) + list(self._buffers) + list(self._modules)
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
-    def _check_name(self, name: Any, kind: str, table: str) -> None:
+    def _check_register(self, kind: str, table: str, name: Any, value: Any, cls: type, expected: str) -> None:
+        """What register_parameter and register_buffer refuse: a call before Module.__init__, a
+        name that is not a fresh attribute name, a value that is neither None nor a ``cls``."""
+        if table not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
         if name == "":
@@ -248,17 +252,14 @@ class Module:
             raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
         if hasattr(self, name) and name not in self.__dict__[table]:
             raise KeyError(f"attribute '{name}' already exists")
+        if value is not None and not isinstance(value, cls):
+            raise TypeError(
+                f"cannot assign '{type(value).__name__}' object to {kind} '{name}' ({expected} or None required)"
+            )
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or a ``None`` placeholder, as ``Linear(bias=False)`` has)."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        self._check_name(name, "parameter", "_parameters")
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                "(chainrule.nn.Parameter or None required)"
-            )
+        self._check_register("parameter", "_parameters", name, param, Parameter, "chainrule.nn.Parameter")
         if param is not None and param.grad_fn is not None:
             raise ValueError(
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
@@ -270,14 +271,7 @@ class Module:
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add state that is saved in ``state_dict`` (unless ``persistent=False``) but not learnt,
         such as BatchNorm's running mean."""
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        self._check_name(name, "buffer", "_buffers")
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                "(chainrule.Tensor or None required)"
-            )
+        self._check_register("buffer", "_buffers", name, tensor, Tensor, "chainrule.Tensor")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
