@@ -305,18 +305,20 @@ class Module:
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if name not in mod._parameters or mod._parameters[name] is None:
-            raise AttributeError(f"{mod._get_name()} has no parameter `{name}`")
-        return mod._parameters[name]
+        """The parameter at a dotted path such as ``"encoder.0.weight"``."""
+        return self._get_member(target, "_parameters", "parameter")
 
     def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path such as ``"bn.running_mean"``."""
+        return self._get_member(target, "_buffers", "buffer")
+
+    def _get_member(self, target: str, table: str, kind: str) -> Any:
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
-        if name not in mod._buffers or mod._buffers[name] is None:
-            raise AttributeError(f"{mod._get_name()} has no buffer `{name}`")
-        return mod._buffers[name]
+        value = getattr(mod, table).get(name)
+        if value is None:  # absent, or a None placeholder
+            raise AttributeError(f"{mod._get_name()} has no {kind} `{name}`")
+        return value
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo: set[int] | None = None, prefix: str = "",
