@@ -92,9 +92,11 @@ def _floating(x: Tensor, op: str) -> np.ndarray:
     return x._data
 
 
-def _range(data: np.ndarray, lo: float, hi: float, from_data: bool, op: str) -> tuple[float, float]:
-    """The histogram's range: ``[lo, hi]``, or the data's own (``from_data``); widened by 1/2 each
-    way when it is a single point."""
+def _range(data: np.ndarray, lo: float, hi: float, from_data: bool, op: str,
+           widen: float = 0.5) -> tuple[float, float]:
+    """The histogram's range: ``[lo, hi]``, or the data's own (``from_data``); widened by ``widen``
+    each way, in the data's dtype, when it is a single point (``histc`` widens by 1, ``histogram``
+    by 1/2, as NumPy does)."""
     if from_data:
         lo, hi = (float(np.min(data)), float(np.max(data))) if data.size else (0.0, 0.0)
     if not (np.isfinite(lo) and np.isfinite(hi)):
@@ -102,7 +104,8 @@ def _range(data: np.ndarray, lo: float, hi: float, from_data: bool, op: str) -> 
     if lo > hi:
         raise ValueError(f"{op}(): max must be larger than min, got min={lo} and max={hi}")
     if lo == hi:
-        lo, hi = lo - 0.5, hi + 0.5
+        t = data.dtype.type
+        lo, hi = float(t(lo) - t(widen)), float(t(hi) + t(widen))
     return lo, hi
 
 
@@ -113,7 +116,7 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     data = _floating(input, "histc").reshape(-1)
     if bins <= 0:
         raise ValueError(f"histc(): bins must be > 0, got {bins}")
-    lo, hi = _range(data, float(min), float(max), min == max, "histc")
+    lo, hi = _range(data, float(min), float(max), min == max, "histc", widen=1.0)
     lo_, hi_ = data.dtype.type(lo), data.dtype.type(hi)
     inside = data[(data >= lo_) & (data <= hi_)]
     position = ((inside - lo_) * bins / (hi_ - lo_)).astype(np.int64)  # which bin, as PyTorch computes it
