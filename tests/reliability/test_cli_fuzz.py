@@ -35,7 +35,7 @@ CHOICES = {
     "--scale": ["standard", "minmax", "none"],
 }
 # valid, cheap values: whatever else an example holds, a run could never be long
-SAFE = {"--dataset": "xor", "--epochs": "1", "--model": "logreg", "--optimizer": "sgd",
+SAFE = {"--dataset": "xor", "--epochs": "1", "--model": "mlp", "--optimizer": "sgd",
         "--lr": "0.1", "--hidden": "4", "--batch-size": "full", "--scale": "none",
         "--seed": "3", "--init": "xavier", "--activation": "tanh", "--no-progress": None}
 OPTIONS = set(SAFE) | set(CHOICES) | {"--out", "--progress", "--help", "--version"}
@@ -208,7 +208,7 @@ def test_real_process_with_odd_arguments_exits_2():
 @pytest.mark.slow
 def test_diverging_run_stops_naming_step_and_lr_and_keeps_the_last_good_epoch(tmp_path):
     """SGD at lr 1 on the sine data diverges after a few epochs: exit status 1, one line naming
-    the epoch, step and learning rate; model.npz holds the last epoch whose step was finite."""
+    the epoch, step and learning rate; model.npz holds the last epoch whose losses were finite."""
     out_dir = tmp_path / "run"
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     proc = subprocess.run(  # a real process: every byte it writes to stderr counts
@@ -226,4 +226,8 @@ def test_diverging_run_stops_naming_step_and_lr_and_keeps_the_last_good_epoch(tm
     assert f"(epoch {kept['epoch']})" in msg and kept["epoch"] >= 1
     assert all(np.isfinite(v._data).all() for v in kept["model"].values())
     report = json.loads((out_dir / "metrics.json").read_text())
-    assert report["epochs_completed"] == kept["epoch"] and "lr=1.0" in report["error"]
+    assert report["epoch_kept"] == kept["epoch"] <= report["epochs_completed"] and "lr=1.0" in report["error"]
+    history = np.genfromtxt(out_dir / "history.csv", delimiter=",", names=True)
+    losses = np.stack([history["loss"], history["val_loss"]], axis=1)
+    assert np.isfinite(losses[kept["epoch"] - 1]).all()  # the kept epoch's losses are finite
+    assert not np.isfinite(losses[kept["epoch"]:]).all(axis=1).any()  # and no later epoch's are
