@@ -28,6 +28,8 @@ from threadpoolctl import threadpool_limits
 import chainrule
 from chainrule.data import datasets
 
+from .mnist1d_recipe import recipe_loop
+
 RECIPE = {"channels": 25, "learning_rate": 1e-2, "batch_size": 100, "total_steps": 6000,
           "eval_every": 500, "seed": 42}
 NAMES = ("chainrule", "pytorch", "numpy floor")
@@ -57,31 +59,7 @@ def initial_state() -> dict[str, np.ndarray]:
 def train(lib: ModuleType, arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray],
           total_steps: int, eval_every: int, out: dict[str, Any]) -> Iterator[None]:
     """The recipe's loop in ``lib``, pausing after every evaluation (into ``out["evals"]``)."""
-    net = model(lib)
-    net.load_state_dict({k: lib.from_numpy(v.copy()) for k, v in state.items()})
-    x_train, y_train, x_test, y_test = (lib.from_numpy(a) for a in arrays)
-    optimizer = lib.optim.Adam(net.parameters(), lr=RECIPE["learning_rate"])
-    cross_entropy = lib.nn.functional.cross_entropy
-    bs, n = RECIPE["batch_size"], len(arrays[0])
-
-    def accuracy(x: Any, y: Any) -> float:
-        return 100 * int((net(x).argmax(-1) == y).sum().item()) / len(y)
-
-    out["evals"] = []
-    for step in range(total_steps + 1):
-        bix = (step * bs) % n
-        loss = cross_entropy(net(x_train[bix:bix + bs]), y_train[bix:bix + bs])
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        if step % eval_every == 0 or step == total_steps:
-            with lib.no_grad():
-                out["evals"].append({"step": step, "train_loss": loss.item(),
-                                     "test_loss": cross_entropy(net(x_test), y_test).item(),
-                                     "train_acc": accuracy(x_train, y_train),
-                                     "test_acc": accuracy(x_test, y_test)})
-            yield
-    out["train_acc"], out["test_acc"] = out["evals"][-1]["train_acc"], out["evals"][-1]["test_acc"]
+    yield from recipe_loop(lib, model(lib), arrays, state, RECIPE, total_steps, eval_every, out)
 
 
 class NumpyCNN:

@@ -28,6 +28,8 @@ import torch
 import chainrule
 from chainrule.data import datasets
 
+from .mnist1d_recipe import recipe_loop
+
 RECIPE = {"hidden_size": 6, "learning_rate": 1e-2, "batch_size": 100, "total_steps": 6000,
           "eval_every": 250, "seed": 42}
 NAMES = ("chainrule", "pytorch")
@@ -58,31 +60,7 @@ def initial_state() -> dict[str, np.ndarray]:
 def train(lib: ModuleType, arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray],
           total_steps: int, eval_every: int, out: dict[str, Any]) -> Iterator[None]:
     """The recipe's loop in ``lib``, pausing after every evaluation (see bench.mnist1d_recipe)."""
-    model = gru_model(lib)
-    model.load_state_dict({k: lib.from_numpy(v.copy()) for k, v in state.items()})
-    x_train, y_train, x_test, y_test = (lib.from_numpy(a) for a in arrays)
-    optimizer = lib.optim.Adam(model.parameters(), lr=RECIPE["learning_rate"])
-    cross_entropy = lib.nn.functional.cross_entropy
-    bs, n = RECIPE["batch_size"], len(arrays[0])
-
-    def accuracy(x: Any, y: Any) -> float:
-        return 100 * int((model(x).argmax(-1) == y).sum().item()) / len(y)
-
-    out["evals"] = []
-    for step in range(total_steps + 1):
-        bix = (step * bs) % n
-        loss = cross_entropy(model(x_train[bix:bix + bs]), y_train[bix:bix + bs])
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        if step % eval_every == 0 or step == total_steps:
-            with lib.no_grad():
-                test_loss = cross_entropy(model(x_test), y_test).item()
-                out["evals"].append({"step": step, "train_loss": loss.item(), "test_loss": test_loss,
-                                     "train_acc": accuracy(x_train, y_train),
-                                     "test_acc": accuracy(x_test, y_test)})
-            yield
-    out["train_acc"], out["test_acc"] = out["evals"][-1]["train_acc"], out["evals"][-1]["test_acc"]
+    yield from recipe_loop(lib, gru_model(lib), arrays, state, RECIPE, total_steps, eval_every, out)
 
 
 def _throwaway_step(lib: ModuleType) -> None:

@@ -53,18 +53,16 @@ def initial_state() -> dict[str, np.ndarray]:
     return numpy_state(residual_mlp(torch.nn, 40, 10, RECIPE["hidden_size"]))
 
 
-def train(lib: ModuleType, arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray],
-          total_steps: int, eval_every: int, out: dict[str, Any]) -> Iterator[None]:
-    """The recipe's loop in ``lib`` (``torch`` or ``chainrule``), pausing after every evaluation.
-
-    Evaluations go to ``out["evals"]``, the final accuracies to ``out`` once the run is done.
-    """
-    model = residual_mlp(lib.nn, 40, 10, RECIPE["hidden_size"])
+def recipe_loop(lib: ModuleType, model: Any, arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray],
+                recipe: dict[str, Any], total_steps: int, eval_every: int, out: dict[str, Any]) -> Iterator[None]:
+    """The MNIST-1D paper repository's loop, shared by the recipes (MLP, CNN, GRU): ``model`` from
+    the initial weights ``state``, Adam, batches of ``recipe["batch_size"]`` taken in order, an
+    evaluation (into ``out["evals"]``) every ``eval_every`` steps, after which it pauses (yields)."""
     model.load_state_dict({k: lib.from_numpy(v.copy()) for k, v in state.items()})
     x_train, y_train, x_test, y_test = (lib.from_numpy(a) for a in arrays)
-    optimizer = lib.optim.Adam(model.parameters(), lr=RECIPE["learning_rate"])
+    optimizer = lib.optim.Adam(model.parameters(), lr=recipe["learning_rate"])
     cross_entropy = lib.nn.functional.cross_entropy
-    bs, n = RECIPE["batch_size"], len(arrays[0])
+    bs, n = recipe["batch_size"], len(arrays[0])
 
     def accuracy(x: Any, y: Any) -> float:
         return 100 * int((model(x).argmax(-1) == y).sum().item()) / len(y)
@@ -84,6 +82,17 @@ def train(lib: ModuleType, arrays: tuple[np.ndarray, ...], state: dict[str, np.n
                                      "test_acc": accuracy(x_test, y_test)})
             yield
     out["train_acc"], out["test_acc"] = out["evals"][-1]["train_acc"], out["evals"][-1]["test_acc"]
+
+
+def train(lib: ModuleType, arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray],
+          total_steps: int, eval_every: int, out: dict[str, Any]) -> Iterator[None]:
+    """The recipe's loop in ``lib`` (``torch`` or ``chainrule``), pausing after every evaluation.
+
+    Evaluations go to ``out["evals"]``, the final accuracies to ``out`` once the run is done.
+    """
+    model = residual_mlp(lib.nn, 40, 10, RECIPE["hidden_size"])
+    yield from recipe_loop(lib, model, arrays, state, RECIPE, total_steps, eval_every, out)
+    x_train = lib.from_numpy(arrays[0])
     with lib.no_grad():  # after the last period: not timed
         hidden2 = model.linear2(model.linear1(x_train).relu()).relu()
     out["dead_units"] = dead_fraction(hidden2.numpy())
