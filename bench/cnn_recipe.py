@@ -16,7 +16,6 @@ The whole is run twice: with 2 threads each (BLAS and PyTorch) and with 1 thread
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -28,7 +27,7 @@ from threadpoolctl import threadpool_limits
 import chainrule
 from chainrule.data import datasets
 
-from .mnist1d_recipe import recipe_loop
+from .mnist1d_recipe import lockstep, recipe_loop
 
 RECIPE = {"channels": 25, "learning_rate": 1e-2, "batch_size": 100, "total_steps": 6000,
           "eval_every": 500, "seed": 42}
@@ -168,19 +167,7 @@ def _lockstep(arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray], tota
     runs = {"chainrule": train(chainrule, arrays, state, total, every, outs["chainrule"]),
             "pytorch": train(torch, arrays, state, total, every, outs["pytorch"]),
             "numpy floor": train_floor(arrays, state, total, every, outs["numpy floor"])}
-    periods: dict[str, list[float]] = {name: [] for name in runs}
-    names, period, done = list(runs), 0, False
-    while not done:
-        for name in (names if period % 2 == 0 else names[::-1]):
-            time.sleep(settle)  # let the other library's worker threads go idle
-            start = time.perf_counter()
-            try:
-                next(runs[name])
-            except StopIteration:
-                done = True
-                continue
-            periods[name].append(time.perf_counter() - start)
-        period += 1
+    periods = lockstep(runs, settle)
     libs = {name: {"wall_s": sum(periods[name]),
                    "period_s_median": statistics.median(periods[name][1:] or periods[name]),
                    "periods_s": periods[name], "test_acc": out["test_acc"], "train_acc": out["train_acc"],

@@ -17,7 +17,6 @@ compiles or loads its kernels).
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -28,7 +27,7 @@ import torch
 import chainrule
 from chainrule.data import datasets
 
-from .mnist1d_recipe import recipe_loop
+from .mnist1d_recipe import lockstep, recipe_loop
 
 RECIPE = {"hidden_size": 6, "learning_rate": 1e-2, "batch_size": 100, "total_steps": 6000,
           "eval_every": 250, "seed": 42}
@@ -86,19 +85,7 @@ def run(smoke: bool = False, settle: float = 0.3) -> dict[str, Any]:
     outs: dict[str, dict[str, Any]] = {name: {} for name in NAMES}
     runs = {"chainrule": train(chainrule, arrays, state, total, every, outs["chainrule"]),
             "pytorch": train(torch, arrays, state, total, every, outs["pytorch"])}
-    periods: dict[str, list[float]] = {name: [] for name in runs}
-    names, period, done = list(runs), 0, False
-    while not done:
-        for name in (names if period % 2 == 0 else names[::-1]):
-            time.sleep(settle)
-            start = time.perf_counter()
-            try:
-                next(runs[name])
-            except StopIteration:
-                done = True
-                continue
-            periods[name].append(time.perf_counter() - start)
-        period += 1
+    periods = lockstep(runs, settle)
     summary = {}
     for name, out in outs.items():
         summary[name] = {

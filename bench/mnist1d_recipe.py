@@ -84,6 +84,25 @@ def recipe_loop(lib: ModuleType, model: Any, arrays: tuple[np.ndarray, ...], sta
     out["train_acc"], out["test_acc"] = out["evals"][-1]["train_acc"], out["evals"][-1]["test_acc"]
 
 
+def lockstep(runs: dict[str, Iterator[None]], settle: float) -> dict[str, list[float]]:
+    """Advance the runs one period (one ``next``) at a time, in alternating order, each after
+    ``settle`` seconds of sleep; returns each run's period times, until the first run ends."""
+    periods: dict[str, list[float]] = {name: [] for name in runs}
+    names, period, done = list(runs), 0, False
+    while not done:
+        for name in (names if period % 2 == 0 else names[::-1]):
+            time.sleep(settle)  # let the other library's worker threads go idle
+            start = time.perf_counter()
+            try:
+                next(runs[name])
+            except StopIteration:
+                done = True
+                continue
+            periods[name].append(time.perf_counter() - start)
+        period += 1
+    return periods
+
+
 def train(lib: ModuleType, arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray],
           total_steps: int, eval_every: int, out: dict[str, Any]) -> Iterator[None]:
     """The recipe's loop in ``lib`` (``torch`` or ``chainrule``), pausing after every evaluation.
@@ -165,19 +184,7 @@ def run(smoke: bool = False, settle: float = 0.3) -> dict[str, Any]:
         "pytorch": train(torch, arrays, state, total, every, outs["pytorch"]),
         "numpy floor": train_floor(arrays, state, total, every, outs["numpy floor"]),
     }
-    periods: dict[str, list[float]] = {name: [] for name in runs}
-    names, period, done = list(runs), 0, False
-    while not done:
-        for name in (names if period % 2 == 0 else names[::-1]):
-            time.sleep(settle)  # let the other library's worker threads go idle
-            start = time.perf_counter()
-            try:
-                next(runs[name])
-            except StopIteration:
-                done = True
-                continue
-            periods[name].append(time.perf_counter() - start)
-        period += 1
+    periods = lockstep(runs, settle)
     summary = {}
     for name, out in outs.items():
         summary[name] = {
