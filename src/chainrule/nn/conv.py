@@ -45,6 +45,19 @@ def _same_pads(kernel: Sequence[int], dilation: Sequence[int]) -> tuple[tuple[in
     return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
 
 
+def _channels_input(op: str, input: Tensor, w: np.ndarray, c: int, nd: int) -> tuple[Tensor, bool]:  # noqa: A002
+    """``input`` as ``[N, c, *spatial]`` (a missing batch dim added: ``unbatched``), checked against
+    the ``c`` channels and the dtype of the weight ``w``; errors name ``op`` and the shapes."""
+    expect = f"[N, {c}, {_SPATIAL[nd]}] or [{c}, {_SPATIAL[nd]}]"
+    x, unbatched = _batched(input, nd, op, expect)
+    if x._data.shape[1] != c:
+        raise ShapeError(f"{op} expected input {expect}, got shape {tuple(input._data.shape)}")
+    if x._data.dtype != w.dtype:
+        raise TypeError(f"{op}: input dtype {_dt.dtype_name(x._data.dtype)} does not match weight dtype "
+                        f"{_dt.dtype_name(w.dtype)}; convert the input (x.to(weight.dtype)) or the layer")
+    return x, unbatched
+
+
 def _batched(x: Tensor, nd: int, op: str, expect: str) -> tuple[Tensor, bool]:
     """``x`` with a batch dim (an unbatched ``[C, *L]`` gains one), and whether it was unbatched."""
     if not isinstance(x, Tensor):
@@ -70,13 +83,7 @@ def _conv(nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: A
     if w.shape[0] % groups:
         raise ValueError(f"{op}: out_channels={w.shape[0]} is not divisible by groups={groups}")
     c = w.shape[1] * groups
-    expect = f"[N, {c}, {_SPATIAL[nd]}] or [{c}, {_SPATIAL[nd]}]"
-    x, unbatched = _batched(input, nd, op, expect)
-    if x._data.shape[1] != c:
-        raise ShapeError(f"{op} expected input {expect}, got shape {tuple(input._data.shape)}")
-    if x._data.dtype != w.dtype:
-        raise TypeError(f"{op}: input dtype {_dt.dtype_name(x._data.dtype)} does not match weight dtype "
-                        f"{_dt.dtype_name(w.dtype)}; convert the input (x.to(weight.dtype)) or the layer")
+    x, unbatched = _channels_input(op, input, w, c, nd)
     if x._data.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {_dt.dtype_name(x._data.dtype)}")
     stride = ntuple(stride, nd, op, "stride", 1)
@@ -136,13 +143,7 @@ def _conv_transpose(nd: int, input: Tensor, weight: Tensor, bias: Tensor | None,
     c = w.shape[0]
     if c % groups:
         raise ValueError(f"{op}: in_channels={c} is not divisible by groups={groups}")
-    expect = f"[N, {c}, {_SPATIAL[nd]}] or [{c}, {_SPATIAL[nd]}]"
-    x, unbatched = _batched(input, nd, op, expect)
-    if x._data.shape[1] != c:
-        raise ShapeError(f"{op} expected input {expect}, got shape {tuple(input._data.shape)}")
-    if x._data.dtype != w.dtype:
-        raise TypeError(f"{op}: input dtype {_dt.dtype_name(x._data.dtype)} does not match weight dtype "
-                        f"{_dt.dtype_name(w.dtype)}")
+    x, unbatched = _channels_input(op, input, w, c, nd)
     stride = ntuple(stride, nd, op, "stride", 1)
     dilation = ntuple(dilation, nd, op, "dilation", 1)
     padding = ntuple(padding, nd, op, "padding")
