@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 import chainrule
 from chainrule.data import datasets
 
-from .mnist1d_recipe import lockstep, recipe_loop
+from .mnist1d_recipe import floor_loop, lockstep, recipe_loop
 
 RECIPE = {"channels": 25, "learning_rate": 1e-2, "batch_size": 100, "total_steps": 6000,
           "eval_every": 500, "seed": 42}
@@ -143,22 +143,8 @@ class NumpyCNN:
 def train_floor(arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray], total_steps: int,
                 eval_every: int, out: dict[str, Any]) -> Iterator[None]:
     """The same loop on the NumPy floor."""
-    x_train, y_train, x_test, y_test = arrays
-    bs, n = RECIPE["batch_size"], len(x_train)
     floor = NumpyCNN(state, RECIPE["learning_rate"])
-
-    def accuracy(x: np.ndarray, y: np.ndarray) -> float:
-        return 100 * int((floor.logits_of(x).argmax(-1) == y).sum()) / len(y)
-
-    out["evals"] = []
-    for step in range(total_steps + 1):
-        bix = (step * bs) % n
-        loss = floor.step(x_train[bix:bix + bs], y_train[bix:bix + bs])
-        if step % eval_every == 0 or step == total_steps:
-            out["evals"].append({"step": step, "train_loss": loss, "train_acc": accuracy(x_train, y_train),
-                                 "test_acc": accuracy(x_test, y_test)})
-            yield
-    out["train_acc"], out["test_acc"] = out["evals"][-1]["train_acc"], out["evals"][-1]["test_acc"]
+    yield from floor_loop(floor, arrays, RECIPE["batch_size"], total_steps, eval_every, out)
 
 
 def _lockstep(arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray], total: int, every: int,

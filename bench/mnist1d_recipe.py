@@ -122,13 +122,12 @@ def dead_fraction(activations: np.ndarray) -> float:
     return float(np.mean(np.all(activations == 0, axis=0)))
 
 
-def train_floor(arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray], total_steps: int,
-                eval_every: int, out: dict[str, Any]) -> Iterator[None]:
-    """The same loop on the hand-written NumPy floor (:class:`bench.floor.NumpyMLP`, residual)."""
+def floor_loop(floor: Any, arrays: tuple[np.ndarray, ...], bs: int, total_steps: int, eval_every: int,
+               out: dict[str, Any]) -> Iterator[None]:
+    """:func:`recipe_loop` for a hand-written NumPy floor (its ``step``, ``logits_of`` and, where it
+    has one, ``loss_of``)."""
     x_train, y_train, x_test, y_test = arrays
-    hidden, bs, n = RECIPE["hidden_size"], RECIPE["batch_size"], len(x_train)
-    floor = NumpyMLP([40, hidden, hidden, 10], bs, residual=True, lr=RECIPE["learning_rate"])
-    floor.load(linear_layers(state))
+    n = len(x_train)
 
     def accuracy(x: np.ndarray, y: np.ndarray) -> float:
         return 100 * int((floor.logits_of(x).argmax(-1) == y).sum()) / len(y)
@@ -138,11 +137,24 @@ def train_floor(arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray], to
         bix = (step * bs) % n
         loss = floor.step(x_train[bix:bix + bs], y_train[bix:bix + bs])
         if step % eval_every == 0 or step == total_steps:
-            out["evals"].append({"step": step, "train_loss": loss, "test_loss": floor.loss_of(x_test, y_test),
-                                 "train_acc": accuracy(x_train, y_train), "test_acc": accuracy(x_test, y_test)})
+            evaluation = {"step": step, "train_loss": loss, "train_acc": accuracy(x_train, y_train),
+                          "test_acc": accuracy(x_test, y_test)}
+            if hasattr(floor, "loss_of"):
+                evaluation["test_loss"] = floor.loss_of(x_test, y_test)
+            out["evals"].append(evaluation)
             yield
     out["train_acc"], out["test_acc"] = out["evals"][-1]["train_acc"], out["evals"][-1]["test_acc"]
-    hidden1 = np.maximum(x_train @ floor.W[0] + floor.b[0], 0)
+
+
+def train_floor(arrays: tuple[np.ndarray, ...], state: dict[str, np.ndarray], total_steps: int,
+                eval_every: int, out: dict[str, Any]) -> Iterator[None]:
+    """The same loop on the hand-written NumPy floor (:class:`bench.floor.NumpyMLP`, residual)."""
+    hidden, bs = RECIPE["hidden_size"], RECIPE["batch_size"]
+    floor = NumpyMLP([40, hidden, hidden, 10], bs, residual=True, lr=RECIPE["learning_rate"])
+    floor.load(linear_layers(state))
+
+    yield from floor_loop(floor, arrays, bs, total_steps, eval_every, out)
+    hidden1 = np.maximum(arrays[0] @ floor.W[0] + floor.b[0], 0)
     out["dead_units"] = dead_fraction(np.maximum(hidden1 @ floor.W[1] + floor.b[1], 0))
 
 
