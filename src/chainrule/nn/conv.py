@@ -45,6 +45,20 @@ def _same_pads(kernel: Sequence[int], dilation: Sequence[int]) -> tuple[tuple[in
     return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
 
 
+def _checked_weight(op: Any, weight: Tensor, nd: int, groups: int, first: str, second: str) -> np.ndarray:
+    """The weight's array, ``[first, second/groups, *kernel]``, with ``groups`` a positive int
+    that divides ``first``; errors name ``op``."""
+    w = weight._data
+    if w.ndim != nd + 2:
+        raise ShapeError(f"{op}: weight must be [{first}, {second}/groups, {_SPATIAL[nd]}], "
+                         f"got shape {tuple(w.shape)}")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    if w.shape[0] % groups:
+        raise ValueError(f"{op}: {first}={w.shape[0]} is not divisible by groups={groups}")
+    return w
+
+
 def _channels_input(op: str, input: Tensor, w: np.ndarray, c: int, nd: int) -> tuple[Tensor, bool]:  # noqa: A002
     """``input`` as ``[N, c, *spatial]`` (a missing batch dim added: ``unbatched``), checked against
     the ``c`` channels and the dtype of the weight ``w``; errors name ``op`` and the shapes."""
@@ -74,14 +88,7 @@ def _conv(nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: A
           dilation: Any, groups: int, op: Any, padding_mode: str = "zeros") -> Tensor:
     """The checks and padding of ``conv{nd}d``, then one :class:`ConvNd` node. ``op`` names the
     operation in error messages (a layer is passed itself: its repr is built only for an error)."""
-    w = weight._data
-    if w.ndim != nd + 2:
-        raise ShapeError(f"{op}: weight must be [out_channels, in_channels/groups, {_SPATIAL[nd]}], "
-                         f"got shape {tuple(w.shape)}")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    if w.shape[0] % groups:
-        raise ValueError(f"{op}: out_channels={w.shape[0]} is not divisible by groups={groups}")
+    w = _checked_weight(op, weight, nd, groups, "out_channels", "in_channels")
     c = w.shape[1] * groups
     x, unbatched = _channels_input(op, input, w, c, nd)
     if x._data.dtype.kind != "f":
@@ -134,15 +141,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 
 def _conv_transpose(nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
                     padding: Any, output_padding: Any, groups: int, dilation: Any, op: Any) -> Tensor:
-    w = weight._data
-    if w.ndim != nd + 2:
-        raise ShapeError(f"{op}: weight must be [in_channels, out_channels/groups, {_SPATIAL[nd]}], "
-                         f"got shape {tuple(w.shape)}")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    w = _checked_weight(op, weight, nd, groups, "in_channels", "out_channels")
     c = w.shape[0]
-    if c % groups:
-        raise ValueError(f"{op}: in_channels={c} is not divisible by groups={groups}")
     x, unbatched = _channels_input(op, input, w, c, nd)
     stride = ntuple(stride, nd, op, "stride", 1)
     dilation = ntuple(dilation, nd, op, "dilation", 1)
