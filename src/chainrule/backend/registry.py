@@ -40,15 +40,21 @@ class Override:
 
     owner: type
     name: str
-    reference: Any  # the attribute as the owner's class body defined it (a staticmethod or function)
+    reference: Any  # the attribute as a class body defined it (a staticmethod or function)
     fast: Callable[..., Any]
+    inherited: bool = False  # the owner takes ``name`` from a base class: removing deletes its own
+
 
     def install(self) -> None:
         fast = staticmethod(self.fast) if isinstance(self.reference, staticmethod) else self.fast
         setattr(self.owner, self.name, fast)
 
     def remove(self) -> None:
-        setattr(self.owner, self.name, self.reference)
+        if self.inherited:
+            if self.name in self.owner.__dict__:
+                delattr(self.owner, self.name)
+        else:
+            setattr(self.owner, self.name, self.reference)
 
     @property
     def installed(self) -> bool:
@@ -67,19 +73,21 @@ def _unwrap(attribute: Any) -> Any:
     return attribute.__func__ if isinstance(attribute, staticmethod) else attribute
 
 
-def _original(owner: type, name: str) -> Any:
-    """``owner.name`` as its class body defined it, even while an override is installed."""
+def _original(owner: type, name: str) -> tuple[Any, bool]:
+    """``owner.name`` as a class body defined it (the owner's or, ``True``, a base class's), even
+    while an override is installed."""
     for o in _overrides:
         if o.owner is owner and o.name == name:
-            return o.reference
-    if name not in owner.__dict__:
-        raise AttributeError(f"backend: {owner.__qualname__} defines no {name!r} of its own to override")
-    return owner.__dict__[name]
+            return o.reference, o.inherited
+    for klass in owner.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name], klass is not owner
+    raise AttributeError(f"backend: {owner.__qualname__} defines no {name!r} to override")
 
 
 def reference(owner: type, name: str) -> Callable[..., Any]:
     """The reference implementation of ``owner.name`` (a plain function), the twin of its fast path."""
-    return _unwrap(_original(owner, name))
+    return _unwrap(_original(owner, name)[0])
 
 
 def override(owner: type, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -88,7 +96,8 @@ def override(owner: type, name: str) -> Callable[[Callable[..., Any]], Callable[
     def register(fast: Callable[..., Any]) -> Callable[..., Any]:
         if any(o.owner is owner and o.name == name for o in _overrides):
             raise RuntimeError(f"backend: {owner.__qualname__}.{name} already has a fast path")
-        entry = Override(owner, name, _original(owner, name), fast)
+        original, inherited = _original(owner, name)
+        entry = Override(owner, name, original, fast, inherited)
         _overrides.append(entry)
         if _enabled:
             entry.install()

@@ -56,10 +56,6 @@ class Adam(Optimizer):
         check_common(type(self).__name__, group)
         check_betas(type(self).__name__, group["betas"])
 
-    def _step_group(self, group: Group) -> None:
-        # the base's loop, named here so that Adam's step over a group can be replaced as a whole
-        super()._step_group(group)
-
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
         beta1, beta2 = group["betas"]
         t = state["step"]
