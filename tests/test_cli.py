@@ -12,6 +12,7 @@ import sys
 import time
 from typing import get_args
 
+import numpy as np
 import pytest
 
 import chainrule
@@ -133,7 +134,7 @@ def test_out_refuses_an_earlier_run_and_a_foreign_folder_unless_asked(tmp_path, 
     assert (foreign / "notes.txt").read_text() == "mine"
     wrote = re.search(r"wrote .*? \((.*)\)", out).group(1).split(", ")  # only what the run wrote
     assert wrote == ["boundary.png", "config.json", "curves.png", "history.csv", "metrics.json",
-                     "model.npz"]
+                     "model.npz", "splits.npz"]
 
 
 @pytest.mark.parametrize("out, what", [("/", "the filesystem root"), (".", "the working directory"),
@@ -193,6 +194,71 @@ def test_train_writes_the_run_directory_and_evaluate_reloads_it(tmp_path, capsys
     code, out, err = run(["evaluate", str(out_dir)], capsys)
     assert code == 0, err
     assert "epoch 3" in out and f"{100 * metrics['test']['accuracy']:.2f}%" in out
+
+
+def table_rows(out):
+    """The train and test lines of a metrics table."""
+    return [line for line in out.splitlines() if line.startswith(("train ", "test "))]
+
+
+@pytest.mark.parametrize("dataset, scale", [("moons", "standard"), ("sine", "minmax")])
+def test_evaluate_reads_the_saved_splits(tmp_path, capsys, monkeypatch, dataset, scale):
+    """train saves its splits, already scaled; evaluate reports the metrics train printed from
+    them, without building the data set again."""
+    from chainrule.data import datasets
+
+    code, trained, err = run(["train", "--dataset", dataset, "--scale", scale, "--epochs", "2",
+                              "--hidden", "8", "--out", str(tmp_path), "--no-progress"], capsys)
+    assert code == 0, err
+    saved = datasets.load_splits(tmp_path / "splits.npz")
+    built = datasets.load(dataset, scale=scale)
+    for got, want in zip(saved.arrays(), built.arrays(), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("evaluate should read splits.npz")
+
+    monkeypatch.setattr(datasets, "load", no_rebuild)
+    code, out, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert table_rows(out) == table_rows(trained) and len(table_rows(out)) == 2
+
+
+def test_evaluate_rebuilds_the_splits_of_a_run_without_them(tmp_path, capsys):
+    code, trained, err = run(["train", "--dataset", "digits", "--scale", "minmax", "--epochs", "1",
+                              "--hidden", "8", "--out", str(tmp_path), "--no-progress"], capsys)
+    assert code == 0, err
+    (tmp_path / "splits.npz").unlink()  # as a run written before runs kept their splits
+    code, out, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert table_rows(out) == table_rows(trained) and len(table_rows(out)) == 2
+
+
+def test_evaluate_of_damaged_splits_is_one_line(tmp_path, capsys):
+    assert run(["train", "--dataset", "xor", "--epochs", "1", "--out", str(tmp_path),
+                "--no-progress"], capsys)[0] == 0
+    data = (tmp_path / "splits.npz").read_bytes()
+    (tmp_path / "splits.npz").write_bytes(data[: len(data) // 2])
+    code, out, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "splits.npz' is not a file of saved splits" in err
+    assert "delete it to rebuild the splits from config.json" in err
+
+
+def test_evaluate_does_not_import_scikit_learn_or_numba(tmp_path, capsys):
+    assert run(["train", "--dataset", "moons", "--epochs", "1", "--hidden", "8", "--out",
+                str(tmp_path), "--no-progress"], capsys)[0] == 0
+    code = ("import sys\n"
+            "from chainrule.cli import main\n"
+            "status = main(['evaluate', sys.argv[1]])\n"
+            "heavy = ('sklearn', 'scipy', 'numba', 'matplotlib', 'tqdm')\n"
+            "print('imported:', *sorted(m for m in heavy if m in sys.modules))\n"
+            "sys.exit(status)")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "test " in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "imported:"
 
 
 def test_regression_run_reports_mse_and_draws_the_fit(tmp_path, capsys):

@@ -9,12 +9,14 @@ inputs standardised) on MNIST-1D and writes a run directory::
                      metrics.json    final train and test metrics
                      curves.png      loss and accuracy per epoch
                      model.npz       checkpoint of the last completed epoch (chainrule.load)
+                     splits.npz      the train and test splits as trained on (scaled)
                      boundary.png    decision regions (2-D data sets)
                      prediction.png  the fitted curve (1-D regression data sets)
 
 ``--out`` must be a new or empty folder; an earlier run there (or a folder holding other files) is
 replaced only with ``--overwrite``, and the filesystem root and the working directory never take
-a run. ``chainrule evaluate DIR`` reloads the checkpoint and reports its metrics. Bad input gives a
+a run. ``chainrule evaluate DIR`` reloads the checkpoint and reports its metrics on the run's
+saved splits (a run without splits.npz has them rebuilt from its config). Bad input gives a
 one-line error and exit status 2; Ctrl-C stops after the last completed epoch, whose checkpoint
 and history are kept (exit status 130).
 
@@ -64,10 +66,11 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any], float]] = {
     "nadam": ("NAdam", {}, 0.01),
 }
 CHECKPOINT = "model.npz"
+SPLITS = "splits.npz"  # the run's data, split and scaled: evaluate reads it instead of rebuilding it
 DEFAULT_HIDDEN = "256,256"  # the MNIST-1D paper's MLP
 # every file a run directory can hold (what --overwrite replaces)
-RUN_FILES = ("config.json", "history.csv", "metrics.json", "curves.png", CHECKPOINT, "boundary.png",
-             "prediction.png")
+RUN_FILES = ("config.json", "history.csv", "metrics.json", "curves.png", CHECKPOINT, SPLITS,
+             "boundary.png", "prediction.png")
 
 # Plain click help (no rich panels): options as "--dataset NAME", the choices in the help text,
 # wrapped between words, up to 120 columns.
@@ -235,15 +238,17 @@ def build_optimizer(name: str, params: Any, lr: float) -> Any:
     return getattr(optim, cls_name)(params, lr=lr, **extra)
 
 
-def _setup(config: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
-    """The data splits, model, loss function and metrics that a config describes."""
+def _setup(config: dict[str, Any], splits: Any = None) -> tuple[Any, Any, Any, Any]:
+    """The data splits, model, loss function and metrics that a config describes; the splits are
+    built from the config unless given (e.g. a run's saved ones, see :func:`_saved_splits`)."""
     import chainrule
 
     from . import nn
     from .data import datasets
 
-    scale = None if config["scale"] == "none" else config["scale"]
-    splits = datasets.load(config["dataset"], scale=scale)
+    if splits is None:
+        scale = None if config["scale"] == "none" else config["scale"]
+        splits = datasets.load(config["dataset"], scale=scale)
     chainrule.manual_seed(config["seed"])
     model = build_model(splits.num_features, splits.num_outputs, config["model"],
                         tuple(config["hidden"]), config["activation"], config["init"], config["dataset"])
@@ -445,6 +450,7 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
     from .train import ModelCheckpoint, NonFiniteError, ProgressBar, fit
 
     splits, net, loss_fn, metrics = _setup(config)
+    splits.save(out / SPLITS)  # evaluate reads these instead of building the data set again
     opt = build_optimizer(config["optimizer"], net.parameters(), config["lr"])
     full = config["batch_size"] is None  # --batch-size full: the whole training set per step
     train_loader = DataLoader(splits.train, shuffle=True,
@@ -456,7 +462,7 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     callbacks = [ckpt, ProgressBar(labels={"val": "test"})] if progress else [ckpt]
     callbacks += parallel
-    written = ["config.json"]  # what this run writes, for the summary
+    written = ["config.json", SPLITS]  # what this run writes, for the summary
     started = time.perf_counter()
     error = None
     try:
@@ -504,6 +510,21 @@ def _run_training(config: dict[str, Any], out: Path, progress: bool | None) -> N
 _RunDir = Annotated[Path, typer.Argument(metavar="DIR", help="A directory written by train.")]
 
 
+def _saved_splits(run_dir: Path, config: dict[str, Any]) -> Any:
+    """The splits that train saved in ``DIR/splits.npz``, or None for a run without them (written
+    before runs kept their splits); a usage error if the file is unreadable or damaged."""
+    from .data.datasets import load_splits
+
+    path = run_dir / SPLITS
+    if not path.is_file():
+        return None
+    try:
+        return load_splits(path, str(config["dataset"]))
+    except (OSError, ValueError) as e:
+        raise typer.BadParameter(f"{str(e).splitlines()[0]}; delete it to rebuild the splits from "
+                                 "config.json", param_hint="'DIR'") from None
+
+
 def _run_config_path(run_dir: Path) -> Path:
     """``DIR/config.json`` of a run that train wrote, for evaluate and export; a usage error if
     there is none."""
@@ -527,7 +548,7 @@ def evaluate(
     config_path = _run_config_path(run_dir)
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
-        splits, net, loss_fn, metrics = _setup(config)
+        splits, net, loss_fn, metrics = _setup(config, _saved_splits(run_dir, config))
     except (ValueError, KeyError, TypeError) as e:
         raise typer.BadParameter(f"{str(config_path)!r} is not a valid run config ({e!r})",
                                  param_hint="'DIR'") from None
@@ -571,7 +592,7 @@ def export_run(
     config_path = _run_config_path(run_dir)
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
-        splits, net, _, _ = _setup(config)
+        splits, net, _, _ = _setup(config, _saved_splits(run_dir, config))
         state = chainrule.load(run_dir / CHECKPOINT)
         net.load_state_dict(state.get("model", state) if isinstance(state, dict) else state)
     except Exception as e:  # a config or checkpoint that does not describe a model: one line

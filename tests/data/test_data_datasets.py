@@ -87,3 +87,42 @@ def test_mnist1d_built_offline_then_cached(tmp_path, monkeypatch):
     np.testing.assert_array_equal(again.arrays()[0], xtr)
     # the data are the package's default build, which is centred and scaled as a whole
     assert abs(float(np.concatenate([xtr, xte]).mean())) < 1e-5
+
+
+@pytest.mark.parametrize("name, scale", [("moons", "standard"), ("sine", "minmax"), ("xor", None)])
+def test_saved_splits_come_back_as_they_were(tmp_path, name, scale):
+    s = datasets.load(name, scale=scale)
+    s.save(tmp_path / "splits.npz")
+    back = datasets.load_splits(tmp_path / "splits.npz", name)
+    for got, want in zip(back.arrays(), s.arrays(), strict=True):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    assert (back.name, back.task, back.num_classes) == (s.name, s.task, s.num_classes)
+    assert back.num_features == s.num_features and back.num_outputs == s.num_outputs
+    assert back.scaler is None  # the arrays are scaled already
+
+
+def test_damaged_saved_splits_are_refused(tmp_path):
+    path = tmp_path / "splits.npz"
+    with pytest.raises(FileNotFoundError):
+        datasets.load_splits(path)
+    datasets.xor().save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="splits.npz' is not a file of saved splits"):
+        datasets.load_splits(path)
+    np.savez(path, x_train=np.ones((4, 2)), y_train=np.zeros(4, dtype=np.int64))
+    with pytest.raises(ValueError, match="it lacks x_test, y_test"):
+        datasets.load_splits(path)
+    np.savez(path, x_train=np.ones((4, 2)), y_train=np.zeros(3, dtype=np.int64),
+             x_test=np.ones((2, 2)), y_test=np.zeros(2, dtype=np.int64))
+    with pytest.raises(ValueError, match=r"does not hold matching splits: it has 4 and 2 inputs but"):
+        datasets.load_splits(path)
+    np.savez(path, x_train=np.ones((4, 2)), y_train=np.zeros(4, dtype=np.int64),
+             x_test=np.ones((2, 3)), y_test=np.zeros(2, dtype=np.int64))
+    with pytest.raises(ValueError, match=r"inputs of shapes \(4, 2\) and \(2, 3\)"):
+        datasets.load_splits(path)
+    np.savez(path, x_train=np.ones((4, 2)), y_train=np.int64(0),
+             x_test=np.ones((2, 2)), y_test=np.zeros(2, dtype=np.int64))
+    with pytest.raises(ValueError, match=r"4 and 2 inputs but targets of shapes \(\) and \(2,\)"):
+        datasets.load_splits(path)

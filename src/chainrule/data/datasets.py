@@ -15,12 +15,16 @@ labels int64 (for ``CrossEntropyLoss``), regression targets float32 of shape ``[
 
     train, test = chainrule.data.datasets.moons(scale="standard")
     splits = chainrule.data.datasets.load("digits")      # by name; splits.num_classes == 10
+
+``splits.save("splits.npz")`` keeps the splits as they are (split, scaled and cast), and
+``load_splits("splits.npz")`` gives them back without building the data set again.
 """
 
 from __future__ import annotations
 
 import os
 import random as _pyrandom
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +36,9 @@ from .. import dtypes as _dt
 from ..random import Generator
 from .dataloader import DataLoader
 from .dataset import TensorDataset
-from .scaling import scale_splits
+from .scaling import MinMaxScaler, StandardScaler, scale_splits
+
+SPLIT_KEYS = ("x_train", "y_train", "x_test", "y_test")  # the arrays of a saved Splits
 
 
 @dataclass
@@ -44,7 +50,8 @@ class Splits:
     test: TensorDataset
     task: str  # "classification" or "regression"
     num_classes: int | None = None
-    scaler: Any = None  # the fitted scikit-learn scaler, to transform new inputs the same way
+    # the fitted scaler, to transform new inputs the same way (None: unscaled, or loaded from a file)
+    scaler: StandardScaler | MinMaxScaler | None = None
 
     def __iter__(self) -> Iterator[TensorDataset]:
         yield self.train
@@ -65,6 +72,14 @@ class Splits:
         """``(x_train, y_train, x_test, y_test)`` as NumPy arrays."""
         (xtr, ytr), (xte, yte) = self.train.tensors, self.test.tensors
         return xtr._data, ytr._data, xte._data, yte._data
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the four arrays of :meth:`arrays` to the ``.npz`` file ``path`` (keys
+        :data:`SPLIT_KEYS`), atomically: ``path`` is complete or untouched."""
+        from ..serialization import atomic_write
+
+        with atomic_write(path) as f:
+            np.savez(f, **dict(zip(SPLIT_KEYS, self.arrays(), strict=True)))
 
     def loaders(
         self, batch_size: int | None = 32, shuffle: bool = True, generator: Generator | None = None
@@ -108,13 +123,52 @@ def _finish(
     x_tr, x_te, scaler = scale_splits(x_tr.astype(dtype), x_te.astype(dtype), scale)
     if task == "classification":
         y_tr, y_te = y_tr.astype(np.int64), y_te.astype(np.int64)
-        num_classes = int(max(y_tr.max(), y_te.max())) + 1
     else:
         y_tr, y_te = y_tr.astype(dtype).reshape(-1, 1), y_te.astype(dtype).reshape(-1, 1)
-        num_classes = None
+    return _wrap(name, x_tr, y_tr, x_te, y_te, task, scaler)
+
+
+def _wrap(name: str, x_tr: np.ndarray, y_tr: np.ndarray, x_te: np.ndarray, y_te: np.ndarray,
+          task: str, scaler: StandardScaler | MinMaxScaler | None = None) -> Splits:
+    """Finished arrays as Splits; ``num_classes`` is the largest label plus one."""
+    num_classes = int(max(y_tr.max(), y_te.max())) + 1 if task == "classification" else None
     return Splits(
         name, TensorDataset(x_tr, y_tr), TensorDataset(x_te, y_te), task, num_classes, scaler
     )
+
+
+def load_splits(path: str | os.PathLike, name: str = "") -> Splits:
+    """The splits that :meth:`Splits.save` wrote to ``path``, as they were saved (already scaled;
+    ``scaler`` is None). Integer labels make a classification task, float targets a regression.
+
+    Raises ``FileNotFoundError`` when ``path`` does not exist and ``ValueError`` when it holds no
+    such splits.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [k for k in SPLIT_KEYS if k not in f.files]
+            if missing:
+                raise ValueError(f"it lacks {', '.join(missing)}")
+            x_tr, y_tr, x_te, y_te = (f[k] for k in SPLIT_KEYS)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{os.fspath(path)!r} is not a file of saved splits ({e})") from None
+    problem = None
+    if x_tr.ndim < 2 or x_te.ndim < 2 or x_te.shape[1:] != x_tr.shape[1:]:
+        problem = f"inputs of shapes {x_tr.shape} and {x_te.shape}"
+    elif y_tr.shape[:1] != x_tr.shape[:1] or y_te.shape[:1] != x_te.shape[:1] \
+            or y_te.shape[1:] != y_tr.shape[1:]:
+        problem = (f"{len(x_tr)} and {len(x_te)} inputs but targets of shapes {y_tr.shape} and "
+                   f"{y_te.shape}")
+    elif not (len(y_tr) and len(y_te)):
+        problem = "an empty split"
+    elif not np.issubdtype(x_tr.dtype, np.floating):
+        problem = f"inputs of dtype {x_tr.dtype}"
+    if problem is not None:
+        raise ValueError(f"{os.fspath(path)!r} does not hold matching splits: it has {problem}")
+    task = "classification" if np.issubdtype(y_tr.dtype, np.integer) else "regression"
+    return _wrap(name, x_tr, y_tr, x_te, y_te, task)
 
 
 # --------------------------------------------------------------------------- 2-D classification
