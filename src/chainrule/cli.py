@@ -307,6 +307,27 @@ def _plot(model: Any, splits: Any, out: Path, title: str) -> str | None:
     return name
 
 
+# what each fixed architecture is, for the message that refuses an option it does not use
+_FIXED_MODELS = {
+    "logreg": "logistic regression has no hidden layers",
+    "cnn": "the CNN is a fixed network (ReLU, PyTorch's init; the paper's Conv1d net on mnist1d)",
+    "gru": "the GRU is the paper's fixed network (a bidirectional GRU of 6 units, PyTorch's init)",
+}
+
+
+def _refuse_unused_options(model: str, hidden: str | None, activation: str, init: str) -> None:
+    """Refuse an MLP option given with a model that would silently ignore it."""
+    if model == "mlp":
+        return
+    unused = {"hidden": hidden is not None, "activation": activation != "relu",
+              "init": init != "default" and model != "logreg"}  # logreg's one Linear takes --init
+    for option, given in unused.items():
+        if given:
+            raise typer.BadParameter(f"{_FIXED_MODELS[model]}; --{option} applies to --model mlp "
+                                     f"only: drop --{option} or use --model mlp",
+                                     param_hint=f"'--{option}'")
+
+
 # --------------------------------------------------------------------------- commands
 @app.command()
 def train(
@@ -326,7 +347,8 @@ def train(
         help=f"Activation between the MLP's layers: {_one_of(ActivationName)}.")] = "relu",
     init: Annotated[InitName, typer.Option(
         case_sensitive=False, metavar="NAME",
-        help=f"Weight initialisation: {_one_of(InitName)} (default: PyTorch's).")] = "default",
+        help=f"Weight initialisation of the MLP or logreg: {_one_of(InitName)} "
+             "(default: PyTorch's).")] = "default",
     optimizer: Annotated[OptimizerName, typer.Option(
         case_sensitive=False, metavar="NAME",
         help=f"Optimiser: {_one_of(OptimizerName)} (momentum/nesterov: SGD with momentum 0.9).")
@@ -356,9 +378,7 @@ def train(
     ] = None,
 ) -> None:
     """Train a model and write its run directory (config, history, metrics, plots, checkpoint)."""
-    if hidden is not None and model == "logreg":  # silently ignoring it would mislead
-        raise typer.BadParameter("logistic regression has no hidden layers; drop --hidden or "
-                                 "use --model mlp", param_hint="'--hidden'")
+    _refuse_unused_options(model, hidden, activation, init)
     widths = parse_hidden(hidden if hidden is not None else DEFAULT_HIDDEN)
     batch = parse_batch_size(batch_size)
     rank = _mpi_rank()  # under `mpiexec -n N`: every rank trains its share, rank 0 writes the run
