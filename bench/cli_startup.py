@@ -4,10 +4,11 @@ notice (1 s, 1 s and 2 s of wall time).
 
 A command's time is everything from starting the interpreter to its exit: Python, the imports the
 command needs (each command imports what it uses when it uses it: the help needs neither
-scikit-learn nor matplotlib, evaluate needs scikit-learn for the data set and not numba), and the
-work. The small run evaluated is XOR with two hidden layers of 16 units, trained once beforehand
-(not timed). Reported per command: the median and best wall time over the repeats, and the median
-CPU time (user + system) of the process, which a busy machine inflates less than wall time.
+scikit-learn nor matplotlib; evaluate reads the splits the run saved, ``splits.npz``, so it needs
+neither scikit-learn nor numba), and the work. The small run evaluated is XOR with two hidden
+layers of 16 units, trained once beforehand (not timed). Reported per command: the median and
+best wall time over the repeats, and the median CPU time (user + system) of the process, which a
+busy machine inflates less than wall time.
 
 ``python -m bench.cli_startup [--smoke]`` prints the figures as JSON.
 """

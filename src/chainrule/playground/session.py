@@ -245,7 +245,7 @@ class Session:
             self.grid_points = np.stack([gx.ravel(), gy.ravel()], 1)
             grid = data.features(self.grid_points, cfg.feature_names)
             if cfg.scale:
-                from sklearn.preprocessing import StandardScaler
+                from ..data.scaling import StandardScaler
 
                 scaler = StandardScaler().fit(feats[: self.n_train])
                 feats, grid = scaler.transform(feats), scaler.transform(grid)
