@@ -1,4 +1,5 @@
-"""Gradient clipping and flat parameter vectors, as ``torch.nn.utils``.
+"""Gradient clipping and flat parameter vectors, as ``torch.nn.utils`` (``rnn``: padding
+sequences of different lengths into one batch).
 
 Clipping by norm rescales all gradients together so that their joint norm is at most
 ``max_norm``: ``g <- g * min(1, max_norm / (||g|| + 1e-6))``. The direction of the update is
@@ -12,8 +13,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..autograd import ops as _ops
-from ..tensor import Tensor
+from ...autograd import ops as _ops
+from ...tensor import Tensor
+from . import rnn
 
 __all__ = [
     "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
