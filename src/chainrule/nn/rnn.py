@@ -4,7 +4,8 @@ Names, shapes, gate order and equations are PyTorch's (``weight_ih_l0``, ``weigh
 ...), so state_dicts move between the two unchanged. Each layer and direction is one graph node
 (:mod:`chainrule.nn._functions.recurrent`) whose backward is backprop through time written by
 hand; the module stacks the layers, joins the directions, applies dropout between layers and
-gathers ``h_n`` (and ``c_n``).
+gathers ``h_n`` (and ``c_n``). Packed input (:mod:`chainrule.nn.utils.rnn`) runs padded, each
+sequence ending at its own length.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from . import init
 from ._functions.recurrent import GRULayer, LSTMLayer, RNNLayer
 from .module import Module
 from .parameter import Parameter
+from .utils.rnn import PackedSequence, lengths_of, pack_padded_steps, pad_packed_steps
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
 
@@ -40,6 +42,15 @@ def _as_tensor(layer: str, x: Any, what: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{layer}: expected {what} to be a Tensor, got {type(x).__name__}")
     return x
+
+
+def _flip_within(x: Tensor, lengths: np.ndarray) -> Tensor:
+    """Each sequence's first ``lengths[b]`` steps in reverse order, the steps after them in place:
+    ``[T, B, *]`` -> ``[T, B, *]``, the order in which a reverse direction reads a padded batch.
+    Flipping twice gives back ``x``."""
+    t = np.arange(x.shape[0])[:, None]  # [T, 1]
+    steps = np.where(t < lengths, lengths - 1 - t, t)  # [T, B]
+    return x[steps, np.arange(x.shape[1])]
 
 
 class RNNBase(Module):
@@ -145,10 +156,18 @@ class RNNBase(Module):
                             f"{self.weight_ih_l0._data.dtype}")
         return h if batched else h.unsqueeze(1)
 
-    def _run(self, input: Tensor, h0: Tensor | None, c0: Tensor | None):  # noqa: A002
-        """Run the stack on time-major ``input`` [T, B, in]; return (output, h_n, c_n)."""
+    def _run(self, input: Tensor, h0: Tensor | None, c0: Tensor | None,  # noqa: A002
+             lengths: np.ndarray | None = None):
+        """Run the stack on time-major ``input`` [T, B, in]; return (output, h_n, c_n).
+
+        With ``lengths`` (a packed input, sorted longest first) sequence ``b`` ends at step
+        ``lengths[b] - 1``: its final state is taken there, and the reverse direction starts there,
+        reading each sequence flipped within its length (:func:`_flip_within`). The steps after a
+        sequence's end compute values that nothing reads: the packed output leaves them out.
+        """
         x = input
         T, B = x.shape[0], x.shape[1]
+        batch = np.arange(B)
         H, P = self.hidden_size, self.proj_size or self.hidden_size
         directions = 2 if self.bidirectional else 1
         dt = x._data.dtype
@@ -160,20 +179,28 @@ class RNNBase(Module):
                 h = h0[k] if h0 is not None else np.zeros((B, P), dtype=dt)
                 w = self._layer_weights(layer, direction)
                 rev = direction == 1
-                last = 0 if rev else T - 1  # the step that is this direction's final state
+                xin = x
+                if lengths is None:
+                    last = 0 if rev else T - 1  # the step that is this direction's final state
+                else:  # each sequence's own last step; reversed: run forward over it flipped
+                    last = (lengths - 1, batch)
+                    xin, rev = (_flip_within(x, lengths), False) if rev else (x, False)
                 if self.mode == "LSTM":
                     c = c0[k] if c0 is not None else np.zeros((B, H), dtype=dt)
-                    y = LSTMLayer.apply(x, h, c, *w, reverse=rev)  # [T, B, P + H]
+                    y = LSTMLayer.apply(xin, h, c, *w, reverse=rev)  # [T, B, P + H]
+                    final = y[last]
                     out = y[:, :, :P]
-                    h_n.append(y[last, :, :P])
-                    c_n.append(y[last, :, P:])
+                    h_n.append(final[..., :P])
+                    c_n.append(final[..., P:])
                 else:
                     if self.mode == "GRU":
-                        out = GRULayer.apply(x, h, *w, reverse=rev)
+                        out = GRULayer.apply(xin, h, *w, reverse=rev)
                     else:
-                        out = RNNLayer.apply(x, h, *w, reverse=rev,
+                        out = RNNLayer.apply(xin, h, *w, reverse=rev,
                                              nonlinearity="tanh" if self.mode == "RNN_TANH" else "relu")
                     h_n.append(out[last])
+                if xin is not x:
+                    out = _flip_within(out, lengths)  # back to the input's step order
                 outs.append(out)
             x = outs[0] if directions == 1 else _ops.cat(outs, dim=2)  # [T, B, D*P]
             if self.dropout and self.training and layer < self.num_layers - 1:
@@ -181,12 +208,24 @@ class RNNBase(Module):
         h_n = _ops.stack(h_n, 0)
         return x, h_n, (_ops.stack(c_n, 0) if c_n else None)
 
-    def _forward(self, input: Tensor, hx: Any):  # noqa: A002
-        batched = self._check_input(input)
+    def _forward(self, input: Tensor | PackedSequence, hx: Any):  # noqa: A002
         name = type(self).__name__
-        x = input if batched else input.unsqueeze(1)  # [T, 1, in]
-        if batched and self.batch_first:
-            x = x.transpose(0, 1)  # [T, B, in]
+        packed = input if isinstance(input, PackedSequence) else None
+        lengths = None
+        if packed is not None:  # padded time-major in the sorted order: [T, B, in]
+            self._check_input(packed.data.unsqueeze(1))
+            batch_sizes = np.asarray(packed.batch_sizes._data, dtype=np.int64)
+            x, lengths = pad_packed_steps(packed.data, batch_sizes), lengths_of(batch_sizes)
+            batched = True
+            if hx is not None and packed.sorted_indices is not None:  # hx is in the caller's order
+                order = packed.sorted_indices
+                hx = tuple(h.index_select(1, order) for h in hx) if isinstance(hx, (tuple, list)) \
+                    else hx.index_select(1, order)
+        else:
+            batched = self._check_input(input)
+            x = input if batched else input.unsqueeze(1)  # [T, 1, in]
+            if batched and self.batch_first:
+                x = x.transpose(0, 1)  # [T, B, in]
         B = x.shape[1]
         h0 = c0 = None
         if hx is not None:
@@ -197,7 +236,15 @@ class RNNBase(Module):
                 c0 = self._check_state(hx[1], batched, B, self.hidden_size, "c_0")
             else:
                 h0 = self._check_state(hx, batched, B, self.hidden_size, "hx")
-        out, h_n, c_n = self._run(x, h0, c0)
+        out, h_n, c_n = self._run(x, h0, c0, lengths)
+        if packed is not None:  # the output packed as the input was; states in the caller's order
+            data, _ = pack_padded_steps(out, lengths)
+            out = PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+            if packed.unsorted_indices is not None:
+                back = packed.unsorted_indices
+                h_n = h_n.index_select(1, back)
+                c_n = c_n.index_select(1, back) if c_n is not None else None
+            return out, h_n, c_n
         if not batched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if c_n is not None else None
@@ -227,7 +274,9 @@ class RNN(RNNBase):
 
     ``forward(input, hx=None) -> (output, h_n)``: input [T, B, in] ([B, T, in] with
     ``batch_first``, [T, in] unbatched), ``hx``/``h_n`` [num_layers * D, B, H], output
-    [T, B, D * H] with D = 2 when bidirectional.
+    [T, B, D * H] with D = 2 when bidirectional. A :class:`~chainrule.nn.utils.rnn.PackedSequence`
+    input (sequences of different lengths) gives a packed output, and ``h_n`` holds each
+    sequence's state at its own last step.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
