@@ -6,8 +6,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nn_twin import DTYPES, assert_close, assert_same_grads, rand
-from test_nn_rnn import KINDS, leaf, twins
+from nn_twin import DTYPES, assert_close, rand
+from test_nn_rnn import KINDS, check_outputs_and_grads, leaf, twins
 from torch.nn.utils import rnn as torch_rnn
 
 import chainrule as cr
@@ -90,18 +90,7 @@ def test_layers_over_packed_sequences_match_torch(dtype, kind, num_layers, bidir
         ty, th = theirs(tpacked, states[0][1] if states else None)
         outs, touts = [y.data, h], [ty.data, th]
     _packed_equal(y, ty, dtype)
-    loss, tloss = 0, 0
-    for k, (o, t) in enumerate(zip(outs, touts, strict=True)):
-        assert_close(o, t, dtype, what=f"{kind} output {k}")
-        w = rand(tuple(t.shape), dtype, seed=10 + k)
-        loss = loss + (o * cr.tensor(w)).sum()
-        tloss = tloss + (t * torch.from_numpy(w)).sum()
-    loss.backward()
-    tloss.backward()
-    assert_close(x.grad, tx.grad, dtype, what="gradient of the padded input")
-    for k, (s, ts) in enumerate(states):
-        assert_close(s.grad, ts.grad, dtype, what=f"gradient of initial state {k}")
-    assert_same_grads(ours, theirs, dtype)
+    check_outputs_and_grads(kind, dtype, outs, touts, (x, tx), states, ours, theirs)
     padded, n = ours_rnn.pad_packed_sequence(y, batch_first=True)
     tpadded, tn = torch_rnn.pad_packed_sequence(ty, batch_first=True)
     assert_close(padded, tpadded, dtype, what="padded output")

@@ -61,6 +61,12 @@ def compare_layer(kind, dtype, *, T=5, B=3, I=4, H=5, num_layers=1, bidirectiona
         y, h = ours(x, states[0][0] if states else None)
         ty, th = theirs(tx, states[0][1] if states else None)
         outs, touts = [y, h], [ty, th]
+    check_outputs_and_grads(kind, dtype, outs, touts, (x, tx), states, ours, theirs)
+
+
+def check_outputs_and_grads(kind, dtype, outs, touts, inputs, states, ours, theirs):
+    """Each output equals torch's; then, through a random weighting of all of them, the gradients
+    of the input, of each initial state and of every parameter do too."""
     loss, tloss = 0, 0
     for k, (o, t) in enumerate(zip(outs, touts, strict=True)):
         assert_close(o, t, dtype, what=f"{kind} output {k}")
@@ -69,6 +75,7 @@ def compare_layer(kind, dtype, *, T=5, B=3, I=4, H=5, num_layers=1, bidirectiona
         tloss = tloss + (t * torch.from_numpy(w)).sum()
     loss.backward()
     tloss.backward()
+    x, tx = inputs
     assert_close(x.grad, tx.grad, dtype, what="gradient of the input")
     for k, (s, ts) in enumerate(states):
         assert_close(s.grad, ts.grad, dtype, what=f"gradient of initial state {k}")
