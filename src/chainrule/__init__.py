@@ -140,6 +140,17 @@ from .dtypes import (
 from .dtypes import float as float  # noqa: A004, PLC0414
 from .dtypes import int32 as int  # noqa: A004  (torch.int)
 from .errors import BackwardError, ShapeError
+from .legacy import (  # PyTorch's pre-0.4 typed tensor classes, still used by tutorials
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
 

@@ -355,9 +355,14 @@ class Tensor:
         return out.clone() if copy and out is self else out
 
     def type(self, dtype: Any = None) -> Any:
+        """``x.type()``: PyTorch's name of the tensor's type (``"torch.FloatTensor"``);
+        ``x.type(LongTensor)``, ``x.type("torch.LongTensor")`` or ``x.type(int64)``: converted."""
+        from .legacy import legacy_type_name, legacy_type_of
+
         if dtype is None:
-            return f"chainrule.{_dt.dtype_name(self._data.dtype)}"
-        return self.to(dtype)
+            return legacy_type_name(self._data.dtype)
+        named = legacy_type_of(dtype)
+        return self.to(named if named is not None else dtype)
 
     def float(self) -> Tensor:
         return _ops.to_dtype(self, _dt.float32)

@@ -23,10 +23,7 @@ PROGRAMS = Path(__file__).resolve().parent / "third_party"
 TIMEOUT_S = 120
 
 # program -> the chainrule feature it waits for (strict: the test fails once the program passes)
-XFAIL: dict[str, str] = {
-    "pt_sequence_models_lstm": "chainrule has no torch.autograd.Variable and no torch.LongTensor "
-                               "(the legacy constructors this version of the tutorial calls)",
-}
+XFAIL: dict[str, str] = {}
 
 _IMPORT = re.compile(r"^(\s*(?:import|from)\s+)chainrule\b", re.MULTILINE)
 

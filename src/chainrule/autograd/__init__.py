@@ -17,7 +17,7 @@ from .grad_mode import (
 )
 
 __all__ = [
-    "Function", "GradcheckError", "backward", "enable_grad", "grad", "gradcheck", "inference_mode",
+    "Function", "GradcheckError", "Variable", "backward", "enable_grad", "grad", "gradcheck", "inference_mode",
     "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_grad_enabled",
 ]
 
@@ -145,4 +145,8 @@ def __getattr__(name: str) -> Any:
         from . import engine
 
         return getattr(engine, name)
+    if name == "Variable":  # PyTorch's pre-0.4 wrapper: today a tensor is its own Variable
+        from ..legacy import Variable
+
+        return Variable
     raise AttributeError(f"module 'chainrule.autograd' has no attribute {name!r}")
