@@ -149,7 +149,7 @@ class TorchRun(_Run):
         self.Y = torch.tensor(a["Y"], dtype=dtype)
         self.params = [torch.tensor(a[k], dtype=dtype, requires_grad=True) for k in ("W", "b", "c")]
         self.opt = getattr(torch.optim, name)(
-            groups_of(self.params, kwargs.get("lr")), **kwargs, foreach=False
+            groups_of(self.params, kwargs.get("lr")), **{"foreach": False, **kwargs}
         )
         self.t = 0
 

@@ -138,16 +138,11 @@ def test_named_parameters_are_kept_as_param_names():
 
 
 def test_repr_is_pytorchs():
-    torch_only = ("foreach", "differentiable", "fused", "capturable")
     p = [cr.zeros(2, requires_grad=True), cr.zeros(2, requires_grad=True)]
     tp = [torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)]
     groups = [{"params": p[:1]}, {"params": p[1:], "lr": 0.5}]
     tgroups = [{"params": tp[:1]}, {"params": tp[1:], "lr": 0.5}]
-    expected = "\n".join(
-        line for line in repr(torch.optim.Adam(tgroups, lr=0.01)).splitlines()
-        if line.strip().split(":")[0] not in torch_only
-    )
-    assert repr(Adam(groups, lr=0.01)) == expected
+    assert repr(Adam(groups, lr=0.01)) == repr(torch.optim.Adam(tgroups, lr=0.01))
 
 
 def test_optimizer_pickles_with_its_state():

@@ -33,13 +33,16 @@ class Adadelta(Optimizer):
         eps: ε inside the square roots (default 1e-6).
         weight_decay: L2 penalty λ (default 0).
         maximize: maximise the objective instead of minimising it.
+        foreach, capturable, differentiable: PyTorch's implementation choices (see :class:`Optimizer`).
     """
 
     _buffers = ("square_avg", "acc_delta")
 
     def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, *, maximize: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
+                 weight_decay: float = 0, foreach: bool | None = None, *, capturable: bool = False,
+                 maximize: bool = False, differentiable: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                                      capturable=capturable, foreach=foreach, differentiable=differentiable))
 
     def _validate(self, group: Group) -> None:
         check_common("Adadelta", group)

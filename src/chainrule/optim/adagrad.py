@@ -35,12 +35,15 @@ class Adagrad(Optimizer):
         initial_accumulator_value: starting value of G (default 0).
         eps: ε added to the denominator for numerical stability (default 1e-10).
         maximize: maximise the objective instead of minimising it.
+        foreach, differentiable, fused: PyTorch's implementation choices (see :class:`Optimizer`).
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value, maximize=maximize))
+                                      initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, fused=fused))
         for group in self.param_groups:  # the accumulators exist from the start, as in PyTorch
             for p in group["params"]:
                 self._init_state(self.state[p], p._data, group)

@@ -41,6 +41,7 @@ class Adam(Optimizer):
         weight_decay: weight decay λ (default 0).
         amsgrad: use the running maximum of v (AMSGrad).
         maximize: maximise the objective instead of minimising it.
+        foreach, capturable, differentiable, fused: PyTorch's implementation choices (see :class:`Optimizer`).
         decoupled_weight_decay: decay the weights directly (AdamW) instead of adding λθ to g.
     """
 
@@ -48,9 +49,13 @@ class Adam(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-                 maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _validate(self, group: Group) -> None:
         check_common(type(self).__name__, group)

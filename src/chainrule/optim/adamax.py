@@ -32,13 +32,16 @@ class Adamax(Optimizer):
         eps: ε added to |g| (default 1e-8).
         weight_decay: L2 penalty λ (default 0).
         maximize: maximise the objective instead of minimising it.
+        foreach, differentiable, capturable: PyTorch's implementation choices (see :class:`Optimizer`).
     """
 
     _buffers = ("exp_avg", "exp_inf")
 
     def __init__(self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, *, maximize: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize))
+                 eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, capturable: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable, capturable=capturable))
 
     def _validate(self, group: Group) -> None:
         check_common("Adamax", group)

@@ -35,12 +35,15 @@ class AdamW(Adam):
         weight_decay: decoupled weight decay λ (default 1e-2).
         amsgrad: use the running maximum of v (AMSGrad).
         maximize: maximise the objective instead of minimising it.
+        foreach, capturable, differentiable, fused: PyTorch's implementation choices (see :class:`Optimizer`).
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
 
     def _validate(self, group: dict[str, Any]) -> None:

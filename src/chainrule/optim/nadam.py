@@ -48,16 +48,19 @@ class NAdam(Optimizer):
         momentum_decay: ψ, the warm-up rate of μ_t (default 4e-3).
         decoupled_weight_decay: decay the weights directly (as AdamW) instead of adding λθ to g.
         maximize: maximise the objective instead of minimising it.
+        foreach, capturable, differentiable: PyTorch's implementation choices (see :class:`Optimizer`).
     """
 
     _buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable))
 
     def _validate(self, group: Group) -> None:
         check_common("NAdam", group)

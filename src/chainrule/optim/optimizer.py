@@ -71,13 +71,17 @@ class Optimizer:
     An algorithm defines ``_validate(group)`` (a ``ValueError`` naming any invalid hyperparameter),
     the names of its zero-initialised state buffers (``_buffers``, or its own ``_init_state``) and
     ``_update(param, grad, state, group)``, the update of one parameter.
+
+    PyTorch's implementation choices ``foreach``, ``fused`` and ``capturable`` are accepted and kept
+    in the groups, but do not change the update: chainrule picks its implementation itself (the
+    reference NumPy or its fast backend); see :func:`check_implementation` for what is refused.
     """
 
     _buffers: tuple[str, ...] = ()  # the state arrays an algorithm keeps per parameter
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
-        self._validate(defaults)
+        self._check_group(defaults)
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{name}: params must be an iterable of Tensors or dicts, but got a single Tensor "
@@ -180,7 +184,7 @@ class Optimizer:
 
         for key, default in self.defaults.items():
             group.setdefault(key, default)
-        self._validate(group)
+        self._check_group(group)
 
         ids = [id(p) for p in tensors]
         if len(ids) != len(set(ids)):
@@ -207,6 +211,11 @@ class Optimizer:
 
     def _validate(self, group: dict[str, Any]) -> None:
         """Raise ValueError naming any invalid hyperparameter of ``group`` (subclasses override)."""
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """The shared checks of PyTorch's implementation choices, then the algorithm's own."""
+        check_implementation(type(self).__name__, group)
+        self._validate(group)
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -379,7 +388,7 @@ class Optimizer:
                 saved.setdefault(key, default)
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
-            self._validate(saved)
+            self._check_group(saved)
             new_groups.append(saved)
         self.state = state
         self.param_groups = new_groups
@@ -461,6 +470,28 @@ def check_betas(owner: str, betas: Any) -> None:
             raise ValueError(
                 f"{owner}: invalid beta parameter betas[{i}]={b!r}; it must be in [0, 1)"
             )
+
+
+def check_implementation(owner: str, group: dict[str, Any]) -> None:
+    """PyTorch's implementation choices, as far as a group has them: ``foreach`` and ``fused`` must
+    be True, False or None, ``capturable`` and ``differentiable`` True or False (else TypeError);
+    ``fused`` and ``foreach`` cannot both be True (PyTorch's RuntimeError), and
+    ``differentiable=True`` is refused: an update is NumPy on the parameters' arrays, outside the
+    autograd graph, so there is nothing to differentiate through."""
+    for key, may_be_none in (("foreach", True), ("fused", True), ("capturable", False),
+                             ("differentiable", False)):
+        value = group.get(key)
+        if key in group and not (isinstance(value, (bool, np.bool_)) or (may_be_none and value is None)):
+            allowed = "True, False or None" if may_be_none else "True or False"
+            raise TypeError(f"{owner}: {key} must be {allowed}, got {value!r} ({type(value).__name__})")
+    if group.get("differentiable"):
+        raise NotImplementedError(
+            f"{owner}(differentiable=True): differentiating through the optimizer's update is not "
+            "supported; chainrule updates the parameters' NumPy arrays in place, outside the "
+            "autograd graph, so the update records no operations to differentiate"
+        )
+    if group.get("fused") and group.get("foreach"):
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
 def check_common(owner: str, group: dict[str, Any]) -> None:

@@ -43,15 +43,18 @@ class RAdam(Optimizer):
         weight_decay: weight decay λ (default 0).
         decoupled_weight_decay: decay the weights directly (as AdamW) instead of adding λθ to g.
         maximize: maximise the objective instead of minimising it.
+        foreach, capturable, differentiable: PyTorch's implementation choices (see :class:`Optimizer`).
     """
 
     _buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
-                 maximize: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      decoupled_weight_decay=decoupled_weight_decay, maximize=maximize))
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                                      foreach=foreach, capturable=capturable,
+                                      decoupled_weight_decay=decoupled_weight_decay, differentiable=differentiable))
 
     def _validate(self, group: Group) -> None:
         check_common("RAdam", group)

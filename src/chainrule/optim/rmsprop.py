@@ -43,15 +43,17 @@ class RMSprop(Optimizer):
         momentum: momentum factor μ (default 0).
         centered: normalise by the estimated variance of the gradient instead of its second moment.
         maximize: maximise the objective instead of minimising it.
+        capturable, foreach, differentiable: PyTorch's implementation choices (see :class:`Optimizer`).
     """
 
     _buffers = ("square_avg",)
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-                 maximize: bool = False) -> None:
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _validate(self, group: Group) -> None:
         check_common("RMSprop", group)

@@ -56,12 +56,15 @@ class SGD(Optimizer):
         weight_decay: L2 penalty λ (default 0).
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize: maximise the objective instead of minimising it.
+        foreach, differentiable, fused: PyTorch's implementation choices (see :class:`Optimizer`).
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False) -> None:
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+                                      nesterov=nesterov, maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def _validate(self, group: Group) -> None:
         check_common("SGD", group)
