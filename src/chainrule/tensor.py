@@ -546,8 +546,24 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         return self._inplace("mul_", np.multiply, other)
 
-    def div_(self, other: Any) -> Tensor:
-        return self._inplace("div_", np.divide, other)
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None:
+            return self._inplace("div_", np.divide, other)
+        return self._apply_("div_", lambda x, y: _ops.div(x, y, rounding_mode=rounding_mode), other)
+
+    divide_ = div_
+
+    def true_divide_(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def floor_divide_(self, other: Any) -> Tensor:
+        return self._apply_("floor_divide_", _ops.floor_divide, other)
+
+    def remainder_(self, other: Any) -> Tensor:
+        return self._apply_("remainder_", _ops.remainder, other)
+
+    def fmod_(self, other: Any) -> Tensor:
+        return self._apply_("fmod_", _ops.fmod, other)
 
     def pow_(self, exponent: Any) -> Tensor:
         return self._apply_("pow_", _ops.pow, exponent)
@@ -580,6 +596,26 @@ class Tensor:
 
     def relu_(self) -> Tensor:
         return self._apply_("relu_", _ops.relu)
+
+    def floor_(self) -> Tensor:
+        return self._apply_("floor_", _ops.floor)
+
+    def ceil_(self) -> Tensor:
+        return self._apply_("ceil_", _ops.ceil)
+
+    def trunc_(self) -> Tensor:
+        return self._apply_("trunc_", _ops.trunc)
+
+    fix_ = trunc_
+
+    def round_(self, *, decimals: int = 0) -> Tensor:
+        return self._apply_("round_", lambda x: _ops.round(x, decimals=decimals))
+
+    def frac_(self) -> Tensor:
+        return self._apply_("frac_", _ops.frac)
+
+    def sign_(self) -> Tensor:
+        return self._apply_("sign_", _ops.sign)
 
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         return self._apply_("masked_fill_", _ops.masked_fill, mask, value)
@@ -617,6 +653,18 @@ class Tensor:
     def __rtruediv__(self, other: Any) -> Tensor:
         return _ops.div(other, self)
 
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ops.remainder(other, self)
+
     def __pow__(self, other: Any) -> Tensor:
         return _ops.pow(self, other)
 
@@ -650,6 +698,12 @@ class Tensor:
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self.div_(other)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return self.floor_divide_(other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return self.remainder_(other)
 
     # comparisons: bool tensors, never part of the graph
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -729,7 +783,7 @@ class Tensor:
         return _ops.allclose(self, other, rtol, atol, equal_nan)
 
     def sign(self) -> Tensor:
-        return Tensor._make(np.sign(self._data))
+        return _ops.sign(self)
 
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
@@ -744,8 +798,22 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         return _ops.mul(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        return _ops.div(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _ops.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+
+    def true_divide(self, other: Any) -> Tensor:
+        return _ops.true_divide(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return _ops.floor_divide(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _ops.fmod(self, other)
 
     def pow(self, exponent: Any) -> Tensor:
         return _ops.pow(self, exponent)
@@ -800,6 +868,23 @@ class Tensor:
 
     def cos(self) -> Tensor:
         return _ops.cos(self)
+
+    def floor(self) -> Tensor:
+        return _ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops.ceil(self)
+
+    def trunc(self) -> Tensor:
+        return _ops.trunc(self)
+
+    fix = trunc
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        return _ops.round(self, decimals=decimals)
+
+    def frac(self) -> Tensor:
+        return _ops.frac(self)
 
     def square(self) -> Tensor:
         return _ops.mul(self, self)

@@ -13,7 +13,6 @@ from .elementwise import (
     compare,
     contiguous,
     cos,
-    div,
     exp,
     expm1,
     log,
@@ -60,6 +59,21 @@ from .reduce import (
     sum,
     var,
 )
+from .rounding import (
+    ceil,
+    div,
+    divide,
+    fix,
+    floor,
+    floor_divide,
+    fmod,
+    frac,
+    remainder,
+    round,
+    sign,
+    true_divide,
+    trunc,
+)
 from .sampling import multinomial, normal
 from .shape import (
     broadcast_to,
@@ -86,13 +100,14 @@ from .sort import argsort, histc, histogram, sort, topk, unique
 
 __all__ = [
     "abs", "add", "all", "allclose", "amax", "amin", "any", "argmax", "argmin", "argsort", "bmm",
-    "broadcast_to", "cat", "chunk", "clamp", "clip", "clone", "compare", "concat", "contiguous", "cos",
-    "cumsum", "div", "dot", "einsum", "equal", "exp", "expand", "expm1", "flatten", "gather", "getitem",
-    "histc", "histogram", "index_put", "index_select", "isclose", "isfinite", "isinf", "isnan", "log", "log10",
-    "log1p", "log2", "log_softmax", "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean",
-    "meshgrid", "min", "minimum", "mm", "mul", "multinomial", "mv", "neg", "norm", "normal",
-    "normalize_dim", "numpy_keywords", "outer", "overwrite", "pad", "permute", "pow", "put_at", "relu", "reshape",
-    "scatter", "scatter_add", "shape_arg", "sigmoid", "sin", "softmax", "sort", "split", "sqrt", "squeeze",
-    "stack", "std", "sub", "sum", "tanh", "to_dtype", "topk", "transpose", "tril", "triu", "unbind",
+    "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip", "clone", "compare", "concat", "contiguous",
+    "cos", "cumsum", "div", "divide", "dot", "einsum", "equal", "exp", "expand", "expm1", "fix", "flatten",
+    "floor", "floor_divide", "fmod", "frac", "gather", "getitem", "histc", "histogram", "index_put",
+    "index_select", "isclose", "isfinite", "isinf", "isnan", "log", "log10", "log1p", "log2", "log_softmax",
+    "logsumexp", "masked_fill", "matmul", "max", "maximum", "mean", "meshgrid", "min", "minimum", "mm", "mul",
+    "multinomial", "mv", "neg", "norm", "normal", "normalize_dim", "numpy_keywords", "outer", "overwrite",
+    "pad", "permute", "pow", "put_at", "relu", "remainder", "reshape", "round", "scatter", "scatter_add",
+    "shape_arg", "sigmoid", "sign", "sin", "softmax", "sort", "split", "sqrt", "squeeze", "stack", "std",
+    "sub", "sum", "tanh", "to_dtype", "topk", "transpose", "tril", "triu", "true_divide", "trunc", "unbind",
     "unique", "unsqueeze", "unwrap_index", "var", "view_of", "view_write", "where",
 ]

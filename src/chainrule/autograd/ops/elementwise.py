@@ -311,7 +311,6 @@ def _form(name: str, op: Any, binary: bool = False, floating: bool = False) -> A
 
 
 mul = _form("mul", Mul, binary=True)
-div = _form("div", Div, binary=True)
 maximum = _form("maximum", Maximum, binary=True)
 minimum = _form("minimum", Minimum, binary=True)
 neg = _form("neg", Neg)
