@@ -565,6 +565,20 @@ class Tensor:
     def fmod_(self, other: Any) -> Tensor:
         return self._apply_("fmod_", _ops.fmod, other)
 
+    def atan2_(self, other: Any) -> Tensor:
+        return self._apply_("atan2_", _ops.atan2, other)
+
+    arctan2_ = atan2_
+
+    def lerp_(self, end: Tensor, weight: Any) -> Tensor:
+        return self._apply_("lerp_", _ops.lerp, end, weight)
+
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+        return self._apply_("addcmul_", lambda x, a, b: _ops.addcmul(x, a, b, value=value), tensor1, tensor2)
+
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+        return self._apply_("addcdiv_", lambda x, a, b: _ops.addcdiv(x, a, b, value=value), tensor1, tensor2)
+
     def pow_(self, exponent: Any) -> Tensor:
         return self._apply_("pow_", _ops.pow, exponent)
 
@@ -616,6 +630,29 @@ class Tensor:
 
     def sign_(self) -> Tensor:
         return self._apply_("sign_", _ops.sign)
+
+    def rsqrt_(self) -> Tensor:
+        return self._apply_("rsqrt_", _ops.rsqrt)
+
+    def tan_(self) -> Tensor:
+        return self._apply_("tan_", _ops.tan)
+
+    def asin_(self) -> Tensor:
+        return self._apply_("asin_", _ops.asin)
+
+    def acos_(self) -> Tensor:
+        return self._apply_("acos_", _ops.acos)
+
+    def atan_(self) -> Tensor:
+        return self._apply_("atan_", _ops.atan)
+
+    arcsin_, arccos_, arctan_ = asin_, acos_, atan_
+
+    def sinh_(self) -> Tensor:
+        return self._apply_("sinh_", _ops.sinh)
+
+    def cosh_(self) -> Tensor:
+        return self._apply_("cosh_", _ops.cosh)
 
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         return self._apply_("masked_fill_", _ops.masked_fill, mask, value)
@@ -869,6 +906,34 @@ class Tensor:
     def cos(self) -> Tensor:
         return _ops.cos(self)
 
+    def tan(self) -> Tensor:
+        return _ops.tan(self)
+
+    def asin(self) -> Tensor:
+        return _ops.asin(self)
+
+    def acos(self) -> Tensor:
+        return _ops.acos(self)
+
+    def atan(self) -> Tensor:
+        return _ops.atan(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other: Any) -> Tensor:
+        return _ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def sinh(self) -> Tensor:
+        return _ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _ops.cosh(self)
+
+    def rsqrt(self) -> Tensor:
+        return _ops.rsqrt(self)
+
     def floor(self) -> Tensor:
         return _ops.floor(self)
 
@@ -885,6 +950,15 @@ class Tensor:
 
     def frac(self) -> Tensor:
         return _ops.frac(self)
+
+    def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        return _ops.lerp(self, end, weight)
+
+    def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+        return _ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+        return _ops.addcdiv(self, tensor1, tensor2, value=value)
 
     def square(self) -> Tensor:
         return _ops.mul(self, self)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ...dtypes import as_dtype
+from ...dtypes import as_dtype, wrap
 from ...tensor import Tensor
 from ..function import Function
 from ._util import as_operand, broadcast_error, float_operand, into, promote, shape_of, unbroadcast
@@ -196,8 +196,111 @@ Log2 = _unary("Log2", _safe(np.log2), _safe(lambda g, x, y: g / (x * np.log(2).a
 Log10 = _unary("Log10", _safe(np.log10), _safe(lambda g, x, y: g / (x * np.log(10).astype(x.dtype))),
                "Y = log10(X);  dX = G / (X ln 10)")
 Log1p = _unary("Log1p", _safe(np.log1p), _safe(lambda g, x, y: g / (1 + x)), "Y = log(1 + X);  dX = G / (1 + X)")
+Rsqrt = _unary("Rsqrt", _safe(lambda x: 1 / np.sqrt(x)), lambda g, x, y: -0.5 * g * y * y * y,
+               "Y = 1 / sqrt(X);  dX = -G Y^3 / 2", "y")
+Tan = _unary("Tan", np.tan, lambda g, x, y: g * (1 + y * y), "Y = tan(X);  dX = G (1 + Y^2)", "y")
+Asin = _unary("Asin", _safe(np.arcsin), _safe(lambda g, x, y: g / np.sqrt(1 - x * x)),
+              "Y = asin(X);  dX = G / sqrt(1 - X^2)")
+Acos = _unary("Acos", _safe(np.arccos), _safe(lambda g, x, y: -g / np.sqrt(1 - x * x)),
+              "Y = acos(X);  dX = -G / sqrt(1 - X^2)")
+Atan = _unary("Atan", np.arctan, lambda g, x, y: g / (1 + x * x), "Y = atan(X);  dX = G / (1 + X^2)")
+Sinh = _unary("Sinh", _safe(np.sinh), _safe(lambda g, x, y: g * np.cosh(x)), "Y = sinh(X);  dX = G cosh(X)")
+Cosh = _unary("Cosh", _safe(np.cosh), _safe(lambda g, x, y: g * np.sinh(x)), "Y = cosh(X);  dX = G sinh(X)")
 Clone = _unary("Clone", np.copy, lambda g, x, y: g, "Y = copy of X;  dX = G", "")
 Contiguous = _unary("Contiguous", np.ascontiguousarray, lambda g, x, y: g, "Y = X in row-major order;  dX = G", "")
+
+
+class Atan2(Function):
+    """``atan2(a, b)``: the angle of the point (b, a), in (-pi, pi]."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        try:
+            y = promote(np.arctan2(a, b), a, b)  # Y = atan2(A, B)
+        except ValueError:
+            raise broadcast_error("atan2", a, b) from None
+        ctx.a, ctx.b = a, b
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.a, ctx.b  # dA = G B / (A^2 + B^2), dB = -G A / (A^2 + B^2)
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = g / (a * a + b * b)
+            da = unbroadcast(scaled * b, shape_of(a)) if need_a else None
+            db = unbroadcast(-scaled * a, shape_of(b)) if need_b else None
+        return da, db
+
+
+class Lerp(Function):
+    """``start + weight * (end - start)``, for a Python or tensor weight (all three broadcast)."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, start, end, weight):
+        try:
+            step = end - start
+            # Y = S + W (E - S); from the end's side where |W| >= 0.5, exact at W = 1 (as PyTorch)
+            y = np.where(np.abs(weight) < 0.5, start + weight * step, end - step * (1 - weight))
+        except ValueError:
+            raise broadcast_error("lerp", start, end, weight) from None
+        ctx.shapes = shape_of(start), shape_of(end), shape_of(weight)
+        ctx.step, ctx.weight = step, weight
+        return y.astype(start.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (ss, se, sw), w = ctx.shapes, ctx.weight  # dS = G (1 - W), dE = G W, dW = G (E - S)
+        need_s, need_e, need_w = ctx.needs_input_grad
+        ds = unbroadcast((g * (1 - w)).astype(g.dtype, copy=False), ss) if need_s else None
+        de = unbroadcast((g * w).astype(g.dtype, copy=False), se) if need_e else None
+        dw = unbroadcast(g * ctx.step, sw) if need_w else None
+        return ds, de, dw
+
+
+class Addcmul(Function):
+    """``input + value * t1 * t2``; Addcdiv reuses the forward with ``/`` and has its own backward."""
+
+    array_io = True
+    op, combine = "addcmul", operator.mul
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value=1):
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = promote(ctx.combine(t1, t2), t1, t2)  # P = T1 * T2 (Addcdiv: P = T1 / T2)
+                y = promote(x + value * p, x, p)  # Y = X + v P
+        except ValueError:
+            raise broadcast_error(ctx.op, x, t1, t2) from None
+        ctx.sx, ctx.t1, ctx.t2, ctx.value = shape_of(x), t1, t2, value
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        t1, t2, v = ctx.t1, ctx.t2, ctx.value  # dX = G, dT1 = G v T2, dT2 = G v T1
+        need_x, need_1, need_2 = ctx.needs_input_grad
+        gv = g * v
+        return (unbroadcast(g, ctx.sx) if need_x else None,
+                unbroadcast(gv * t2, shape_of(t1)) if need_1 else None,
+                unbroadcast(gv * t1, shape_of(t2)) if need_2 else None)
+
+
+class Addcdiv(Addcmul):
+    op, combine = "addcdiv", operator.truediv
+
+    @staticmethod
+    def backward(ctx, g):
+        t1, t2, v = ctx.t1, ctx.t2, ctx.value  # dX = G, dT1 = G v / T2, dT2 = -G v T1 / T2^2
+        need_x, need_1, need_2 = ctx.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gv = g * v / t2
+            return (unbroadcast(g, ctx.sx) if need_x else None,
+                    unbroadcast(gv, shape_of(t1)) if need_1 else None,
+                    unbroadcast(-gv * t1 / t2, shape_of(t2)) if need_2 else None)
 
 
 class ToDtype(Function):
@@ -324,6 +427,14 @@ log1p = _form("log1p", Log1p, floating=True)
 sqrt = _form("sqrt", Sqrt, floating=True)
 sin = _form("sin", Sin, floating=True)
 cos = _form("cos", Cos, floating=True)
+rsqrt = _form("rsqrt", Rsqrt, floating=True)
+tan = _form("tan", Tan, floating=True)
+asin = arcsin = _form("asin", Asin, floating=True)
+acos = arccos = _form("acos", Acos, floating=True)
+atan = arctan = _form("atan", Atan, floating=True)
+sinh = _form("sinh", Sinh, floating=True)
+cosh = _form("cosh", Cosh, floating=True)
+atan2 = arctan2 = _form("atan2", Atan2, binary=True)
 
 
 def add(input: Any, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -341,6 +452,41 @@ def sub(input: Any, other: Any, *, alpha: Any = None, out: Tensor | None = None)
 def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A001, A002
     y = Pow.apply(input, exponent)
     return y if out is None else into(out, y, "pow")
+
+
+def _floating(op: str, *tensors: Any) -> None:
+    """lerp and addcdiv compute in the operands' floating dtype: an integer tensor is refused."""
+    for t in tensors:
+        dt = getattr(as_operand(t), "dtype", None)
+        if dt is not None and dt.kind not in "fc":
+            raise RuntimeError(
+                f"{op}: expected floating point tensors, got {wrap(dt)}; convert first (x.float())")
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input + weight * (end - input)``: the straight line from input (weight 0) to end (weight 1)."""
+    _floating("lerp", input, end, weight)
+    if as_operand(end).dtype != as_operand(input).dtype:
+        raise RuntimeError(
+            f"lerp: expected end of dtype {wrap(as_operand(input).dtype)} (the input's), "
+            f"got {wrap(as_operand(end).dtype)}")
+    y = Lerp.apply(input, end, weight)
+    return y if out is None else into(out, y, "lerp")
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,  # noqa: A002
+            out: Tensor | None = None) -> Tensor:
+    """``input + value * tensor1 * tensor2`` (all three broadcast)."""
+    y = Addcmul.apply(input, tensor1, tensor2, value=as_operand(value))
+    return y if out is None else into(out, y, "addcmul")
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1,  # noqa: A002
+            out: Tensor | None = None) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (all three broadcast; floating tensors only)."""
+    _floating("addcdiv", tensor1, tensor2)
+    y = Addcdiv.apply(input, tensor1, tensor2, value=as_operand(value))
+    return y if out is None else into(out, y, "addcdiv")
 
 
 def clone(input: Tensor) -> Tensor:  # noqa: A002
