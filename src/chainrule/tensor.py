@@ -1095,6 +1095,15 @@ class Tensor:
     def triu(self, diagonal: int = 0) -> Tensor:
         return _ops.triu(self, diagonal)
 
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return _ops.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def trace(self) -> Tensor:
+        return _ops.trace(self)
+
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Tensor:
         return _ops.reshape(self, _ops.shape_arg(shape))

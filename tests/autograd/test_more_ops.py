@@ -1,5 +1,5 @@
-"""More math against PyTorch: rsqrt, tan, asin, acos, atan, atan2, sinh, cosh, lerp, addcmul and
-addcdiv: values, gradients, forms and errors."""
+"""More math against PyTorch: rsqrt, tan, asin, acos, atan, atan2, sinh, cosh, lerp, addcmul,
+addcdiv, and the diagonal ops diag, diagonal and trace: values, gradients, forms and errors."""
 
 from __future__ import annotations
 
@@ -172,6 +172,90 @@ def test_addc_broadcast_error_names_the_op():
         chainrule.addcmul(chainrule.ones(2), chainrule.ones(3), chainrule.ones(2))
 
 
+# ------------------------------------------------------------------ diag, diagonal, trace
+@pytest.mark.parametrize("offset", [0, 1, 2, -1, -3])
+def test_diag_of_a_vector(offset, dtype):
+    """A vector goes on a diagonal of a square matrix; its gradient is that diagonal of G."""
+    check(lambda lib, v: lib.diag(v, offset), randn((3,), dtype, 0))
+    check(lambda lib, v: v.diag(diagonal=offset), randn((4,), dtype, 1))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4), (4, 2)])
+@pytest.mark.parametrize("offset", [0, 1, -1, 3, -5])
+def test_diag_of_a_matrix(shape, offset, dtype):
+    """A matrix gives its diagonal as a new vector (a copy); the gradient goes back on the diagonal."""
+    check(lambda lib, m: lib.diag(m, offset), randn(shape, dtype, 2))
+    c = chainrule.tensor(randn(shape, dtype, 2))
+    assert not np.shares_memory(chainrule.diag(c)._data, c._data)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=shapes(min_dims=2, max_dims=4, max_side=5), dtype=float_dtypes, seed=seeds,
+       data=seeds)
+def test_diagonal(shape, dtype, seed, data):
+    """Any plane (dim1, dim2), negative dims and offsets included: the diagonal becomes the last dim."""
+    rng = np.random.default_rng(data)
+    n = len(shape)
+    dim1, dim2 = (int(d) - n * int(rng.integers(2)) for d in rng.choice(n, size=2, replace=False))
+    offset = int(rng.integers(-3, 4))
+    a = randn(shape, dtype, seed)
+    check(lambda lib, x: lib.diagonal(x, offset, dim1, dim2), a, seed=seed)
+    check(lambda lib, x: x.diagonal(offset=offset, dim1=dim1, dim2=dim2), a, seed=seed)
+
+
+def test_diagonal_is_a_view(dtype):
+    """Writing through the diagonal changes the tensor, as in PyTorch; inside a graph the write is
+    recorded on the base, so the gradient sees it."""
+    a = randn((3, 4), dtype, 3)
+    for lib in (chainrule, torch):
+        m = lib.tensor(a.copy())
+        m.diagonal(1).fill_(7.0)
+        assert m.diagonal(1).tolist() == [7.0, 7.0, 7.0]
+
+    def write(lib, x, v):
+        y = x * 2
+        y.diagonal().mul_(v)
+        return y
+
+    check(write, a, randn((3,), dtype, 4))
+
+
+def test_trace(dtype):
+    for shape in [(3, 3), (2, 4), (4, 2), (1, 1)]:
+        check(lambda lib, m: lib.trace(m), randn(shape, dtype, 5))
+        check(lambda lib, m: m.trace(), randn(shape, dtype, 6))
+
+
+@pytest.mark.parametrize("int_dtype", [np.int32, np.int64])
+def test_diag_ops_on_integers(int_dtype):
+    """trace sums integers into int64, as torch; diag and diagonal keep the dtype."""
+    m = np.arange(12).reshape(3, 4).astype(int_dtype)
+    check(lambda lib, x: (lib.trace(x), lib.diag(x, 1), x.diagonal(-1), lib.diag(x[0])), m)
+
+
+def test_diag_out():
+    v = randn((3,), np.float64, 7)
+    co, to = chainrule.zeros(0, dtype=chainrule.float64), torch.zeros(0, dtype=torch.float64)
+    chainrule.diag(chainrule.tensor(v), 1, out=co)
+    torch.diag(torch.tensor(v), 1, out=to)
+    assert_close(co, to)
+
+
+def test_diag_ops_errors():
+    with pytest.raises(chainrule.ShapeError, match=r"diag\(\): .*got shape \(2, 2, 2\)"):
+        chainrule.diag(chainrule.ones(2, 2, 2))
+    with pytest.raises(chainrule.ShapeError, match=r"diag\(\): .*got shape \(\)"):
+        chainrule.ones(()).diag()
+    with pytest.raises(chainrule.ShapeError, match=r"trace: expected a 2-D matrix, got a tensor of shape \(3,\)"):
+        chainrule.ones(3).trace()
+    with pytest.raises(RuntimeError, match="trace: expected a matrix"):
+        torch.ones(3).trace()
+    with pytest.raises(chainrule.ShapeError, match="diagonal: dim1 and dim2 must name two different dimensions"):
+        chainrule.ones(2, 3).diagonal(0, 1, -1)
+    with pytest.raises(IndexError, match="diagonal: dimension out of range"):
+        chainrule.ones(3).diagonal()
+
+
 # ------------------------------------------------------------------ finite differences
 GRADCHECKS = {
     "rsqrt": (chainrule.rsqrt, [_positive((3,), np.float64, 0)]),
@@ -188,6 +272,10 @@ GRADCHECKS = {
                 [randn((3,), seed=14), randn((2, 3), seed=15), randn((2, 1), seed=16)]),
     "addcdiv": (lambda x, a, b: chainrule.addcdiv(x, a, b, value=-2),
                 [randn((3,), seed=17), randn((2, 3), seed=18), _positive((2, 1), np.float64, 19)]),
+    "diag_vector": (lambda v: chainrule.diag(v, -1), [randn((3,), seed=20)]),
+    "diag_matrix": (lambda m: chainrule.diag(m, 1), [randn((3, 4), seed=21)]),
+    "diagonal": (lambda x: x.diagonal(1, 2, 0), [randn((3, 2, 4), seed=22)]),
+    "trace": (chainrule.trace, [randn((3, 4), seed=23)]),
 }
 
 

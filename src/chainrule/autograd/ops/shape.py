@@ -16,6 +16,7 @@ from ...errors import ShapeError
 from ...tensor import Tensor
 from ..function import Function
 from ._util import into, is_advanced, normalize_dim, numpy_keywords, unbroadcast, unwrap_index
+from .elementwise import Clone
 from .indexing import Take
 
 
@@ -466,6 +467,88 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             )
         indices.append((axis, np.pad(np.arange(n), (b, a), mode=_PAD_MODES[mode])))
     return Take.apply(input, indices)  # output position j copies input position index[j]
+
+
+class Diag(Function):
+    """Y = the square matrix with the vector X on its ``offset`` diagonal (above the main one when
+    positive), zeros elsewhere;  dX = that diagonal of G."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, offset):
+        ctx.offset = offset
+        return np.diag(x, offset)  # [n + |offset|, n + |offset|]
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.diagonal(g, ctx.offset).copy(), None
+
+
+class Trace(Function):
+    """Y = the sum of the matrix X's main diagonal;  dX = G on that diagonal, 0 elsewhere."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return np.asarray(np.trace(x))  # int32 sums into int64, as PyTorch's
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.shape, dtype=g.dtype)
+        np.fill_diagonal(dx, g)  # a non-square matrix: its min(n, m) diagonal entries
+        return (dx,)
+
+
+def _diagonal_view(offset: int, axis1: int, axis2: int) -> Any:
+    """The diagonal as a view that can be written through (NumPy's is read-only; PyTorch's is
+    writable), so in-place changes of it reach the tensor and backward can put G on it."""
+
+    def view(a: np.ndarray) -> np.ndarray:
+        d = a.diagonal(offset, axis1, axis2)
+        if a.flags.writeable:
+            d.flags.writeable = True
+        return d
+
+    return view
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """The diagonal of the planes (dim1, dim2), ``offset`` above the main one, as a view whose
+    last dim runs along it (the two dims are removed)."""
+    n = input._data.ndim
+    axis1, axis2 = normalize_dim(dim1, n, "diagonal"), normalize_dim(dim2, n, "diagonal")
+    if axis1 == axis2:
+        raise ShapeError(
+            f"diagonal: dim1 and dim2 must name two different dimensions, both name {axis1} "
+            f"(input of shape {tuple(input._data.shape)})")
+    view = _diagonal_view(int(offset), axis1, axis2)
+    y = ViewOf.apply(input, view)
+    return y if y.grad_fn is None else track_view(y, input, view)
+
+
+def diag(input: Tensor, diagonal: int = 0, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """A vector's square diagonal matrix, or a matrix's diagonal as a vector (a copy), ``diagonal``
+    places above the main diagonal (below when negative)."""
+    shape = input._data.shape
+    if len(shape) == 1:
+        y = Diag.apply(input, int(diagonal))
+    elif len(shape) == 2:
+        y = Clone.apply(ViewOf.apply(input, _diagonal_view(int(diagonal), 0, 1)))  # a copy, not a view
+    else:
+        raise ShapeError(
+            f"diag(): expects a 1-D tensor (the diagonal of the matrix to make) or a 2-D tensor (the "
+            f"matrix to read a diagonal from), got shape {tuple(shape)}")
+    return y if out is None else into(out, y, "diag")
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002
+    """The sum of a matrix's main diagonal."""
+    if input._data.ndim != 2:
+        raise ShapeError(f"trace: expected a 2-D matrix, got a tensor of shape {tuple(input._data.shape)}")
+    return Trace.apply(input)
 
 
 def view_write(base: Tensor, written: Tensor, view: Any) -> Tensor:
