@@ -13,7 +13,7 @@ import chainrule  # noqa: E402
 from chainrule import cli  # noqa: E402
 
 
-@pytest.mark.parametrize("dataset,model", [("moons", "mlp"), ("digits", "cnn")])
+@pytest.mark.parametrize("dataset,model", [("moons", "mlp"), ("digits", "cnn"), ("mnist1d", "gru")])
 def test_export_a_trained_run(tmp_path, capsys, dataset, model):
     run = tmp_path / "run"
     hidden = ["--hidden", "8"] if model == "mlp" else []

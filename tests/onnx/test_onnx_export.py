@@ -68,6 +68,21 @@ class Recurrent(nn.Module):
         return y - self.state(states[-1][0]) if len(states) > 1 else y
 
 
+class ReshapeGlue(nn.Module):
+    """Tensor reshapes in forward, as the MNIST-1D GRU recipe writes them: one that keeps the
+    batch (``x.reshape(N, 6, 3)``), one that folds it into rows (``view(-1, 4)``) and back."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 4, batch_first=True, bidirectional=True)
+        self.pair, self.head = nn.Linear(4, 4), nn.Linear(48, 2)
+
+    def forward(self, x):
+        out, _ = self.gru(x.reshape(x.shape[0], 6, 3))  # [N, 18] -> [N, 6, 3] -> [N, 6, 8]
+        rows = self.pair(out.reshape(x.shape[0], -1).view(-1, 4))  # [12 N, 4]
+        return self.head(rows.reshape(x.shape[0], -1))  # [N, 48] -> [N, 2]
+
+
 def _image_flatten():
     return nn.Sequential(nn.Flatten(), nn.Linear(24, 7), nn.ReLU(), nn.Linear(7, 2))
 
@@ -98,6 +113,7 @@ ARCHITECTURES = {
                                                 nn.Identity(), nn.LayerNorm(8, elementwise_affine=False),
                                                 nn.Linear(8, 2)), [(4,)]),
     "two_inputs": (TwoInputs, [(3,), (2,)]),
+    "reshape_glue": (ReshapeGlue, [(18,)]),
     "cnn_1d": (lambda: nn.Sequential(nn.Unflatten(1, (1, 40)), nn.Conv1d(1, 6, 5, stride=2, padding=1),
                                      nn.ReLU(), nn.Conv1d(6, 6, 3, stride=2, padding=1, bias=False),
                                      nn.MaxPool1d(2), nn.ReLU(), nn.AvgPool1d(2, ceil_mode=True),

@@ -323,6 +323,15 @@ def _recurrent(g: _Builder, ex: _Exporter, module: Any, x: str, base: str) -> di
     return result
 
 
+def _reshape(g: _Builder, x: str, shape: tuple[int, ...], target: tuple[int, ...], base: str) -> str:
+    """``x.reshape(...)`` / ``x.view(...)`` for any batch size: the first dimension copies the
+    input's (ONNX's 0) when the traced reshape kept it, and is inferred (-1) when it absorbed it,
+    as ``x.reshape(-1, 10)`` does; the other dimensions are the traced ones."""
+    first = 0 if shape and target and target[0] == shape[0] else -1
+    dims = [first, *target[1:]] if target else []
+    return g.op("Reshape", [x, g.initializer(np.array(dims, dtype=np.int64), f"{base}_shape")], base)
+
+
 def _layer_types() -> tuple[type, ...]:
     from .. import nn
 
@@ -358,6 +367,8 @@ def _emit_node(g: _Builder, node: Any, operands: list[str], base: str) -> str:
         return g.op("Transpose", operands[:1], base, perm=[int(d) for d in np.argsort(saved["inverse"])])
     if kind == "GetItem" and "index" in saved:
         return _getitem(g, operands[0], saved["index"], len(saved["shape"]), base)
+    if kind == "Reshape" and "target" in saved:
+        return _reshape(g, operands[0], saved["shape"], saved["target"], base)
     if kind == "LinearFunction" and "x_shape" in saved:
         bias = operands[2] if len(operands) > 2 else None
         return _linear(g, operands[0], len(saved["x_shape"]), operands[1], bias, base)
@@ -365,7 +376,7 @@ def _emit_node(g: _Builder, node: Any, operands: list[str], base: str) -> str:
         f"onnx.export(): the operation {kind} (grad_fn {node.name()}) has no ONNX translation here; "
         "supported outside the library's layers: " + ", ".join(
             sorted({*_BINARY, *_UNARY, "Permute", "GetItem", "Softmax", "LogSoftmax", "LeakyReLU", "ELU", "GELU",
-                    "LinearFunction"}))
+                    "LinearFunction", "Reshape"}))
     )
 
 

@@ -32,12 +32,12 @@ class Reshape(Function):
                 f"{op}: shape {list(shape)} is invalid for input of shape {tuple(x.shape)} "
                 f"(size {x.size})"
             ) from None
-        ctx.shape = x.shape
+        ctx.shape, ctx.target = x.shape, y.shape  # backward reads shape; ONNX export, target
         return y
 
     @staticmethod
     def backward(ctx, g):
-        return g.reshape(ctx.shape), None, None
+        return g.reshape(ctx.shape), None, None  # dX = G in X's shape
 
 
 class Permute(Function):
