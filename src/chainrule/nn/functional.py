@@ -34,6 +34,10 @@ __all__ = [
     "log_softmax", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu",
     "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
+__all__ += [
+    "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish",
+    "prelu", "relu6", "selu", "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+]
 
 
 def _tensor(x: Any, op: str, arg: str = "input") -> Tensor:
@@ -136,6 +140,129 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """``log(1 + e^(beta x)) / beta``, and ``x`` where ``beta x > threshold``."""
     _floating(_tensor(input, "softplus"), "softplus")
     return _act.Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def _pointwise(op: str, input: Tensor, kind: str, *args: float) -> Tensor:  # noqa: A002
+    _floating(_tensor(input, op), op)
+    return _act.Pointwise.apply(input, kind=kind, args=args)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False) -> Tensor:
+    """``x`` clipped to ``[min_val, max_val]``."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val={min_val} cannot be greater than max_val={max_val}")
+    return _pointwise("hardtanh", input, "hardtanh", min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``min(max(0, x), 6)``."""
+    return _pointwise("relu6", input, "hardtanh", 0.0, 6.0)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``scale * elu(x, alpha)`` with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507)."""
+    return _pointwise("selu", input, "selu")
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x`` for x > 0, ``alpha (e^(x/alpha) - 1)`` otherwise."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0 (it divides x)")
+    return _pointwise("celu", input, "celu", alpha)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x tanh(softplus(x))``."""
+    return _pointwise("mish", input, "mish")
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """``x / (1 + |x|)``."""
+    return _pointwise("softsign", input, "softsign")
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``relu6(x + 3) / 6``: a piecewise-linear sigmoid."""
+    return _pointwise("hardsigmoid", input, "hardsigmoid")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x relu6(x + 3) / 6``."""
+    return _pointwise("hardswish", input, "hardswish")
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """``log sigmoid(x) = -softplus(-x)``, finite for any x."""
+    return _pointwise("logsigmoid", input, "logsigmoid")
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x`` where ``x > threshold``, ``value`` elsewhere."""
+    return _pointwise("threshold", input, "threshold", threshold, value)
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """``x - tanh(x)``."""
+    return _pointwise("tanhshrink", input, "tanhshrink")
+
+
+def _lambd(op: str, lambd: float) -> float:
+    if lambd < 0:
+        raise ValueError(f"{op}: lambd must be non-negative, got lambd={lambd}")
+    return lambd
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """``x - lambd`` above lambd, ``x + lambd`` below -lambd, 0 between."""
+    return _pointwise("softshrink", input, "softshrink", _lambd("softshrink", lambd))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """``x`` where ``|x| > lambd``, 0 elsewhere."""
+    return _pointwise("hardshrink", input, "hardshrink", _lambd("hardshrink", lambd))
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """``x`` for x > 0, ``weight * x`` otherwise; ``weight`` holds one slope, or one per channel
+    (dim 1 of the input)."""
+    _floating(_tensor(input, "prelu"), "prelu")
+    _tensor(weight, "prelu", "weight")
+    x, w = input._data, weight._data
+    if w.ndim > 1:
+        raise ShapeError(f"prelu: weight must be 1-D (one slope, or one per channel), got shape {tuple(w.shape)}")
+    if w.size != 1:
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if w.size != channels:
+            raise ShapeError(
+                f"prelu: weight has {w.size} slopes but the input of shape {tuple(x.shape)} has "
+                f"{channels} channels (dim 1); give one slope, or one per channel"
+            )
+    return _act.PReLU.apply(input, weight)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """``softmax(-x)`` along ``dim``."""
+    _tensor(input, "softmin")
+    return _along_dim(_ops.softmax, "softmin", -input, dim, dtype)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """Gated linear unit: ``a * sigmoid(b)``, ``a`` and ``b`` the two halves of ``input`` along ``dim``."""
+    _floating(_tensor(input, "glu"), "glu")
+    shape = input._data.shape
+    if not shape:
+        raise ShapeError("glu: does not support 0-d (scalar) inputs")
+    if not -len(shape) <= dim < len(shape):
+        raise IndexError(f"glu: dim {dim} is out of range for an input of shape {tuple(shape)}")
+    if shape[dim] % 2:
+        raise ShapeError(
+            f"glu: halving dimension must be even, but dimension {dim} of the input of shape "
+            f"{tuple(shape)} is size {shape[dim]}"
+        )
+    a, b = _ops.chunk(input, 2, dim)
+    return a * _ops.sigmoid(b)
 
 
 def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
