@@ -10,6 +10,7 @@ arrays carry no version counter that would make overwriting an input safe for ba
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -24,8 +25,9 @@ from ..tensor import Tensor
 from ._functions import activation as _act
 from ._functions import classification_loss as _cls
 from ._functions import normalization as _norm
+from ._functions import pointwise_loss as _pw
 from ._functions.linear import LinearFunction
-from ._functions.reduction import resolve
+from ._functions.reduction import legacy_reduction, resolve
 from ._functions.regression_loss import RegressionLoss
 
 __all__ = [
@@ -33,6 +35,11 @@ __all__ = [
     "dropout", "elu", "embedding", "gelu", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear",
     "log_softmax", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu",
     "smooth_l1_loss", "softmax", "softplus", "tanh",
+]
+__all__ += [
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
+    "margin_ranking_loss", "multi_margin_loss", "poisson_nll_loss", "soft_margin_loss",
+    "triplet_margin_loss",
 ]
 __all__ += [
     "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish",
@@ -563,6 +570,212 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
                                                    reduction=reduction)
 
 
+def floor_value(t: Tensor, floor: float) -> Tensor:
+    """``t`` with its values raised to at least ``floor`` while its gradient passes as if they were
+    not (PyTorch clamps such a tensor in place under no_grad): ``t + const(max(t, floor) - t)``."""
+    return t + Tensor._make(np.maximum(t._data, floor) - t._data)
+
+
+def _reduce(op: str, loss: Tensor, reduction: str) -> Tensor:
+    """A composed loss's per-element values, reduced."""
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _pointwise_loss(op: str, kind: str, input: Tensor, target: Tensor, reduction: str,  # noqa: A002
+                    *args: Any) -> Tensor:
+    _loss_inputs(op, input, target)
+    target = _as_input_dtype(input, target)
+    return _pw.PointwiseLoss.apply(input, target, kind=kind, args=args, reduction=reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,  # noqa: A002
+           reduce: bool | None = None, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL divergence ``y (log y - x)`` of log-probabilities ``x`` from the target distribution
+    ``y`` (``log_target``: ``y`` given as log-probabilities too). ``reduction='batchmean'`` divides
+    the sum by the batch size, which is the KL divergence's definition; ``'mean'`` divides by the
+    number of elements (and warns, as PyTorch does)."""
+    op = "kl_div"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    batchmean = reduction == "batchmean"
+    if not batchmean:
+        reduction = resolve(reduction, None, None, op)
+    loss = _pointwise_loss(op, "kl_div", input, target, "sum" if batchmean else reduction,
+                           bool(log_target))
+    if batchmean and input._data.ndim:
+        return loss / input._data.shape[0]
+    return loss
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  # noqa: A002
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Two-class logistic loss ``log(1 + e^(-y x))`` for targets ``y`` of +-1."""
+    reduction = resolve(reduction, size_average, reduce, "soft_margin_loss")
+    return _pointwise_loss("soft_margin_loss", "soft_margin", input, target, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True,  # noqa: A002
+                     full: bool = False, size_average: bool | None = None, eps: float = 1e-8,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood of counts ``y`` under rate ``e^x`` (``log_input``) or ``x``:
+    ``e^x - y x``, or ``x - y log(x + eps)``; ``full`` adds Stirling's ``log(y!)`` for ``y > 1``."""
+    reduction = resolve(reduction, size_average, reduce, "poisson_nll_loss")
+    return _pointwise_loss("poisson_nll_loss", "poisson_nll", input, target, reduction,
+                           bool(log_input), bool(full), float(eps))
+
+
+def _same_shapes(op: str, **tensors: Tensor) -> None:
+    shapes = {name: tuple(t._data.shape) for name, t in tensors.items()}
+    if len(set(shapes.values())) > 1:
+        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ShapeError(f"{op}: all inputs must have the same shape, got {listed}")
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        size_average: bool | None = None, reduce: bool | None = None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(0, -y (x1 - x2) + margin)``: ``y = 1`` asks for ``x1`` to rank above ``x2`` by ``margin``."""
+    op = "margin_ranking_loss"
+    reduction = resolve(reduction, size_average, reduce, op)
+    for name, t in (("input1", input1), ("input2", input2), ("target", target)):
+        _tensor(t, op, name)
+    _same_shapes(op, input1=input1, input2=input2, target=target)
+    return _reduce(op, (-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # noqa: A002
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """``x`` where ``y = 1``, ``max(0, margin - x)`` where ``y = -1`` (``x`` usually a distance)."""
+    op = "hinge_embedding_loss"
+    reduction = resolve(reduction, size_average, reduce, op)
+    _loss_inputs(op, input, target)
+    zeros = _ops.mul(input, 0.0).detach()
+    t = target._data
+    loss = (_ops.where(t != 1, (margin - input).clamp(min=0), zeros)
+            + _ops.where(t != -1, input, zeros))
+    return _reduce(op, loss, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          size_average: bool | None = None, reduce: bool | None = None,
+                          reduction: str = "mean") -> Tensor:
+    """``1 - cos(x1, x2)`` where ``y = 1``, ``max(0, cos(x1, x2) - margin)`` where ``y = -1``;
+    inputs ``[N, D]`` with targets ``[N]``, or ``[D]`` with a 0-d target."""
+    op = "cosine_embedding_loss"
+    reduction = resolve(reduction, size_average, reduce, op)
+    for name, t in (("input1", input1), ("input2", input2), ("target", target)):
+        _tensor(t, op, name)
+    _floating(input1, op)
+    x1, t = input1._data, target._data
+    if t.ndim > 1 or x1.ndim != t.ndim + 1 or input2._data.shape != x1.shape or (t.ndim and t.shape[0] != x1.shape[0]):
+        raise ShapeError(
+            f"{op}: expected inputs [N, D] with target [N], or [D] with a 0-d target; got input1 "
+            f"{tuple(x1.shape)}, input2 {tuple(input2._data.shape)}, target {tuple(t.shape)}"
+        )
+    eps = 1e-12
+    dim = t.ndim
+    dot = (input1 * input2).sum(dim)
+    mag = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
+    cos = dot / mag.sqrt()
+    zeros = _ops.mul(cos, 0.0).detach()
+    loss = (_ops.where(t == 1, 1 - cos, zeros)
+            + _ops.where(t == -1, (cos - margin).clamp(min=0), zeros))
+    return _reduce(op, loss, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        size_average: bool | None = None, reduce: bool | None = None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the pairwise ``p``-norm distance;
+    ``swap`` uses ``min(d(a, n), d(p, n))`` as the negative distance."""
+    op = "triplet_margin_loss"
+    reduction = resolve(reduction, size_average, reduce, op)
+    for name, t in (("anchor", anchor), ("positive", positive), ("negative", negative)):
+        _tensor(t, op, name)
+    dims = {anchor._data.ndim, positive._data.ndim, negative._data.ndim}
+    if len(dims) != 1 or dims.pop() not in (1, 2):
+        raise ShapeError(
+            f"{op}: anchor, positive and negative must all be [N, D] or all [D]; got anchor "
+            f"{tuple(anchor._data.shape)}, positive {tuple(positive._data.shape)}, negative "
+            f"{tuple(negative._data.shape)}"
+        )
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = _ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(op, (margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,  # noqa: A002
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """``(log var + (x - y)^2 / var) / 2`` (``full``: plus ``log(2 pi) / 2``): the negative
+    log-likelihood of ``y`` under a normal of mean ``x`` and variance ``var``. ``var`` has the
+    input's shape, or one dim fewer / a last dim of 1 (one variance per sample), or is a float;
+    it is clamped to ``eps`` for the value, while its gradient is that of the unclamped ``var``."""
+    op = "gaussian_nll_loss"
+    reduction = resolve(reduction, None, None, op)
+    _tensor(input, op)
+    _tensor(target, op, "target")
+    _floating(input, op)
+    if not isinstance(var, Tensor):
+        var = Tensor._make(np.full(input._data.shape, var, dtype=input._data.dtype))
+    shape, vshape = tuple(input._data.shape), tuple(var._data.shape)
+    if vshape != shape:
+        if shape[:-1] == vshape:
+            var = var.unsqueeze(-1)
+        elif not (shape[:-1] == vshape[:-1] and vshape[-1:] == (1,)):
+            raise ShapeError(f"{op}: var of shape {vshape} does not fit the input's shape {shape} "
+                             "(it must match it, lack its last dim, or have a last dim of 1)")
+    if (var._data < 0).any():
+        raise ValueError(f"{op}: var has negative entry/entries")
+    clamped = floor_value(var, eps)
+    loss = 0.5 * (clamped.log() + (input - target) ** 2 / clamped)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(op, loss, reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,  # noqa: A002
+                      weight: Tensor | None = None, size_average: bool | None = None,
+                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss ``sum_{i != y} w_y max(0, margin - x_y + x_i)^p / C`` per sample, for
+    scores ``[N, C]`` (or ``[C]``) and class indices ``y``; ``p`` is 1 or 2."""
+    op = "multi_margin_loss"
+    reduction = resolve(reduction, size_average, reduce, op)
+    _loss_inputs(op, input, target, same_shape=False)
+    if p not in (1, 2):
+        raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got p={p}")
+    x, t = input._data, target._data
+    if x.ndim not in (1, 2) or (x.ndim == 2 and x.shape[1] == 0):
+        raise ShapeError(f"{op}: expected input [N, C] or [C] with C > 0, got shape {tuple(x.shape)}")
+    _cls.check_class_target(op, x, t, -100)
+    w = _class_weight(op, weight, x)
+    scores = input if x.ndim == 2 else input.unsqueeze(0)
+    y = t.reshape(-1, 1).astype(np.int64)
+    c = scores._data.shape[1]
+    picked = _ops.gather(scores, 1, Tensor._make(y))  # [N, 1]: x_y
+    z = (margin - picked + scores).clamp(min=0)
+    if p == 2:
+        z = z * z
+    keep = np.ones(scores._data.shape, dtype=x.dtype)
+    np.put_along_axis(keep, y, 0, axis=1)  # the i = y term is left out
+    if w is not None:
+        keep = keep * w[y]
+    loss = (z * keep).sum(1) / c
+    return _reduce(op, loss if x.ndim == 2 else loss.squeeze(0), reduction)
+
+
 # =========================================================================== padding
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
     """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right)`` for the last dim, then
@@ -634,6 +847,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
 # =========================================================================== convolution, pooling
 # (defined beside their layers; imported last, as they build on the helpers above)
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402
+from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
 from .dropout import dropout2d  # noqa: E402
 from .pooling import (  # noqa: E402
     adaptive_avg_pool1d,
@@ -651,3 +865,4 @@ __all__ += [
     "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
     "dropout2d", "fold", "max_pool1d", "max_pool2d", "unfold",
 ]
+__all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
