@@ -145,3 +145,37 @@ def dtype_name(d: Any) -> str:
 
 def is_floating(d: Any) -> bool:
     return np.dtype(d).kind == "f"
+
+
+class finfo:  # noqa: N801  (torch.finfo)
+    """The limits of a floating dtype (the default one when none is given): ``bits``, ``eps``
+    (the gap between 1 and the next number), ``max``, ``min``, ``tiny`` = ``smallest_normal``,
+    ``resolution`` (10^-digits) and ``dtype`` (its name)."""
+
+    def __init__(self, type: Any = None) -> None:  # noqa: A002
+        d = _default_float if type is None else as_dtype(type)
+        if d.kind != "f":
+            raise TypeError(f"finfo: expected a floating point dtype, got {wrap(d)}; use iinfo for integers")
+        info = np.finfo(d)
+        self.bits, self.dtype = info.bits, dtype_name(d)
+        self.eps, self.max, self.min = builtins.float(info.eps), builtins.float(info.max), builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:  # noqa: N801  (torch.iinfo)
+    """The limits of an integer dtype: ``bits``, ``max``, ``min`` and ``dtype`` (its name)."""
+
+    def __init__(self, type: Any) -> None:  # noqa: A002
+        d = as_dtype(type)
+        if d.kind not in "iu":
+            raise TypeError(f"iinfo: expected an integer dtype, got {wrap(d)}; use finfo for floats")
+        info = np.iinfo(d)
+        self.bits, self.max, self.min, self.dtype = info.bits, int(info.max), int(info.min), dtype_name(d)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -788,8 +788,19 @@ class Tensor:
     def ge(self, other: Any) -> Tensor:
         return self.__ge__(other)
 
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
     def logical_not(self) -> Tensor:
-        return Tensor._make(np.logical_not(self._data))
+        return _ops.logical_not(self)
+
+    def logical_and(self, other: Any) -> Tensor:
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return _ops.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return _ops.logical_xor(self, other)
 
     def isnan(self) -> Tensor:
         return _ops.isnan(self)
@@ -961,7 +972,17 @@ class Tensor:
         return _ops.addcdiv(self, tensor1, tensor2, value=value)
 
     def square(self) -> Tensor:
-        return _ops.mul(self, self)
+        return _ops.square(self)
+
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def sgn(self) -> Tensor:
+        return _ops.sgn(self)
+
+    def nan_to_num(self, nan: builtins.float = 0.0, posinf: builtins.float | None = None,
+                   neginf: builtins.float | None = None) -> Tensor:
+        return _ops.nan_to_num(self, nan, posinf, neginf)
 
     def reciprocal(self) -> Tensor:
         return _ops.div(1.0, self)
@@ -1050,6 +1071,24 @@ class Tensor:
     def cumsum(self, dim: int, dtype: Any = None) -> Tensor:
         return _ops.cumsum(self, dim, dtype=dtype)
 
+    @numpy_keywords
+    def cumprod(self, dim: int, dtype: Any = None) -> Tensor:
+        return _ops.cumprod(self, dim, dtype=dtype)
+
+    @numpy_keywords
+    def prod(self, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return _ops.prod(self, dim, keepdim, dtype=dtype)
+
+    @numpy_keywords
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _ops.median(self, dim, keepdim)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return _ops.count_nonzero(self, dim)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None) -> Tensor:
+        return _ops.diff(self, n, dim, prepend, append)
+
     # ------------------------------------------------------- order and counting
     @numpy_keywords
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
@@ -1085,6 +1124,15 @@ class Tensor:
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         return _ops.index_select(self, dim, index)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return _ops.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    def bincount(self, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+        return _ops.bincount(self, weights, minlength)
 
     def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
         return _ops.masked_fill(self, mask, value)
@@ -1157,6 +1205,22 @@ class Tensor:
     @numpy_keywords
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         return _ops.chunk(self, chunks, dim)
+
+    def flip(self, *dims: Any, **dims_keyword: Any) -> Tensor:
+        return _ops.flip(self, _ops.shape_arg(dims) if dims else dims_keyword.get("dims", ()))
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _ops.roll(self, shifts, dims)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return _ops.narrow(self, dim, start, length)
+
+    def tile(self, *dims: Any, **dims_keyword: Any) -> Tensor:
+        return _ops.tile(self, _ops.shape_arg(dims) if dims else dims_keyword.get("dims", ()))
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     @numpy_keywords
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:

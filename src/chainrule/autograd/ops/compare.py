@@ -14,6 +14,7 @@ import numpy as np
 from ...dtypes import wrap
 from ...tensor import Tensor
 from ._util import broadcast_error, into, normalize_dims, numpy_keywords
+from .elementwise import compare
 
 
 def _tensor(x: Any, op: str, arg: str) -> np.ndarray:
@@ -76,3 +77,36 @@ def any(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Tensor | 
     """Whether some element (along ``dim``) is nonzero."""
     y = _logical_reduction(np.any, "any", input, dim, keepdim)
     return y if out is None else into(out, y, "any")
+
+
+# ------------------------------------------------------------------ elementwise comparisons
+def _comparison(name: str, ufunc: Any, doc: str) -> Any:
+    """The functional form ``name(input, other, *, out=None)`` of a comparison or logical op:
+    a bool tensor (``other`` a tensor or a number, broadcast against ``input``)."""
+
+    def function(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+        _tensor(input, name, "input")
+        y = compare(ufunc, input, other)
+        return y if out is None else into(out, y, name)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+eq = _comparison("eq", np.equal, "``input == other``, elementwise.")
+ne = _comparison("ne", np.not_equal, "``input != other``, elementwise.")
+lt = _comparison("lt", np.less, "``input < other``, elementwise.")
+le = _comparison("le", np.less_equal, "``input <= other``, elementwise.")
+gt = _comparison("gt", np.greater, "``input > other``, elementwise.")
+ge = _comparison("ge", np.greater_equal, "``input >= other``, elementwise.")
+logical_and = _comparison("logical_and", np.logical_and, "Both nonzero, elementwise.")
+logical_or = _comparison("logical_or", np.logical_or, "Either nonzero, elementwise.")
+logical_xor = _comparison("logical_xor", np.logical_xor, "Exactly one nonzero, elementwise.")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Whether each element is zero (False)."""
+    y = Tensor._make(np.logical_not(_tensor(input, "logical_not", "input")))
+    return y if out is None else into(out, y, "logical_not")

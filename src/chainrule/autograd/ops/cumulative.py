@@ -1,5 +1,6 @@
-"""Running sums: ``cumsum``. Output element i is the sum of the inputs 0..i along ``dim``, so
-input j feeds every output i >= j and receives the sum of their gradients: a reversed cumsum."""
+"""Running sums and products: ``cumsum``, ``cumprod``. A cumsum's output element i is the sum of
+the inputs 0..i along ``dim``, so input j feeds every output i >= j and receives the sum of their
+gradients: a reversed cumsum. cumprod's backward is the same sum, weighted by the other factors."""
 
 from __future__ import annotations
 
@@ -28,16 +29,58 @@ class CumSum(Function):
         return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis).astype(ctx.dtype, copy=False), None, None
 
 
-@numpy_keywords
-def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    """Running sums along ``dim``; integer and bool tensors sum in int64, as in PyTorch."""
-    axis = normalize_dim(dim, input._data.ndim, "cumsum")
+class CumProd(Function):
+    """Y_i = prod_{j <= i} X_j;  dX_j = sum_{i >= j} G_i prod_{k <= i, k != j} X_k. Without zeros
+    that is (the reversed cumsum of G Y)_j / X_j; a slice whose first zero is at z gives, for
+    j < z, the same formula (Y_i = 0 from z on), for j = z, Y_{z-1} sum_{i >= z} G_i
+    prod_{z < k <= i} X_k, and 0 after z."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axis, dtype):
+        y = np.cumprod(x, axis=axis, dtype=dtype)
+        ctx.x, ctx.y, ctx.axis = x, y, axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        g = np.moveaxis(g, ctx.axis, -1)
+        n = g.shape[-1]  # each slice a row: [rows, n]
+        x, y = (np.moveaxis(a, ctx.axis, -1).reshape(-1, n) for a in (ctx.x, ctx.y))
+        gr = g.reshape(-1, n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dx = np.flip(np.cumsum(np.flip(gr * y, -1), axis=-1), -1) / x
+        zero = x == 0
+        for r in np.nonzero(zero.any(axis=-1))[0]:  # the slices holding a zero
+            z = int(np.argmax(zero[r]))
+            after = np.cumprod(np.concatenate(([1], x[r, z + 1:])))  # prod_{z < k <= i} X_k
+            dx[r, z] = (y[r, z - 1] if z else 1) * np.sum(gr[r, z:] * after)
+            dx[r, z + 1:] = 0
+        return np.moveaxis(dx.reshape(g.shape), -1, ctx.axis).astype(ctx.x.dtype, copy=False), None, None
+
+
+def _running(op: str, fn: Any, input: Tensor, dim: int, dtype: Any, out: Tensor | None) -> Tensor:  # noqa: A002
+    """cumsum/cumprod: ``fn`` along ``dim``; integer and bool tensors in int64, as in PyTorch."""
+    axis = normalize_dim(dim, input._data.ndim, op)
     if dtype is not None:
         dtype = as_dtype(dtype)
     elif input._data.dtype.kind in "biu":
         dtype = np.dtype(np.int64)
     if input._data.ndim == 0:
-        y = reshape(CumSum.apply(reshape(input, (1,)), 0, dtype), ())
+        y = reshape(fn.apply(reshape(input, (1,)), 0, dtype), ())
     else:
-        y = CumSum.apply(input, axis, dtype)
-    return y if out is None else into(out, y, "cumsum")
+        y = fn.apply(input, axis, dtype)
+    return y if out is None else into(out, y, op)
+
+
+@numpy_keywords
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Running sums along ``dim``; integer and bool tensors sum in int64, as in PyTorch."""
+    return _running("cumsum", CumSum, input, dim, dtype, out)
+
+
+@numpy_keywords
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Running products along ``dim``; integer and bool tensors multiply in int64, as in PyTorch."""
+    return _running("cumprod", CumProd, input, dim, dtype, out)

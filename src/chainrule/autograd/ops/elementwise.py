@@ -6,6 +6,7 @@ shape (``unbroadcast``). ``G`` below is the incoming gradient dLoss/dOut, of the
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -206,6 +207,12 @@ Acos = _unary("Acos", _safe(np.arccos), _safe(lambda g, x, y: -g / np.sqrt(1 - x
 Atan = _unary("Atan", np.arctan, lambda g, x, y: g / (1 + x * x), "Y = atan(X);  dX = G / (1 + X^2)")
 Sinh = _unary("Sinh", _safe(np.sinh), _safe(lambda g, x, y: g * np.cosh(x)), "Y = sinh(X);  dX = G cosh(X)")
 Cosh = _unary("Cosh", _safe(np.cosh), _safe(lambda g, x, y: g * np.sinh(x)), "Y = cosh(X);  dX = G sinh(X)")
+_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; math.erf is exact to the last bit
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+Erf = _unary("Erf", lambda x: np.asarray(_erf(x)).astype(x.dtype),
+             lambda g, x, y: g * (_TWO_OVER_SQRT_PI * np.exp(-x * x)).astype(x.dtype, copy=False),
+             "Y = erf(X);  dX = G (2 / sqrt(pi)) e^{-X^2}")
+Square = _unary("Square", np.square, lambda g, x, y: 2 * g * x, "Y = X^2;  dX = 2 G X")
 Clone = _unary("Clone", np.copy, lambda g, x, y: g, "Y = copy of X;  dX = G", "")
 Contiguous = _unary("Contiguous", np.ascontiguousarray, lambda g, x, y: g, "Y = X in row-major order;  dX = G", "")
 
@@ -434,6 +441,8 @@ acos = arccos = _form("acos", Acos, floating=True)
 atan = arctan = _form("atan", Atan, floating=True)
 sinh = _form("sinh", Sinh, floating=True)
 cosh = _form("cosh", Cosh, floating=True)
+erf = _form("erf", Erf, floating=True)
+square = _form("square", Square)
 atan2 = arctan2 = _form("atan2", Atan2, binary=True)
 
 
@@ -527,3 +536,30 @@ def compare(ufunc: Any, a: Any, b: Any) -> Tensor:
         return Tensor._make(np.asarray(ufunc(x, y)))
     except ValueError:
         raise broadcast_error(ufunc.__name__, x, y) from None
+
+
+class NanToNum(Function):
+    """Y = X with NaN, +inf and -inf replaced by finite numbers;  dX = G where X is finite, else 0."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.finite = np.isfinite(x)
+        with np.errstate(over="ignore"):
+            return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.where(ctx.finite, g, g.dtype.type(0)), None, None, None
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,  # noqa: A002
+               neginf: float | None = None, *, out: Tensor | None = None) -> Tensor:
+    """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (by default the dtype's largest and
+    smallest finite values); integer and bool tensors come back unchanged (a copy)."""
+    if input._data.dtype.kind in "biu":
+        y = Clone.apply(input)
+    else:
+        y = NanToNum.apply(input, nan, posinf, neginf)
+    return y if out is None else into(out, y, "nan_to_num")

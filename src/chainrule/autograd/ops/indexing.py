@@ -95,6 +95,25 @@ class Scatter(Function):
         return dx, dsrc, None, None
 
 
+class MaskedSelect(Function):
+    """Y = the elements of X (broadcast with the mask) where the mask is True, as a 1-D tensor;
+    dX = G scattered back to those positions, summed over the broadcast dims."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        ctx.x_shape, ctx.mask = x.shape, np.broadcast_to(mask, shape)
+        return np.broadcast_to(x, shape)[ctx.mask]
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros(ctx.mask.shape, dtype=g.dtype)
+        dx[ctx.mask] = g
+        return unbroadcast(dx, ctx.x_shape), None
+
+
 class Triangle(Function):
     """Y = X with the elements above (``tril``) or below (``triu``) the ``diagonal`` zeroed;
     dX = G with the same elements zeroed."""
@@ -211,6 +230,31 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
     if isinstance(value, Tensor) and value._data.ndim:
         raise ShapeError(f"masked_fill(): value must be a number or a 0-d tensor, got shape {tuple(value.shape)}")
     return to_dtype(where(mask, value, input), input._data.dtype)  # dValue = sum of G under the mask
+
+
+def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The elements of ``input`` where ``mask`` (a bool tensor; the two broadcast) is True, in a 1-D tensor."""
+    m = as_operand(mask)
+    if not isinstance(m, np.ndarray) or m.dtype != np.bool_:
+        got = wrap(m.dtype) if isinstance(m, np.ndarray) else type(m).__name__
+        raise TypeError(f"masked_select(): mask must be a bool tensor, got {got}")
+    try:
+        np.broadcast_shapes(m.shape, input._data.shape)
+    except ValueError:
+        raise ShapeError(f"masked_select(): mask of shape {tuple(m.shape)} and input of shape "
+                         f"{tuple(input._data.shape)} cannot be broadcast together") from None
+    y = MaskedSelect.apply(input, m)
+    return y if out is None else into(out, y, "masked_select")
+
+
+def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False) -> Any:  # noqa: A002
+    """The indices of the nonzero elements: an int64 ``[count, ndim]`` tensor, or with
+    ``as_tuple=True`` one 1-D tensor per dim (a 0-d input counts as 1-D there)."""
+    x = input._data
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(x)))
+    y = Tensor._make(np.argwhere(x).astype(np.int64))
+    return y if out is None else into(out, y, "nonzero")
 
 
 def _triangle(op: str, x: Tensor, diagonal: int, upper: bool, out: Tensor | None) -> Tensor:

@@ -159,6 +159,69 @@ class MaxDim(Function):
         return dx, None, None, None
 
 
+class Prod(Function):
+    """y = prod_i x_i;  dx_i = g prod_{k != i} x_k: g y / x_i when no x is zero; when one is,
+    that one gets the product of the others and the rest 0; two or more zeros: all 0."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dtype):
+        out = np.prod(x, axis=axes, keepdims=True, dtype=dtype)
+        ctx.x, ctx.out_keep, ctx.axes, ctx.keepdim = x, out, axes, keepdim
+        return _drop_reduced(out, axes, keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, axes = ctx.x, ctx.axes
+        ge = _expand(g, axes, ctx.keepdim, x.ndim)
+        zero = x == 0
+        zeros = np.sum(zero, axis=axes, keepdims=True)
+        others = np.prod(np.where(zero, 1, x), axis=axes, keepdims=True)  # the product without the zero
+        with np.errstate(divide="ignore", invalid="ignore"):
+            local = np.where(zeros == 0, ctx.out_keep / np.where(zero, 1, x),
+                             np.where(zero & (zeros == 1), others, 0))
+        return (ge * local).astype(x.dtype, copy=False), None, None, None
+
+
+class MedianAll(AMax):
+    """The lower median of all elements; ties share the gradient evenly (AMax's backward, as
+    PyTorch's median() without a dim)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, take_min):
+        flat = x.reshape(-1)
+        nan = np.isnan(flat) if flat.dtype.kind == "f" else None
+        if nan is not None and nan.any():
+            out = flat[nan][:1]  # a NaN anywhere: the median is NaN, as in PyTorch
+        else:
+            out = np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2:][:1]
+        ctx.x, ctx.out_keep, ctx.axes, ctx.keepdim = x, out.reshape((1,) * x.ndim), None, False
+        return out.reshape(())
+
+
+class MedianDim(MaxDim):
+    """``median(dim)``: the lower median of each slice; its gradient goes to its index only
+    (MaxDim's backward)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, take_min):
+        ctx.shape, ctx.dtype, ctx.idx, ctx.axis, ctx.keepdim = x.shape, x.dtype, median_index(x, axis), axis, keepdim
+        values = np.take_along_axis(x, ctx.idx, axis=axis)
+        return values if keepdim else np.squeeze(values, axis=axis)
+
+
+def median_index(x: np.ndarray, axis: int) -> np.ndarray:
+    """The index of each slice's lower median along ``axis`` (kept as a size-1 dim); a slice
+    holding NaN gives its first NaN's index."""
+    k = (x.shape[axis] - 1) // 2
+    idx = np.take(np.argsort(x, axis=axis, kind="stable"), [k], axis=axis)
+    if x.dtype.kind == "f":
+        nan = np.isnan(x)
+        idx = np.where(nan.any(axis=axis, keepdims=True), np.argmax(nan, axis=axis, keepdims=True), idx)
+    return idx
+
+
 class LogSumExp(Function):
     array_io = True
 
@@ -377,3 +440,41 @@ def _norm(x: Tensor, p: Any, dim: Any, keepdim: bool) -> Tensor:
     if p == 1:
         return sum(abs_(x), axes, keepdim)
     return pow_(sum(pow_(abs_(x), p), axes, keepdim), 1.0 / p)
+
+
+@numpy_keywords
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None,  # noqa: A002
+         out: Tensor | None = None) -> Tensor:
+    """The product of all elements, or along ``dim``; integer and bool tensors multiply in int64."""
+    axes = None if dim is None else (normalize_dim(dim, input._data.ndim, "prod"),)
+    if input._data.ndim == 0:
+        axes = None
+    if dtype is None and input._data.dtype.kind in "biu":
+        dtype = np.int64
+    y = Prod.apply(input, axes, keepdim, None if dtype is None else as_dtype(dtype))
+    return y if out is None else into(out, y, "prod")
+
+
+@numpy_keywords
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """``median(x)`` -> the lower of the two middle values of all elements (NaN if any is NaN);
+    ``median(x, dim)`` -> ``(values, indices)`` of each slice's lower median."""
+    x = input._data
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError(f"median(): cannot take the median of an empty tensor (shape {tuple(x.shape)})")
+        return MedianAll.apply(input, None, False, False)
+    axis = normalize_dim(dim, x.ndim, "median")
+    if x.ndim == 0:
+        return MinMax(input, Tensor._make(np.asarray(0)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"median(): dimension {dim} of shape {tuple(x.shape)} is empty")
+    values = MedianDim.apply(input, axis, keepdim, False)
+    idx = median_index(x, axis)
+    return MinMax(values, Tensor._make((idx if keepdim else np.squeeze(idx, axis=axis)).astype(np.int64)))
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+    """How many elements (along ``dim``: an int or a tuple) are nonzero, as int64."""
+    axes = normalize_dims(dim, input._data.ndim, "count_nonzero")
+    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))

@@ -16,7 +16,7 @@ from ...errors import ShapeError
 from ...tensor import Tensor
 from ..function import Function
 from ._util import into, is_advanced, normalize_dim, numpy_keywords, unbroadcast, unwrap_index
-from .elementwise import Clone
+from .elementwise import Clone, compare, sub
 from .indexing import Take
 
 
@@ -92,6 +92,52 @@ class Stack(Function):
     def backward(ctx, g):
         lead = (slice(None),) * ctx.axis
         return tuple(g[lead + (i,)] for i in range(ctx.n))
+
+
+class Flip(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return np.flip(x, axes).copy()  # Y[i] = X[n - 1 - i] along each axis (a copy, as PyTorch)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.flip(g, ctx.axes), None  # dX = G flipped back
+
+
+class Roll(Function):
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, shifts, axes):
+        ctx.shifts, ctx.axes = shifts, axes
+        return np.roll(x, shifts, axes)  # Y[(i + s) mod n] = X[i]; axes None: over the flat order
+
+    @staticmethod
+    def backward(ctx, g):
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return np.roll(g, back, ctx.axes), None, None  # dX = G rolled back
+
+
+class Tile(Function):
+    """Y = X repeated ``reps[d]`` times along each dim d (X's shape padded with leading 1s);
+    dX = the sum of G over the copies: G as [r0, s0, r1, s1, ...] summed over the r axes."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        ctx.shape, ctx.reps = x.shape, reps
+        return np.tile(x, reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        sizes = (1,) * (len(ctx.reps) - len(ctx.shape)) + ctx.shape
+        split = g.reshape(tuple(n for pair in zip(ctx.reps, sizes) for n in pair))
+        summed = split.sum(axis=tuple(range(0, split.ndim, 2)))
+        return summed.reshape(ctx.shape), None
 
 
 class GetItem(Function):
@@ -559,3 +605,148 @@ def view_write(base: Tensor, written: Tensor, view: Any) -> Tensor:
 def view_of(base: Tensor, view: Any) -> Tensor:
     """``view(base)`` as a node of the graph (a view re-read from its changed base)."""
     return ViewOf.apply(base, view)
+
+
+# ------------------------------------------------------------------ reorder, repeat, difference
+def _dims(dims: Any) -> tuple[Any, ...]:
+    """``f(x, 0, 1)`` and ``f(x, (0, 1))`` alike: the dims as a tuple."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        return tuple(dims[0])
+    return tuple(dims)
+
+
+def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
+    """The elements in reverse order along each of ``dims`` (a copy)."""
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    n = input._data.ndim
+    axes = tuple(normalize_dim(d, n, "flip") for d in dims)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"flip: dims {dims} name a dimension more than once (input shape {tuple(input.shape)})")
+    return Flip.apply(input, axes if n else ())
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
+    """Elements moved ``shifts`` places along ``dims``, wrapping around; with no dims, along the
+    flattened tensor (the shape kept)."""
+    n = input._data.ndim
+    if dims is None:
+        if not isinstance(shifts, (int, np.integer)) and len(shifts) != 1:
+            raise ValueError(f"roll: without dims, shifts must be one number, got {tuple(shifts)}")
+        shift = int(shifts) if isinstance(shifts, (int, np.integer)) else int(shifts[0])
+        return Roll.apply(input, shift, None)
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    axes = tuple(normalize_dim(d, n, "roll") for d in dims)
+    if not n:
+        return Clone.apply(input)
+    return Roll.apply(input, tuple(int(s) for s in shifts), axes)
+
+
+def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:  # noqa: A002
+    """The view ``input[..., start:start + length, ...]`` along ``dim`` (``start`` may be negative)."""
+    shape = input._data.shape
+    if not shape:
+        raise ShapeError("narrow: cannot narrow a 0-d tensor")
+    axis = normalize_dim(dim, len(shape), "narrow")
+    size, start = shape[axis], int(start)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start ({start}) is out of range for dimension {axis} of size {size} "
+                         f"(input shape {tuple(shape)})")
+    start += size if start < 0 else 0
+    if length < 0 or start + length > size:
+        raise ShapeError(f"narrow: start ({start}) + length ({length}) exceeds dimension {axis} of size "
+                         f"{size} (input shape {tuple(shape)})")
+    return getitem(input, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
+    """``input`` repeated ``dims[d]`` times along each dim d; missing leading counts are 1."""
+    reps = tuple(int(r) for r in dims)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: repeat counts must be non-negative, got {reps}")
+    return Tile.apply(input, (1,) * (input._data.ndim - len(reps)) + reps)
+
+
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,  # noqa: A002
+                      output_size: int | None = None) -> Tensor:
+    """Each element (slice along ``dim``; of the flattened tensor when ``dim`` is None) repeated
+    ``repeats`` times, or ``repeats[i]`` times for element i. ``repeat_interleave(counts)``
+    alone repeats each index i ``counts[i]`` times."""
+    if repeats is None:  # repeat_interleave(counts): the indices 0..n-1, each counts[i] times
+        counts = input._data
+        if counts.ndim != 1 or counts.dtype.kind not in "iu":
+            raise ShapeError(f"repeat_interleave: expected a 1-D integer tensor of counts, got "
+                             f"shape {tuple(counts.shape)} of dtype {input.dtype}")
+        return Tensor._make(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
+    if dim is None:
+        input, axis = reshape(input, (-1,), "repeat_interleave"), 0  # noqa: A001
+    else:
+        axis = normalize_dim(dim, input._data.ndim, "repeat_interleave")
+        if not input._data.ndim:
+            input = reshape(input, (1,), "repeat_interleave")  # noqa: A001
+    size = input._data.shape[axis]
+    counts = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats).reshape(-1)
+    if counts.dtype.kind not in "iu":
+        raise TypeError(f"repeat_interleave: repeats must be integers, got {counts.dtype}")
+    if counts.size not in (1, size):
+        raise ShapeError(f"repeat_interleave: repeats has {counts.size} counts, but dimension {axis} "
+                         f"has size {size} (input shape {tuple(input.shape)})")
+    if (counts < 0).any():
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
+    index = np.repeat(np.arange(size), np.broadcast_to(counts, (size,)))
+    if output_size is not None and output_size != index.size:
+        raise ValueError(f"repeat_interleave: output_size {output_size} differs from the repeated size {index.size}")
+    return Take.apply(input, [(axis, index)])  # dX sums G over each element's copies
+
+
+def _at_least(tensors: Any, op: str, ndim: int) -> list[Tensor]:
+    """The tensors with leading dims of size 1 added up to ``ndim`` dims (atleast_1d, atleast_2d)."""
+    out = []
+    for t in _tensors(tensors, op):
+        shape = t._data.shape
+        out.append(reshape(t, (1,) * (ndim - len(shape)) + shape, op) if len(shape) < ndim else t)
+    return out
+
+
+def hstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
+    """Side by side: 1-D tensors joined end to end, others along dim 1."""
+    parts = _at_least(tensors, "hstack", 1)
+    return cat(parts, 0 if all(t._data.ndim == 1 for t in parts) else 1, out=out)
+
+
+def vstack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
+    """One above the other along dim 0; 0-d and 1-d tensors become rows first."""
+    return cat(_at_least(tensors, "vstack", 2), 0, out=out)
+
+
+def column_stack(tensors: Sequence[Tensor], *, out: Tensor | None = None) -> Tensor:
+    """Side by side along dim 1; 0-d and 1-d tensors become columns first."""
+    parts = [reshape(t, (t._data.size, 1), "column_stack") if t._data.ndim < 2 else t
+             for t in _tensors(tensors, "column_stack")]
+    return cat(parts, 1, out=out)
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,  # noqa: A002
+         append: Tensor | None = None) -> Tensor:
+    """``x[i + 1] - x[i]`` along ``dim``, ``n`` times over, after joining ``prepend`` and ``append``
+    on either side (bool tensors: ``x[i + 1] != x[i]``). Gradients flow through the subtraction;
+    ``n = 0`` gives a copy of ``input``."""
+    if input._data.ndim == 0:
+        raise ShapeError("diff: expects input to be at least one-dimensional, got a 0-d tensor")
+    axis = normalize_dim(dim, input._data.ndim, "diff")
+    if n < 0:
+        raise ValueError(f"diff: order n must be non-negative, got {n}")
+    x = input
+    if n == 0:
+        return Clone.apply(input)  # no difference taken: prepend and append are ignored, as in PyTorch
+    if prepend is not None or append is not None:
+        x = cat([t for t in (prepend, input, append) if t is not None], axis)
+    for _ in range(n):
+        length = x._data.shape[axis]
+        if length == 0:
+            break
+        later, earlier = narrow(x, axis, 1, length - 1), narrow(x, axis, 0, length - 1)
+        x = compare(np.not_equal, later, earlier) if x._data.dtype == np.bool_ else sub(later, earlier)
+    return x

@@ -153,3 +153,24 @@ def histogram(input: Tensor, bins: Any = 100, *, range: tuple[float, float] | No
     if density:
         hist = hist / (hist.sum() * np.diff(edges))
     return HistogramResult(Tensor._make(hist.astype(data.dtype)), Tensor._make(edges))
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:  # noqa: A002
+    """How often each value 0, 1, ... occurs in a 1-D tensor of non-negative integers (int64), or
+    the sum of ``weights`` at each value's positions (in the weights' float dtype); at least
+    ``minlength`` bins. No gradient, as in PyTorch."""
+    x = input._data
+    if x.ndim != 1 or x.dtype.kind not in "biu":
+        raise ShapeError(
+            f"bincount(): expects a 1-D tensor of integers, got shape {tuple(x.shape)} of dtype {wrap(x.dtype)}")
+    if x.size and x.min() < 0:
+        raise ValueError(f"bincount(): input must be non-negative, got the value {int(x.min())}")
+    if minlength < 0:
+        raise ValueError(f"bincount(): minlength must be non-negative, got {minlength}")
+    if weights is None:
+        return Tensor._make(np.bincount(x, minlength=minlength).astype(np.int64))
+    w = weights._data
+    if w.shape != x.shape:
+        raise ShapeError(f"bincount(): weights of shape {tuple(w.shape)} must have input's shape {tuple(x.shape)}")
+    dtype = w.dtype if w.dtype.kind == "f" else np.float64
+    return Tensor._make(np.bincount(x, weights=w, minlength=minlength).astype(dtype))
