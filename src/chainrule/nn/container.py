@@ -1,4 +1,5 @@
-"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections).
+"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections), and
+ParameterList and ParameterDict (the same for parameters).
 
 Modules held in a plain Python list are invisible to ``parameters()`` and ``state_dict()``; these
 containers register each entry under its index or key, giving PyTorch's names (``"0.weight"``).
@@ -10,7 +11,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..tensor import Tensor
 from .module import Module, _addindent
+from .parameter import Parameter
 
 
 def _index(container: Module, idx: int, op: str) -> int:
@@ -240,3 +243,134 @@ class ModuleDict(Module):
                     f"ModuleDict.update: element #{j} should be a (key, module) pair, got {pair!r}"
                 )
             self[pair[0]] = pair[1]
+
+
+def _as_parameter(value: Any, op: str) -> Parameter:
+    """A Parameter as given, or a plain Tensor made into one (sharing its data), as PyTorch does."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value)
+    raise TypeError(f"{op}: expected a Parameter or Tensor, got {type(value).__name__}")
+
+
+def _parameter_line(key: Any, p: Parameter, kind: str) -> str:
+    size = "x".join(str(s) for s in p.shape)
+    return f"  ({key}): Parameter containing: [{kind} of size {size}]"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under their indices (``"0"``, ``"1"``, ...), so they appear
+    in ``parameters()`` and ``state_dict()``; a Tensor put in becomes a Parameter."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList(list(self)[idx])
+        return self._parameters[str(_index(self, idx, "ParameterList[]"))]
+
+    def __setitem__(self, idx: int, param: Any) -> None:
+        self.register_parameter(str(_index(self, idx, "ParameterList[]=")), _as_parameter(param, "ParameterList[]="))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._parameters.values())
+
+    def __iadd__(self, parameters: Iterable[Any]) -> ParameterList:
+        return self.extend(parameters)
+
+    def __dir__(self) -> list[str]:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def append(self, value: Any) -> ParameterList:
+        self.register_parameter(str(len(self)), _as_parameter(value, "ParameterList.append"))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        if isinstance(values, Tensor) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"ParameterList.extend should be called with an iterable, got {type(values).__name__}"
+            )
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(_parameter_line(k, p, str(p.dtype)) for k, p in enumerate(self))
+
+
+class ParameterDict(Module):
+    """A dict of parameters, registered under their keys (insertion order kept); a Tensor put in
+    becomes a Parameter."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        if key not in self._parameters:
+            raise KeyError(f"ParameterDict has no key {key!r}; keys are {list(self._parameters)}")
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter(value, f"ParameterDict[{key!r}]="))
+
+    def __delitem__(self, key: str) -> None:
+        self[key]  # noqa: B018  (the KeyError that lists the keys)
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> Iterable[str]:
+        return self._parameters.keys()
+
+    def values(self) -> Iterable[Parameter]:
+        return self._parameters.values()
+
+    def items(self) -> Iterable[tuple[str, Parameter]]:
+        return self._parameters.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def pop(self, key: str) -> Parameter:
+        value = self[key]
+        del self[key]
+        return value
+
+    def copy(self) -> ParameterDict:
+        return ParameterDict(list(self.items()))
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for j, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(
+                    f"ParameterDict.update: element #{j} should be a (key, parameter) pair, got {pair!r}"
+                )
+            self[pair[0]] = pair[1]
+
+    def extra_repr(self) -> str:
+        return "\n".join(_parameter_line(k, p, p.type()) for k, p in self.items())

@@ -7,6 +7,8 @@ the autograd engine.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import ops as _ops
 from ..autograd.ops._util import into
 from ..errors import ShapeError
@@ -25,7 +27,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """``sum (x1 / max(||x1||, eps)) (x2 / max(||x2||, eps))`` along ``dim`` (the inputs broadcast).
+    """``sum (x1 / max(||x1||, eps)) (x2 / max(||x2||, eps))`` along ``dim`` of the broadcast inputs.
     Each input is divided by its norm first, which keeps the result within [-1, 1]; the norms are
     floored at ``eps`` for the value only, as PyTorch does."""
     op = "cosine_similarity"
@@ -33,6 +35,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     F._tensor(x2, op, "x2")
     F._floating(x1, op)
     _broadcastable(op, x1, x2)
+    shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)  # the norms are of the broadcast inputs
+    x1, x2 = _ops.broadcast_to(x1, shape), _ops.broadcast_to(x2, shape)
     n1 = F.floor_value(_ops.norm(x1, 2, dim, keepdim=True), eps)
     n2 = F.floor_value(_ops.norm(x2, 2, dim, keepdim=True), eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
