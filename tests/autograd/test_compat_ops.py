@@ -390,6 +390,7 @@ PADS = [
     ((1, 2, 3, 4), (1, 2, 2, 1), "reflect"),
     ((2, 3, 4), (2, 3), "replicate"),
     ((1, 2, 3, 4), (1, 2, 3, 0), "replicate"),
+    ((1, 2, 3), (5, 7), "replicate"),  # wider than the dimension: the edge repeats
     ((2, 3, 4), (1, 4), "circular"),
     ((1, 2, 3, 4), (1, 2, 3, 1), "circular"),
     ((1, 1, 2, 3, 4), (1, 1, 1, 1, 1, 1), "replicate"),

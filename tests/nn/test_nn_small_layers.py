@@ -160,7 +160,7 @@ PADS = [
     ("ConstantPad2d", (1, 2.5), (2, 3, 4, 5)), ("ConstantPad2d", ((1, 2, 0, 3), 0.5), (3, 4, 5)),
     ("ReflectionPad1d", (2,), (2, 3, 5)), ("ReflectionPad1d", ((3, 1),), (3, 5)),
     ("ReflectionPad2d", (2,), (2, 3, 4, 5)), ("ReflectionPad2d", ((1, 3, 2, 0),), (3, 4, 5)),
-    ("ReplicationPad1d", (3,), (2, 3, 5)), ("ReplicationPad1d", ((4, 0),), (3, 5)),
+    ("ReplicationPad1d", (3,), (2, 3, 5)), ("ReplicationPad1d", ((7, 0),), (3, 5)),
     ("ReplicationPad2d", (2,), (2, 3, 4, 5)), ("ReplicationPad2d", ((0, 3, 1, 4),), (3, 4, 5)),
 ]
 

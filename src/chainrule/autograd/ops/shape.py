@@ -505,7 +505,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     for axis, (n, (b, a)) in enumerate(zip(shape, per_dim)):
         if (b, a) == (0, 0):
             continue
-        limit = n - 1 if mode == "reflect" else n  # reflect skips the edge, so it has one fewer to copy
+        # reflect skips the edge, so it has one fewer to copy; circular wraps around at most once;
+        # replicate repeats the edge as often as asked
+        limit = {"reflect": n - 1, "circular": n}.get(mode, max(b, a))
         if min(b, a) < 0 or max(b, a) > limit or n == 0:
             raise ValueError(
                 f"pad: {mode} padding needs widths between 0 and {limit} for dimension {axis} of input shape "
