@@ -1,13 +1,23 @@
 """chainrule.data: datasets, samplers, batching and feature scaling (``torch.utils.data``'s names).
 
-``Dataset``, ``TensorDataset``, ``Subset``, ``random_split``, the samplers and ``DataLoader``
-behave as in PyTorch (``DataLoader(batch_size=None)`` switches batching off, as there).
+``Dataset``, ``IterableDataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``,
+``StackDataset``, ``ChainDataset``, ``random_split``, the samplers and ``DataLoader`` behave as in
+PyTorch (``DataLoader(batch_size=None)`` switches batching off, as there).
 ``chainrule.data.datasets`` holds the bundled data sets.
 """
 
 from . import datasets
-from .dataloader import DataLoader, default_collate, default_convert
-from .dataset import Dataset, Subset, TensorDataset, random_split
+from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from .distributed import DistributedSampler
 from .sampler import (
     BatchSampler,
@@ -21,12 +31,16 @@ from .scaling import make_scaler, scale_splits
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "DistributedSampler",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
@@ -34,6 +48,7 @@ __all__ = [
     "datasets",
     "default_collate",
     "default_convert",
+    "get_worker_info",
     "make_scaler",
     "random_split",
     "scale_splits",

@@ -17,6 +17,11 @@ from the contiguous arrays with one indexing operation per tensor: a slice (a vi
 reading in order, one fancy index otherwise. Any other dataset is read sample by sample and
 collated with ``collate_fn`` (default :func:`default_collate`).
 
+An :class:`IterableDataset` is read in the order its ``__iter__`` yields the samples, which are
+grouped into batches as they come (the last one shorter unless ``drop_last``); it takes no
+sampler and no ``shuffle``, as in PyTorch, and ``len(loader)`` exists when the dataset has a
+``__len__``.
+
 chainrule loads in the main process: ``num_workers > 0`` is accepted with a warning and loads the
 same batches in the main process (worker processes would only change the speed, not the batches).
 
@@ -37,7 +42,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..random import Generator, rng
 from ..tensor import Tensor
-from .dataset import Dataset, Subset, TensorDataset
+from .dataset import Dataset, IterableDataset, Subset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 
@@ -107,6 +112,24 @@ def _stack(arrays: list[np.ndarray]) -> np.ndarray:
     return np.stack(arrays)
 
 
+def get_worker_info() -> None:
+    """Information about the loader's worker process; ``None`` in the main process.
+
+    chainrule always loads in the main process, so this is always ``None``, as PyTorch's is when
+    ``num_workers=0``: an :class:`IterableDataset` that splits its stream between workers then
+    yields all of it.
+    """
+    return None
+
+
+class _InfiniteConstantSampler(Sampler):
+    """The sampler of an iterable dataset: ``None`` forever (the dataset decides what comes)."""
+
+    def __iter__(self) -> Iterator[None]:
+        while True:
+            yield None
+
+
 def _tensor_source(dataset: Dataset) -> tuple[list[np.ndarray], np.ndarray | None] | None:
     """The arrays behind a TensorDataset (or nested Subsets of one) and the composed indices."""
     indices = None
@@ -122,7 +145,8 @@ class DataLoader:
     """Batches of ``dataset``: ``for xb, yb in DataLoader(TensorDataset(X, y), batch_size=32)``.
 
     Args (PyTorch's, in PyTorch's order):
-        dataset: a map-style dataset (``__len__`` and ``__getitem__``).
+        dataset: a map-style dataset (``__len__`` and ``__getitem__``) or an
+            :class:`IterableDataset`.
         batch_size: samples per batch; ``None`` turns batching off (one sample at a time).
         shuffle: draw a new permutation at the start of every pass (a :class:`RandomSampler`).
         sampler: the order of the indices (excludes ``shuffle``).
@@ -183,6 +207,24 @@ class DataLoader:
                 "DataLoader: generator should be a chainrule.Generator, "
                 f"got {type(generator).__name__}"
             )
+        iterable = isinstance(dataset, IterableDataset)
+        if iterable:
+            if shuffle not in (False, None):
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified shuffle option, but "
+                    f"got shuffle={shuffle!r} (an iterable dataset yields its samples in its own "
+                    "order; shuffle inside its __iter__)"
+                )
+            if sampler is not None:
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified sampler option, but "
+                    f"got sampler={sampler!r}"
+                )
+            if batch_sampler is not None:
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified batch_sampler option, "
+                    f"but got batch_sampler={batch_sampler!r}"
+                )
         if sampler is not None and shuffle:
             raise ValueError(
                 "DataLoader: sampler option is mutually exclusive with shuffle "
@@ -202,8 +244,10 @@ class DataLoader:
                 "DataLoader: batch_size=None option disables auto-batching and is mutually "
                 "exclusive with drop_last"
             )
-        default_sampler = sampler is None
-        if sampler is None:
+        default_sampler = sampler is None and not iterable
+        if iterable:
+            sampler = _InfiniteConstantSampler()
+        elif sampler is None:
             sampler = (RandomSampler(dataset, generator=generator) if shuffle
                        else SequentialSampler(dataset))
         if batch_size is not None and batch_sampler is None:
@@ -230,17 +274,24 @@ class DataLoader:
         # the loader's own samplers: it draws their order itself, cuts TensorDatasets by slices,
         # and can save and restore a pass
         self._default_order = default_sampler and self.batch_size is not None
-        self._source = _tensor_source(dataset) if self._own_collate else None
+        self._iterable = iterable
+        self._source = _tensor_source(dataset) if self._own_collate and not iterable else None
         self._epoch = 0  # passes started
         self._order: np.ndarray | None = None  # the current pass's permutation
         self._position = 0  # batches handed out in the current pass
         self._resume = False
+        self._exhausted = False  # the current pass has run to its end (iterable datasets)
 
     @property
     def _auto_collation(self) -> bool:
         return self.batch_sampler is not None
 
     def __len__(self) -> int:
+        if self._iterable:  # TypeError when the dataset has no __len__, as in PyTorch
+            n = len(self.dataset)  # type: ignore[arg-type]
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         if self.batch_sampler is not None:
             return len(self.batch_sampler)  # type: ignore[arg-type]
         return len(self.sampler)  # type: ignore[arg-type]
@@ -252,8 +303,11 @@ class DataLoader:
             self._epoch += 1
             self._position = 0
             self._order = None
+            self._exhausted = False
             if self._default_order and self.shuffle:
                 self._order = rng(self.generator).permutation(len(self.dataset))
+        if self._iterable:
+            return self._streamed(self._position)
         if self._default_order:
             return self._default_batches(self._order, self._position)
         return self._sampled(self._position)
@@ -290,6 +344,30 @@ class DataLoader:
             else:
                 yield self.collate_fn(self.dataset[idx])
 
+    def _streamed(self, skip: int) -> Iterator[Any]:
+        """Batches (or single samples) of an iterable dataset, in the order it yields them."""
+        stream = iter(self.dataset)  # type: ignore[call-overload]
+        size = self.batch_size
+        b = 0
+        while True:
+            if size is None:
+                try:
+                    batch = next(stream)
+                except StopIteration:
+                    break
+            else:
+                batch = [x for _, x in zip(range(size), stream, strict=False)]
+                if not batch or (self.drop_last and len(batch) < size):
+                    break
+            b += 1
+            if b <= skip:  # resuming: the batches already handed out in this pass
+                continue
+            self._position = b
+            yield self.collate_fn(batch)
+            if size is not None and len(batch) < size:
+                break
+        self._exhausted = True
+
     # ------------------------------------------------------------------ resume
     def state_dict(self) -> dict[str, Any]:
         """Where the loader is: passes started, batches handed out, permutation, generator."""
@@ -297,6 +375,7 @@ class DataLoader:
             "epoch": self._epoch,
             "position": self._position,
             "order": self._order,
+            "exhausted": self._exhausted,
             "generator": None if self.generator is None else self.generator.get_state(),
         }
 
@@ -323,7 +402,11 @@ class DataLoader:
                 )
             self.generator.set_state(state["generator"])
         self._epoch, self._position, self._order = epoch, position, order
-        self._resume = epoch > 0 and position < len(self)
+        self._exhausted = bool(state.get("exhausted", False))
+        if self._iterable:
+            self._resume = epoch > 0 and not self._exhausted
+        else:
+            self._resume = epoch > 0 and position < len(self)
 
     def __repr__(self) -> str:
         return (

@@ -1,14 +1,20 @@
-"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset``, ``random_split`` (``torch.utils.data``).
+"""Datasets, as ``torch.utils.data``: map-style and iterable-style, and ways to combine them.
 
-A dataset is anything with ``__len__`` and ``__getitem__(i)``. ``TensorDataset`` keeps its tensors
-as contiguous arrays, so :class:`~chainrule.data.DataLoader` can cut a whole batch out of them with
-one indexing operation per tensor instead of collecting samples one by one.
+A map-style dataset is anything with ``__len__`` and ``__getitem__(i)`` (:class:`Dataset`,
+:class:`TensorDataset`, :class:`Subset`, :class:`ConcatDataset`, :class:`StackDataset`,
+:func:`random_split`); an iterable-style one yields its samples from ``__iter__``
+(:class:`IterableDataset`, :class:`ChainDataset`), for streams that cannot be indexed.
+
+``TensorDataset`` keeps its tensors as contiguous arrays, so :class:`~chainrule.data.DataLoader`
+can cut a whole batch out of them with one indexing operation per tensor instead of collecting
+samples one by one.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +32,39 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__()")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        """``a + b`` is ``ConcatDataset([a, b])``, as in PyTorch."""
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of iterable-style datasets: subclass it and define ``__iter__``.
+
+    A :class:`~chainrule.data.DataLoader` reads the samples in the order ``__iter__`` yields them
+    and batches them as they come (no sampler, no shuffling). ``__len__`` is optional; when it is
+    defined, ``len(loader)`` uses it. ``a + b`` chains two of them (:class:`ChainDataset`).
+    chainrule loads in the main process, where :func:`~chainrule.data.get_worker_info` is
+    ``None``: a dataset that splits its stream between workers yields all of it.
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__()")
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__} is an IterableDataset: its samples are read by iterating over "
+            "it, not by index"
+        )
+
+    def __len__(self) -> int:
+        raise TypeError(
+            f"object of type '{type(self).__name__}' has no len(): an IterableDataset has a "
+            "length only when it defines __len__"
+        )
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -76,6 +115,116 @@ class TensorDataset(Dataset):
     def __repr__(self) -> str:
         shapes = ", ".join(str(tuple(t._data.shape)) for t in self.tensors)
         return f"TensorDataset({shapes})"
+
+
+class ConcatDataset(Dataset):
+    """The samples of several map-style datasets one after the other.
+
+    ``cumulative_sizes[k]`` is the number of samples in ``datasets[0..k]``; sample ``i`` is read
+    from the first dataset whose cumulative size exceeds ``i`` (negative indices count from the
+    end, as in PyTorch).
+    """
+
+    datasets: list[Dataset]
+    cumulative_sizes: list[int]
+
+    @staticmethod
+    def cumsum(sequence: Iterable[Any]) -> list[int]:
+        out, total = [], 0
+        for d in sequence:
+            total += len(d)
+            out.append(total)
+        return out
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("ConcatDataset: datasets should not be an empty iterable")
+        for i, d in enumerate(self.datasets):
+            if isinstance(d, IterableDataset):
+                raise AssertionError(
+                    f"ConcatDataset does not support IterableDataset (datasets[{i}] is a "
+                    f"{type(d).__name__}); chain iterable datasets with ChainDataset"
+                )
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx: int) -> Any:
+        n = len(self)
+        if idx < 0:
+            if -idx > n:
+                raise ValueError(
+                    f"ConcatDataset: absolute value of index should not exceed dataset length "
+                    f"(index {idx}, length {n})"
+                )
+            idx = n + idx
+        k = bisect.bisect_right(self.cumulative_sizes, idx)
+        if k == len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {idx} is out of range for a dataset of {n} "
+                             "samples")
+        return self.datasets[k][idx - (self.cumulative_sizes[k - 1] if k else 0)]
+
+    def __repr__(self) -> str:
+        return f"ConcatDataset({len(self.datasets)} datasets, {len(self)} samples)"
+
+
+class StackDataset(Dataset):
+    """Sample ``i`` of several equally long datasets together, as a tuple or a dict.
+
+    ``StackDataset(a, b)[i] == (a[i], b[i])``; ``StackDataset(x=a, y=b)[i] == {"x": a[i],
+    "y": b[i]}``.
+    """
+
+    datasets: tuple[Dataset, ...] | dict[str, Dataset]
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError(
+                "StackDataset: supported either tuple- (via args) or dict- (via kwargs) like "
+                "input/output, but both types are given"
+            )
+        if not args and not kwargs:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        parts = list(args) if args else list(kwargs.values())
+        lengths = [len(d) for d in parts]
+        if len(set(lengths)) > 1:
+            names = [str(i) for i in range(len(args))] if args else list(kwargs)
+            sizes = ", ".join(f"{k}: {n}" for k, n in zip(names, lengths, strict=True))
+            raise ValueError(f"StackDataset: size mismatch between datasets ({sizes})")
+        self._length = lengths[0]
+        self.datasets = tuple(args) if args else dict(kwargs)
+
+    def __getitem__(self, index: int) -> tuple[Any, ...] | dict[str, Any]:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several iterable datasets, one stream after the other (read lazily)."""
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def _parts(self) -> Iterator[IterableDataset]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError(
+                    f"ChainDataset only supports IterableDataset, got a {type(d).__name__}"
+                )
+            yield d
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self._parts():
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self._parts())  # type: ignore[arg-type]
 
 
 class Subset(Dataset):

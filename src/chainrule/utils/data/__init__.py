@@ -2,12 +2,16 @@
 
 from ...data import (
     BatchSampler,
+    ChainDataset,
+    ConcatDataset,
     DataLoader,
     Dataset,
     DistributedSampler,
+    IterableDataset,
     RandomSampler,
     Sampler,
     SequentialSampler,
+    StackDataset,
     Subset,
     SubsetRandomSampler,
     TensorDataset,
@@ -15,12 +19,14 @@ from ...data import (
     datasets,
     default_collate,
     default_convert,
+    get_worker_info,
     make_scaler,
     random_split,
     scale_splits,
 )
 
-__all__ = ["BatchSampler", "DataLoader", "Dataset", "DistributedSampler", "RandomSampler", "Sampler",
-           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
+__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
+           "DistributedSampler", "IterableDataset", "RandomSampler", "Sampler",
+           "SequentialSampler", "StackDataset", "Subset", "SubsetRandomSampler", "TensorDataset",
            "WeightedRandomSampler", "datasets", "default_collate", "default_convert",
-           "make_scaler", "random_split", "scale_splits"]
+           "get_worker_info", "make_scaler", "random_split", "scale_splits"]
