@@ -846,6 +846,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
 
 # =========================================================================== convolution, pooling
 # (defined beside their layers; imported last, as they build on the helpers above)
+from .attention import scaled_dot_product_attention  # noqa: E402
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
 from .dropout import dropout2d  # noqa: E402
@@ -866,3 +867,4 @@ __all__ += [
     "dropout2d", "fold", "max_pool1d", "max_pool2d", "unfold",
 ]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
+__all__ += ["scaled_dot_product_attention"]
