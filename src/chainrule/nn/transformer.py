@@ -67,6 +67,17 @@ def _canonical_mask(mask: Tensor | None, name: str, other: Tensor | None, other_
     return Tensor._make(np.where(mask._data, float("-inf"), 0.0).astype(dtype))
 
 
+def _src_masks(owner: str, src: Tensor, mask: Tensor | None, mask_name: str,
+               key_padding_mask: Tensor | None) -> tuple[Tensor | None, Tensor | None]:
+    """Checks ``src``; the attention mask and the key padding mask as float masks of its dtype."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{owner}: expected a Tensor src, got {type(src).__name__}")
+    dtype = src._data.dtype
+    key_padding_mask = _canonical_mask(key_padding_mask, "src_key_padding_mask", mask, mask_name,
+                                       dtype)
+    return _canonical_mask(mask, mask_name, None, "", dtype, check_other=False), key_padding_mask
+
+
 def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     if not isinstance(activation, str):
         return activation
@@ -108,12 +119,8 @@ class TransformerEncoderLayer(Module):
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
-        if not isinstance(src, Tensor):
-            raise TypeError(f"TransformerEncoderLayer: expected a Tensor src, got {type(src).__name__}")
-        dtype = src._data.dtype
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
-                                               src_mask, "src_mask", dtype)
-        src_mask = _canonical_mask(src_mask, "src_mask", None, "", dtype, check_other=False)
+        src_mask, src_key_padding_mask = _src_masks("TransformerEncoderLayer", src, src_mask,
+                                                    "src_mask", src_key_padding_mask)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -181,12 +188,8 @@ class TransformerEncoder(Module):
 
     def forward(self, src: Tensor, mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None, is_causal: bool | None = None) -> Tensor:
-        if not isinstance(src, Tensor):
-            raise TypeError(f"TransformerEncoder: expected a Tensor src, got {type(src).__name__}")
-        dtype = src._data.dtype
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
-                                               mask, "mask", dtype)
-        mask = _canonical_mask(mask, "mask", None, "", dtype, check_other=False)
+        mask, src_key_padding_mask = _src_masks("TransformerEncoder", src, mask, "mask",
+                                                src_key_padding_mask)
         first = self.layers[0] if len(self.layers) else None
         batch_first = bool(first is not None and getattr(getattr(first, "self_attn", None), "batch_first", False))
         seq_len = src._data.shape[1 if batch_first and src._data.ndim == 3 else 0]
