@@ -27,13 +27,18 @@ from .optimizer import Optimizer
 
 __all__ = [
     "ChainedScheduler",
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
@@ -75,6 +80,39 @@ def _per_group(owner: str, name: str, optimizer: Optimizer, value: Any) -> list[
     return [value] * n
 
 
+def _lambdas(owner: str, optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float]]:
+    """One callable per parameter group (a list of them, or one shared by all groups)."""
+    fns = _per_group(owner, "lr_lambda", optimizer, lr_lambda)
+    for i, fn in enumerate(fns):
+        if not callable(fn):
+            raise TypeError(f"{owner}: lr_lambda {i} must be callable, got {type(fn).__name__}")
+    return fns
+
+
+def _function_state(fn: Any) -> dict[str, Any] | None:
+    """What ``state_dict`` keeps of a user function: a callable object's ``__dict__``, else None."""
+    if fn is None or isinstance(fn, types.FunctionType):
+        return None
+    return copy.deepcopy(fn.__dict__)
+
+
+def _momentum_uses_beta1(owner: str, optimizer: Optimizer) -> bool:
+    """Whether a cycled momentum is Adam's β₁ (``betas``) rather than SGD's ``momentum``."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            f"{owner}: cycle_momentum=True needs an optimizer with momentum or betas, and "
+            f"{type(optimizer).__name__} has neither; pass cycle_momentum=False"
+        )
+    return "betas" in optimizer.defaults
+
+
+def _set_momentum(group: dict[str, Any], use_beta1: bool, momentum: float) -> None:
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
 class LRScheduler:
     """Base class of the schedulers: subclasses define ``get_lr()`` (chainable form).
 
@@ -85,6 +123,8 @@ class LRScheduler:
     """
 
     _is_initial: bool = False
+    # attributes holding user functions: state_dict keeps only a callable object's __dict__
+    _functions: tuple[str, ...] = ()
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
@@ -145,6 +185,10 @@ class LRScheduler:
             self.last_epoch = epoch
             closed_form = getattr(self, "_get_closed_form_lr", None)
             values = closed_form() if closed_form is not None else self.get_lr()
+        self._set_lrs(values)
+
+    def _set_lrs(self, values: list[float]) -> None:
+        """Write one rate per parameter group into the optimiser and remember them."""
         groups = self.optimizer.param_groups
         if len(values) != len(groups):
             raise ValueError(
@@ -157,13 +201,31 @@ class LRScheduler:
         self._last_lr = [group["lr"] for group in groups]
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything but the optimiser (a copy)."""
-        return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
+        """Everything but the optimiser (a copy); of user functions, a callable object's
+        ``__dict__`` (plain functions and lambdas are code, given again to the constructor)."""
+        state = {
+            k: copy.deepcopy(v)
+            for k, v in self.__dict__.items()
+            if k != "optimizer" and k not in self._functions
+        }
+        for name in self._functions:
+            fns = getattr(self, name)
+            state[name] = ([_function_state(fn) for fn in fns] if isinstance(fns, list)
+                           else _function_state(fns))
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state saved by ``state_dict()``."""
         self._check_state_dict(state_dict)
-        self.__dict__.update(copy.deepcopy(state_dict))
+        state = copy.deepcopy(state_dict)
+        saved = {name: state.pop(name) for name in self._functions if name in state}
+        self.__dict__.update(state)
+        for name, kept in saved.items():
+            fns = getattr(self, name)
+            pairs = zip(fns, kept, strict=True) if isinstance(fns, list) else [(fns, kept)]
+            for fn, fn_state in pairs:
+                if fn_state is not None:
+                    fn.__dict__.update(fn_state)
 
     def _check_state_dict(self, state_dict: Any, key: str = "last_epoch") -> None:
         """A scheduler's state is a dict with ``key``; anything else (an optimiser's
@@ -178,12 +240,14 @@ class LRScheduler:
             )
 
 
-class LambdaLR(LRScheduler):
-    """``lr = initial_lr · f(epoch)`` with a user function ``f`` (one, or one per group).
+class _UserFunctionScheduler(LRScheduler):
+    """A schedule made of a user function ``f`` of the epoch (one, or one per group).
 
     Only the ``__dict__`` of callable *objects* is saved by ``state_dict``; plain functions and
     lambdas are not (they are code, given again to the constructor).
     """
+
+    _functions = ("lr_lambdas",)
 
     def __init__(
         self,
@@ -191,40 +255,41 @@ class LambdaLR(LRScheduler):
         lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
         last_epoch: int = -1,
     ) -> None:
-        _check_optimizer("LambdaLR", optimizer)
-        self.lr_lambdas = _per_group("LambdaLR", "lr_lambda", optimizer, lr_lambda)
-        for i, fn in enumerate(self.lr_lambdas):
-            if not callable(fn):
-                raise TypeError(
-                    f"LambdaLR: lr_lambda {i} must be callable, got {type(fn).__name__}"
-                )
+        name = type(self).__name__
+        _check_optimizer(name, optimizer)
+        self.lr_lambdas = _lambdas(name, optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {
-            k: copy.deepcopy(v)
-            for k, v in self.__dict__.items()
-            if k not in ("optimizer", "lr_lambdas")
-        }
-        state["lr_lambdas"] = [
-            None if isinstance(fn, types.FunctionType) else copy.deepcopy(fn.__dict__)
-            for fn in self.lr_lambdas
-        ]
-        return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self._check_state_dict(state_dict)
-        state = copy.deepcopy(state_dict)
-        lambdas = state.pop("lr_lambdas")
-        self.__dict__.update(state)
-        for fn, saved in zip(self.lr_lambdas, lambdas, strict=True):
-            if saved is not None:
-                fn.__dict__.update(saved)
+class LambdaLR(_UserFunctionScheduler):
+    """``lr = initial_lr · f(epoch)`` with a user function ``f`` (one, or one per group).
+
+    Only the ``__dict__`` of callable *objects* is saved by ``state_dict``; plain functions and
+    lambdas are not (they are code, given again to the constructor).
+    """
 
     def get_lr(self) -> list[float]:
         return [
             base_lr * fn(self.last_epoch)
             for fn, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)
+        ]
+
+
+class MultiplicativeLR(_UserFunctionScheduler):
+    """Multiply the rate by a user factor every epoch: ``lr_e = lr_{e-1} · f(e)`` for ``e ≥ 1``.
+
+    ``f`` is one function of the epoch, or one per parameter group; the product is chainable (it
+    multiplies the current ``group["lr"]``). ``state_dict`` keeps the ``__dict__`` of callable
+    objects, as :class:`LambdaLR` does.
+    """
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self._is_initial:
+            return [group["lr"] for group in groups]
+        return [
+            group["lr"] * fn(self.last_epoch)
+            for fn, group in zip(self.lr_lambdas, groups, strict=True)
         ]
 
 
@@ -279,6 +344,47 @@ class MultiStepLR(LRScheduler):
         milestones = sorted(self.milestones.elements())
         return [
             base_lr * self.gamma ** bisect_right(milestones, self.last_epoch)
+            for base_lr in self.base_lrs
+        ]
+
+
+class ConstantLR(LRScheduler):
+    """Hold the rate at ``factor · initial_lr`` for the first ``total_iters`` epochs.
+
+    ``lr_e = initial_lr · (factor if e < total_iters else 1)``, computed chainably: the rate is
+    multiplied by ``factor`` at epoch 0 and by ``1 / factor`` at epoch ``total_iters`` (a
+    warm-up at a reduced rate).
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        _check_number("ConstantLR", "factor", factor)
+        if not 0 < factor <= 1:
+            raise ValueError(
+                f"ConstantLR: invalid factor={factor!r}; the constant multiplicative factor must "
+                "be in (0, 1] (it is divided out again at total_iters)"
+            )
+        _check_number("ConstantLR", "total_iters", total_iters, positive=True, integer=True)
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0:
+            return [group["lr"] * self.factor for group in groups]
+        if self.last_epoch != self.total_iters:
+            return [group["lr"] for group in groups]
+        return [group["lr"] * (1.0 / self.factor) for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [
+            base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
             for base_lr in self.base_lrs
         ]
 
@@ -354,6 +460,43 @@ class ExponentialLR(LRScheduler):
         return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
+class PolynomialLR(LRScheduler):
+    r"""Decay the rate polynomially to 0 over ``total_iters`` epochs, then hold it.
+
+    :math:`η_e = η_0 (1 - \min(e, T) / T)^p`, computed chainably as the ratio of consecutive
+    factors :math:`((1 - e/T) / (1 - (e-1)/T))^p` for ``1 ≤ e ≤ T``.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
+        _check_number("PolynomialLR", "total_iters", total_iters, positive=True, integer=True)
+        _check_number("PolynomialLR", "power", power)
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return [group["lr"] for group in groups]
+        decay_factor = (
+            (1.0 - self.last_epoch / self.total_iters)
+            / (1.0 - (self.last_epoch - 1) / self.total_iters)
+        ) ** self.power
+        return [group["lr"] * decay_factor for group in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [
+            base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+            for base_lr in self.base_lrs
+        ]
+
+
 class CosineAnnealingLR(LRScheduler):
     r"""Cosine annealing from the initial rate down to ``eta_min`` over ``T_max`` epochs.
 
@@ -401,6 +544,205 @@ class CosineAnnealingLR(LRScheduler):
             + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
             for base_lr in self.base_lrs
         ]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""Cosine annealing that restarts at the initial rate (SGDR).
+
+    :math:`η_t = η_{min} + ½ (η_0 - η_{min}) (1 + \cos(π T_{cur} / T_i))`, where
+    :math:`T_{cur}` counts the epochs since the last restart and the :math:`i`-th period lasts
+    :math:`T_i = T_0 · T_{mult}^i` epochs. ``step()`` advances one epoch; ``step(epoch)`` jumps to
+    ``epoch``, which may be fractional: ``step(e + i / n)`` after batch ``i`` of ``n`` anneals
+    within an epoch, as PyTorch allows (no deprecation warning here).
+
+    Reference: I. Loshchilov, F. Hutter, "SGDR: Stochastic Gradient Descent with Warm
+    Restarts", ICLR 2017, arXiv:1608.03983.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        name = "CosineAnnealingWarmRestarts"
+        if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"{name}: expected positive integer T_0, but got {T_0!r}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"{name}: expected integer T_mult >= 1, but got {T_mult!r}")
+        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real):
+            raise ValueError(
+                f"{name}: expected float or int eta_min, but got {eta_min!r} of type "
+                f"{type(eta_min).__name__}"
+            )
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur: float = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [
+            self.eta_min
+            + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+            for base_lr in self.base_lrs
+        ]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to ``epoch`` (an int or a float, ``>= 0``)."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:  # a restart
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(
+                    f"CosineAnnealingWarmRestarts: expected non-negative epoch, but got {epoch}"
+                )
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:  # the period n that epoch falls in: T_0 (T_mult^n - 1) / (T_mult - 1) <= epoch
+                    n = int(math.log((epoch / self.T_0 * (self.T_mult - 1) + 1), self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult**n
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        self._set_lrs(self.get_lr())
+
+
+class CyclicLR(LRScheduler):
+    r"""Cyclical learning rates: the rate goes up and down between ``base_lr`` and ``max_lr``.
+
+    Step it after every *batch*. With :math:`S` = ``step_size_up + step_size_down`` and
+    :math:`r` = ``step_size_up / S``, batch :math:`t` is in cycle :math:`c = ⌊1 + t/S⌋` at
+    :math:`x = 1 + t/S - c`; the height is :math:`h = x/r` while rising (:math:`x ≤ r`) and
+    :math:`(x-1)/(r-1)` while falling, and
+
+    :math:`η_t = η_{base} + (η_{max} - η_{base}) · h · s`,
+
+    where the scale :math:`s` is 1 (``"triangular"``), :math:`1/2^{c-1}` (``"triangular2"``,
+    halving each cycle), :math:`γ^t` (``"exp_range"``), or ``scale_fn`` of the cycle (``scale_mode
+    "cycle"``) or of :math:`t` (``"iterations"``). With ``cycle_momentum`` the momentum (Adam's
+    β₁) moves the other way: :math:`m_t = m_{max} - (m_{max} - m_{base}) · h · s`. The constructor
+    sets the rates to ``base_lr`` (and the momenta to ``max_momentum``).
+
+    ``state_dict`` keeps the ``__dict__`` of a callable-object ``scale_fn``, not a function.
+
+    Reference: L. N. Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017,
+    arXiv:1506.01186.
+    """
+
+    _functions = ("_scale_fn_custom",)
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: Literal["triangular", "triangular2", "exp_range"] = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: Literal["cycle", "iterations"] = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.8,
+        max_momentum: float | list[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        name = "CyclicLR"
+        _check_optimizer(name, optimizer)
+        self.optimizer = optimizer
+        base_lrs = _per_group(name, "base_lr", optimizer, base_lr)
+        self.max_lrs = _per_group(name, "max_lr", optimizer, max_lr)
+        for lr in base_lrs:
+            _check_number(name, "base_lr", lr, nonnegative=True)
+        for lr in self.max_lrs:
+            _check_number(name, "max_lr", lr, nonnegative=True)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
+                group["lr"] = lr
+        _check_number(name, "step_size_up", step_size_up, positive=True)
+        if step_size_down is not None:
+            _check_number(name, "step_size_down", step_size_down, positive=True)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(
+                f"{name}: mode is invalid and scale_fn is None: mode must be 'triangular', "
+                f"'triangular2' or 'exp_range', got {mode!r}"
+            )
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"{name}: scale_fn must be callable, got {type(scale_fn).__name__}")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(
+                f"{name}: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
+            )
+        _check_number(name, "gamma", gamma, positive=True)
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        # the built-in modes fix what their scale is a function of, as in PyTorch
+        self.scale_mode = scale_mode if scale_fn is not None else (
+            "iterations" if mode == "exp_range" else "cycle"
+        )
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = _momentum_uses_beta1(name, optimizer)
+            self.base_momentums = _per_group(name, "base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group(name, "max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for m_max, m_base, group in zip(self.max_momentums, self.base_momentums,
+                                                optimizer.param_groups, strict=True):
+                    _set_momentum(group, self.use_beta1, m_max)
+                    group["max_momentum"] = m_max
+                    group["base_momentum"] = m_base
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's scale at ``x`` (the cycle, or the batch for ``"iterations"``)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        # scale_fn once per group and quantity, as PyTorch calls it (a stateful one sees the same)
+        lrs = [
+            base_lr + (max_lr - base_lr) * scale_factor * self.scale_fn(at)
+            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)
+        ]
+        if self.cycle_momentum:
+            momenta = [
+                m_max - (m_max - m_base) * scale_factor * self.scale_fn(at)
+                for m_base, m_max in zip(self.base_momentums, self.max_momentums, strict=True)
+            ]
+            for group, momentum in zip(self.optimizer.param_groups, momenta, strict=True):
+                _set_momentum(group, self.use_beta1, momentum)
+        return lrs
 
 
 class OneCycleLR(LRScheduler):
@@ -485,21 +827,13 @@ class OneCycleLR(LRScheduler):
 
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    f"{name}: cycle_momentum=True needs an optimizer with momentum or betas, and "
-                    f"{type(optimizer).__name__} has neither; pass cycle_momentum=False"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _momentum_uses_beta1(name, optimizer)
             max_momentums = _per_group(name, "max_momentum", optimizer, max_momentum)
             base_momentums = _per_group(name, "base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
                 for m_max, m_base, group in zip(max_momentums, base_momentums,
                                                 optimizer.param_groups, strict=True):
-                    if self.use_beta1:
-                        group["betas"] = (m_max, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_max
+                    _set_momentum(group, self.use_beta1, m_max)
                     group["max_momentum"] = m_max
                     group["base_momentum"] = m_base
         super().__init__(optimizer, last_epoch)
@@ -532,10 +866,7 @@ class OneCycleLR(LRScheduler):
                 start_step = phase["end_step"]
             lrs.append(lr)
             if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, self.use_beta1, momentum)
         return lrs
 
 
