@@ -139,34 +139,26 @@ def test_stack_errors_as_torch():
 
 
 # ---------------------------------------------------------------- IterableDataset
-class Stream(IterableDataset):
-    """0..n-1 as (features, label) pairs; a length only when asked for."""
+def stream_class(base):
+    """0..n-1 as (features, label) pairs, a length only when asked for: over either library."""
 
-    def __init__(self, n, start=0, sized=True):
-        self.n, self.start, self.sized = n, start, sized
+    class Stream(base):
+        def __init__(self, n, start=0, sized=True):
+            self.n, self.start, self.sized = n, start, sized
 
-    def __iter__(self):
-        for i in range(self.start, self.start + self.n):
-            yield np.array([i, 2 * i], dtype=np.float32), i
+        def __iter__(self):
+            for i in range(self.start, self.start + self.n):
+                yield np.array([i, 2 * i], dtype=np.float32), i
 
-    def __len__(self):
-        if not self.sized:
-            raise TypeError("this stream has no length")
-        return self.n
+        def __len__(self):
+            if not self.sized:
+                raise TypeError("this stream has no length")
+            return self.n
+
+    return Stream
 
 
-class TorchStream(tud.IterableDataset):
-    def __init__(self, n, start=0, sized=True):
-        self.n, self.start, self.sized = n, start, sized
-
-    def __iter__(self):
-        for i in range(self.start, self.start + self.n):
-            yield np.array([i, 2 * i], dtype=np.float32), i
-
-    def __len__(self):
-        if not self.sized:
-            raise TypeError("this stream has no length")
-        return self.n
+Stream, TorchStream = stream_class(IterableDataset), stream_class(tud.IterableDataset)
 
 
 def compare_loaders(ours, ref):
