@@ -1,6 +1,7 @@
-"""TransformerEncoderLayer and TransformerEncoder against PyTorch: outputs and the gradients of
-the input and of every parameter (training mode with dropout 0, so that torch takes its plain
-path and both compute the same math), state_dicts, reprs, masks and errors."""
+"""The Transformer encoder and decoder layers, their stacks and nn.Transformer against PyTorch:
+outputs and the gradients of the inputs and of every parameter (training mode with dropout 0, so
+that torch takes its plain path and both compute the same math), state_dicts, reprs, masks and
+errors."""
 
 import warnings
 
@@ -47,19 +48,27 @@ def encoder_twins(dtype, num_layers=2, final_norm=True, **kw):
 
 def compare(ours, theirs, dtype, *, batched=True, batch_first=False, **masks):
     shape = ((N, L, D) if batch_first else (L, N, D)) if batched else (L, D)
-    x, tx = pair(rand(shape, dtype, seed=1))
+    return run_twins(ours, theirs, dtype, {"src": pair(rand(shape, dtype, seed=1))}, masks)
+
+
+def run_twins(ours, theirs, dtype, inputs, masks):
+    """Call both with the (ours, theirs) ``inputs`` in order and the ``masks`` (arrays become
+    constants of each library, anything else passes as is); compare the outputs, then the
+    gradients of each input and of every parameter after the same backward."""
     args, targs = {}, {}
     for name, m in masks.items():
         if isinstance(m, np.ndarray):
             args[name], targs[name] = _const(m)
         else:
             args[name] = targs[name] = m
-    y, ty = ours(x, **args), theirs(tx, **targs)
-    assert_close(y, ty, dtype, what="encoder output")
-    g = rand(tuple(ty.shape), dtype, seed=2)
+    y = ours(*(a for a, _ in inputs.values()), **args)
+    ty = theirs(*(b for _, b in inputs.values()), **targs)
+    assert_close(y, ty, dtype, what="output")
+    g = rand(tuple(ty.shape), dtype, seed=7)
     y.backward(cr.tensor(g))
     ty.backward(torch.from_numpy(g))
-    assert_close(x.grad, tx.grad, dtype, what="gradient of the input")
+    for name, (a, b) in inputs.items():
+        assert_close(a.grad, b.grad, dtype, what=f"gradient of {name}")
     assert_same_grads(ours, theirs, dtype)
     return y
 
@@ -185,8 +194,6 @@ def test_dropout_only_in_training():
 def test_errors():
     with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
         nn.TransformerEncoderLayer(D, NHEAD, activation="tanh")
-    with pytest.raises(NotImplementedError, match="TransformerEncoder"):
-        nn.Transformer()
     layer = nn.TransformerEncoderLayer(D, NHEAD, FF)
     x = cr.randn(L, N, D)
     with pytest.raises(TypeError, match="only bool and floating types of src_key_padding_mask"):
@@ -197,3 +204,103 @@ def test_errors():
         nn.TransformerEncoderLayer(D, 3)
     with pytest.warns(UserWarning, match="mismatched src_key_padding_mask and src_mask"):
         layer(x, src_mask=cr.zeros(L, L), src_key_padding_mask=cr.zeros(N, L, dtype=cr.bool))
+
+
+# =========================================================================== decoder, Transformer
+T = 4  # target length (the source has L)
+
+
+def _copy_perturbed(ours, theirs):
+    for p in theirs.parameters():  # weights that differ from layer to layer
+        p.data.add_(torch.randn_like(p) * 0.1)
+    torch_to_ours(ours, theirs)
+
+
+def compare_decoder(ours, theirs, dtype, *, batch_first=False, batched=True, **masks):
+    def shape(seq):
+        if not batched:
+            return (seq, D)
+        return (N, seq, D) if batch_first else (seq, N, D)
+
+    inputs = {"tgt": pair(rand(shape(T), dtype, seed=1)), "memory": pair(rand(shape(L), dtype, seed=2))}
+    run_twins(ours, theirs, dtype, inputs, masks)
+
+
+def _decoder_masks(dtype, batched=True):
+    rng = np.random.default_rng(5)
+    tkpm = rng.random((N, T) if batched else T) > 0.6
+    mkpm = rng.random((N, L) if batched else L) > 0.6
+    tkpm[..., 0] = mkpm[..., 0] = False
+    causal = nn.Transformer.generate_square_subsequent_mask(T, dtype=dtype).numpy()
+    return dict(tgt_mask=causal, tgt_key_padding_mask=tkpm * np.array(-1e9, dtype),
+                memory_key_padding_mask=mkpm, memory_mask=rng.random((T, L)) > 0.8)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kw", LAYER_OPTIONS, ids=_ids)
+def test_decoder_layer_matches_torch(dtype, kw):
+    kw = {"dropout": 0.0, **kw}
+    theirs = torch.nn.TransformerDecoderLayer(D, NHEAD, FF, dtype=_tdtype(dtype), **kw)
+    ours = nn.TransformerDecoderLayer(D, NHEAD, FF, dtype=dtype, **kw)
+    torch_to_ours(ours, theirs)
+    bf = kw.get("batch_first", False)
+    compare_decoder(ours, theirs, dtype, batch_first=bf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns of the mixed bool/float masks
+        compare_decoder(ours, theirs, dtype, batch_first=bf, **_decoder_masks(dtype))
+        compare_decoder(ours, theirs, dtype, batched=False, **_decoder_masks(dtype, batched=False))
+    compare_decoder(ours, theirs, dtype, batch_first=bf, tgt_is_causal=True,
+                    tgt_mask=nn.Transformer.generate_square_subsequent_mask(T, dtype=dtype).numpy())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("final_norm", [True, False])
+def test_decoder_matches_torch(dtype, final_norm):
+    layer = torch.nn.TransformerDecoderLayer(D, NHEAD, FF, 0.0, dtype=_tdtype(dtype))
+    norm = torch.nn.LayerNorm(D, dtype=_tdtype(dtype)) if final_norm else None
+    theirs = torch.nn.TransformerDecoder(layer, 2, norm=norm)
+    our_norm = nn.LayerNorm(D, dtype=dtype) if final_norm else None
+    ours = nn.TransformerDecoder(nn.TransformerDecoderLayer(D, NHEAD, FF, 0.0, dtype=dtype), 2, our_norm)
+    _copy_perturbed(ours, theirs)
+    compare_decoder(ours, theirs, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compare_decoder(ours, theirs, dtype, **_decoder_masks(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True, "norm_first": True, "activation": "gelu"}],
+                         ids=_ids)
+def test_transformer_matches_torch(dtype, kw):
+    args = dict(d_model=D, nhead=NHEAD, num_encoder_layers=2, num_decoder_layers=2,
+                dim_feedforward=FF, dropout=0.0, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the nested-tensor note, from both
+        theirs = torch.nn.Transformer(**args, dtype=_tdtype(dtype))
+        ours = nn.Transformer(**args, dtype=dtype)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+    torch_to_ours(ours, theirs)
+    bf = kw.get("batch_first", False)
+    inputs = {"src": pair(rand((N, L, D) if bf else (L, N, D), dtype, seed=1)),
+              "tgt": pair(rand((N, T, D) if bf else (T, N, D), dtype, seed=2))}
+    kpm = np.array([[False] * (L - 1) + [True]] * N)
+    run_twins(ours, theirs, dtype, inputs, dict(
+        tgt_mask=nn.Transformer.generate_square_subsequent_mask(T, dtype=dtype).numpy(),
+        src_key_padding_mask=kpm, memory_key_padding_mask=kpm))
+
+
+def test_transformer_init_and_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = nn.Transformer(D, NHEAD, 1, 1, FF)
+    w = model.encoder.layers[0].linear1.weight.detach().numpy()  # xavier_uniform_, not Linear's own
+    assert np.abs(w).max() <= np.sqrt(6 / (D + FF))
+    assert np.all(model.encoder.layers[0].self_attn.in_proj_bias.detach().numpy() == 0)
+    assert (model.d_model, model.nhead, model.batch_first) == (D, NHEAD, False)
+    with pytest.raises(RuntimeError, match="batch number"):
+        model(cr.randn(L, N, D), cr.randn(T, N + 1, D))
+    with pytest.raises(RuntimeError, match="feature number"):
+        model(cr.randn(L, N, D), cr.randn(T, N, D + 1))
+    with pytest.raises(RuntimeError, match="activation should be relu/gelu"):
+        nn.TransformerDecoderLayer(D, NHEAD, activation="elu")

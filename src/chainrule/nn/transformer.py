@@ -1,6 +1,8 @@
-"""The Transformer encoder (Vaswani et al., 2017) with PyTorch's module and parameter names:
+"""The Transformer (Vaswani et al., 2017) with PyTorch's module and parameter names:
 ``TransformerEncoderLayer`` (self-attention, then a position-wise feed-forward network, each in a
-residual branch with LayerNorm) and ``TransformerEncoder`` (a stack of copies of one layer)."""
+residual branch with LayerNorm), ``TransformerDecoderLayer`` (the same with attention over the
+encoder's output, the memory, in between), the stacks ``TransformerEncoder``/``TransformerDecoder``
+of copies of one layer, and ``Transformer``, the encoder-decoder model."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..tensor import Tensor
 from . import functional as F
+from . import init
 from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
@@ -22,28 +25,14 @@ from .linear import Linear
 from .module import Module
 from .normalization import LayerNorm
 
-__all__ = ["Transformer", "TransformerEncoder", "TransformerEncoderLayer"]
+__all__ = ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+           "TransformerEncoderLayer"]
 
 
 def _square_subsequent_mask(sz: int, dtype: Any = None) -> Tensor:
     """``[sz, sz]``: 0 on and below the diagonal, -inf above (position i sees j <= i)."""
     d = _dt.as_dtype(dtype)
     return Tensor._make(np.triu(np.full((sz, sz), float("-inf"), dtype=d), 1))
-
-
-class Transformer:
-    """Holds :meth:`generate_square_subsequent_mask`, the causal mask of PyTorch's
-    ``nn.Transformer`` (the full encoder-decoder model is not provided)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError(
-            "nn.Transformer (the encoder-decoder model) is not available; build the encoder with "
-            "nn.TransformerEncoder(nn.TransformerEncoderLayer(...), num_layers)")
-
-    @staticmethod
-    def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
-        """The causal mask ``[sz, sz]``: 0 where ``j <= i``, -inf where ``j > i``."""
-        return _square_subsequent_mask(sz, dtype)
 
 
 def _canonical_mask(mask: Tensor | None, name: str, other: Tensor | None, other_name: str,
@@ -88,7 +77,43 @@ def _activation(activation: str | Callable[[Tensor], Tensor]) -> Callable[[Tenso
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
-class TransformerEncoderLayer(Module):
+def _build_layer(layer: Module, attentions: tuple[str, ...], branches: int, d_model: int,
+                 nhead: int, dim_feedforward: int, dropout: float, layer_norm_eps: float,
+                 batch_first: bool, norm_first: bool, bias: bool, dtype: Any) -> None:
+    """The submodules of an encoder or decoder layer, registered in PyTorch's order: the
+    attentions, ``linear1``, ``dropout``, ``linear2``, then ``norm1..n`` and ``dropout1..n`` (one
+    of each per residual branch)."""
+    for name in attentions:
+        setattr(layer, name, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                batch_first=batch_first, dtype=dtype))
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+    layer.dropout = Dropout(dropout)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+    layer.norm_first = norm_first
+    for i in range(1, branches + 1):
+        setattr(layer, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+    for i in range(1, branches + 1):
+        setattr(layer, f"dropout{i}", Dropout(dropout))
+
+
+class _TransformerLayer(Module):
+    """The residual branches shared by the encoder and decoder layers (``_branches`` of them:
+    ``dropout{_branches}`` is the feed-forward branch's)."""
+
+    _branches = 2
+
+    def _sa_block(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                  is_causal: bool) -> Tensor:
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return getattr(self, f"dropout{self._branches}")(x)
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """One encoder layer: ``x = norm1(x + dropout1(self_attn(x)))``, then ``x = norm2(x +
     dropout2(linear2(dropout(activation(linear1(x))))))``; with ``norm_first=True`` the norms
     move inside the branches (``x = x + sa(norm1(x))``, ``x = x + ff(norm2(x))``)."""
@@ -98,16 +123,8 @@ class TransformerEncoderLayer(Module):
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        _build_layer(self, ("self_attn",), self._branches, d_model, nhead, dim_feedforward, dropout,
+                     layer_norm_eps, batch_first, norm_first, bias, dtype)
         activation = _activation(activation)
         if activation is F.relu or isinstance(activation, ReLU):
             self.activation_relu_or_gelu = 1
@@ -130,15 +147,6 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
-                  is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout2(x)
 
 
 def _why_no_nested_tensor(layer: Module) -> str:
@@ -190,10 +198,7 @@ class TransformerEncoder(Module):
                 src_key_padding_mask: Tensor | None = None, is_causal: bool | None = None) -> Tensor:
         mask, src_key_padding_mask = _src_masks("TransformerEncoder", src, mask, "mask",
                                                 src_key_padding_mask)
-        first = self.layers[0] if len(self.layers) else None
-        batch_first = bool(first is not None and getattr(getattr(first, "self_attn", None), "batch_first", False))
-        seq_len = src._data.shape[1 if batch_first and src._data.ndim == 3 else 0]
-        is_causal = _detect_is_causal_mask(mask, is_causal, seq_len)
+        is_causal = _detect_is_causal_mask(mask, is_causal, _seq_len(self.layers, src))
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
@@ -203,9 +208,146 @@ class TransformerEncoder(Module):
         return output
 
 
+def _seq_len(layers: ModuleList, x: Tensor) -> int:
+    """The sequence length of ``x`` as the first layer's attention reads it."""
+    first = layers[0] if len(layers) else None
+    batch_first = bool(getattr(getattr(first, "self_attn", None), "batch_first", False))
+    return x._data.shape[1 if batch_first and x._data.ndim == 3 else 0]
+
+
 def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: int) -> bool:
     """``is_causal`` if given; else whether ``mask`` is the square subsequent (causal) mask."""
     if is_causal is not None or mask is None:
         return bool(is_causal)
     causal = np.triu(np.full((size, size), float("-inf")), 1)
     return mask._data.shape == causal.shape and bool((mask._data == causal).all())
+
+
+class TransformerDecoderLayer(_TransformerLayer):
+    """One decoder layer: self-attention over the target, attention over the ``memory`` (the
+    encoder's output), then the feed-forward network, each in a residual branch with its
+    LayerNorm (``norm1``, ``norm2``, ``norm3``; inside the branches with ``norm_first=True``)."""
+
+    _branches = 3
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str | Callable[[Tensor], Tensor] = F.relu, layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        _build_layer(self, ("self_attn", "multihead_attn"), self._branches, d_model, nhead,
+                     dim_feedforward, dropout, layer_norm_eps, batch_first, norm_first, bias, dtype)
+        self.activation = _activation(activation)
+
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
+                memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
+                memory_key_padding_mask: Tensor | None = None, tgt_is_causal: bool = False,
+                memory_is_causal: bool = False) -> Tensor:
+        x = tgt
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask,
+                                    memory_is_causal)
+            x = x + self._ff_block(self.norm3(x))
+        else:
+            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+            x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask,
+                                               memory_is_causal))
+            x = self.norm3(x + self._ff_block(x))
+        return x
+
+    def _mha_block(self, x: Tensor, mem: Tensor, attn_mask: Tensor | None,
+                   key_padding_mask: Tensor | None, is_causal: bool) -> Tensor:
+        x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                                is_causal=is_causal, need_weights=False)[0]
+        return self.dropout2(x)
+
+
+class TransformerDecoder(Module):
+    """``num_layers`` deep copies of ``decoder_layer`` applied in turn (each attending to the same
+    ``memory``), then ``norm`` if given; ``tgt_is_causal=None`` detects a causal ``tgt_mask``."""
+
+    def __init__(self, decoder_layer: Module, num_layers: int, norm: Module | None = None) -> None:
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,
+                memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
+                memory_key_padding_mask: Tensor | None = None, tgt_is_causal: bool | None = None,
+                memory_is_causal: bool = False) -> Tensor:
+        if not isinstance(tgt, Tensor):
+            raise TypeError(f"TransformerDecoder: expected a Tensor tgt, got {type(tgt).__name__}")
+        tgt_is_causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, _seq_len(self.layers, tgt))
+        output = tgt
+        for mod in self.layers:
+            output = mod(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                         tgt_key_padding_mask=tgt_key_padding_mask,
+                         memory_key_padding_mask=memory_key_padding_mask,
+                         tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
+        if self.norm is not None:
+            output = self.norm(output)
+        return output
+
+
+class Transformer(Module):
+    """The encoder-decoder model: ``encoder`` (``num_encoder_layers`` layers and a final
+    LayerNorm) reads ``src`` into a memory that ``decoder`` attends to while reading ``tgt``.
+    Every weight matrix starts xavier_uniform_, as in PyTorch."""
+
+    def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
+                 num_decoder_layers: int = 6, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str | Callable[[Tensor], Tensor] = F.relu,
+                 custom_encoder: Module | None = None, custom_decoder: Module | None = None,
+                 layer_norm_eps: float = 1e-5, batch_first: bool = False, norm_first: bool = False,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        layer_args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                      batch_first, norm_first, bias)
+
+        def stack(custom: Module | None, layer_cls: type, stack_cls: type, num_layers: int) -> Module:
+            if custom is not None:
+                return custom
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            return stack_cls(layer_cls(*layer_args, dtype=dtype), num_layers, norm)
+
+        self.encoder = stack(custom_encoder, TransformerEncoderLayer, TransformerEncoder, num_encoder_layers)
+        self.decoder = stack(custom_decoder, TransformerDecoderLayer, TransformerDecoder, num_decoder_layers)
+        self._reset_parameters()
+        self.d_model = d_model
+        self.nhead = nhead
+        self.batch_first = batch_first
+
+    def _reset_parameters(self) -> None:
+        for p in self.parameters():
+            if p._data.ndim > 1:
+                init.xavier_uniform_(p)
+
+    def forward(self, src: Tensor, tgt: Tensor, src_mask: Tensor | None = None,
+                tgt_mask: Tensor | None = None, memory_mask: Tensor | None = None,
+                src_key_padding_mask: Tensor | None = None,
+                tgt_key_padding_mask: Tensor | None = None,
+                memory_key_padding_mask: Tensor | None = None, src_is_causal: bool | None = None,
+                tgt_is_causal: bool | None = None, memory_is_causal: bool = False) -> Tensor:
+        for name, t in (("src", src), ("tgt", tgt)):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"Transformer: expected a Tensor {name}, got {type(t).__name__}")
+        s, t = tuple(src._data.shape), tuple(tgt._data.shape)
+        n_ax = 0 if self.batch_first else 1
+        if len(s) == 3 and (len(t) != 3 or s[n_ax] != t[n_ax]):
+            raise RuntimeError(f"the batch number of src and tgt must be equal, got src {s} and tgt {t}")
+        if s[-1] != self.d_model or t[-1] != self.d_model:
+            raise RuntimeError(f"the feature number of src and tgt must be equal to d_model "
+                               f"({self.d_model}), got src {s} and tgt {t}")
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+                              is_causal=src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                            tgt_key_padding_mask=tgt_key_padding_mask,
+                            memory_key_padding_mask=memory_key_padding_mask,
+                            tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
+        """The causal mask ``[sz, sz]``: 0 where ``j <= i``, -inf where ``j > i``."""
+        return _square_subsequent_mask(sz, dtype)
