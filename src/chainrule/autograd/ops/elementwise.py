@@ -95,11 +95,13 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.a, ctx.b  # dA = G / B, dB = -G * A / B^2 = -G * Y / B
+        a, b, out = ctx.a, ctx.b, ctx.out  # dA = G / B, dB = -G * A / B^2 = -G * (Y / B)
+        if isinstance(b, np.ndarray) and b.dtype != out.dtype:
+            b = b.astype(out.dtype)  # in the result's dtype, as PyTorch computes (a 0-d float64 B)
         need_a, need_b = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
             da = unbroadcast(g / b, np.shape(a)) if need_a else None
-            db = unbroadcast(-g * ctx.out / b, np.shape(b)) if need_b else None
+            db = unbroadcast(-g * (out / b), np.shape(ctx.b)) if need_b else None
         return da, db
 
 
