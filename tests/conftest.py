@@ -6,6 +6,9 @@
   ``backend_mode`` itself) and runs once.
 * ``@pytest.mark.slow``: soak tests and tests of more than a few seconds;
   ``pytest -m "not slow"`` is the quick loop, a plain ``pytest`` runs everything.
+* Hypothesis draws the same examples on every run (the ``repeatable`` profile), so that a run of
+  the suite is reproducible; ``pytest --hypothesis-profile=explore`` draws new ones each time, to
+  hunt for cases the repeatable set misses.
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 import chainrule
 from torch_oracle import FLOATS
+
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("repeatable")
 
 TESTS = Path(__file__).resolve().parent
 BOTH_MODES_UNDER = ("autograd", "nn", "optim")  # folders of tests/ whose tests run in both modes
