@@ -54,6 +54,8 @@ SCHEDULES = {
     "LambdaLR": lambda m, o: m.LambdaLR(o, lr_lambda=lambda e: 0.95**e),
     "LambdaLR-per-group": lambda m, o: m.LambdaLR(o, [lambda e: 1 / (e + 1), lambda e: 0.9**e]),
     "StepLR": lambda m, o: m.StepLR(o, step_size=3, gamma=0.5),
+    "StepLR-float-step": lambda m, o: m.StepLR(o, step_size=1.0, gamma=0.95),  # PyTorch's tutorial
+    "StepLR-fractional-step": lambda m, o: m.StepLR(o, step_size=2.5, gamma=0.5),
     "MultiStepLR": lambda m, o: m.MultiStepLR(o, milestones=[2, 5, 5, 9], gamma=0.3),
     "ExponentialLR": lambda m, o: m.ExponentialLR(o, gamma=0.9),
     "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=10, eta_min=0.001),
@@ -244,7 +246,7 @@ def test_schedules_drive_the_optimizer_steps():
 
 INVALID = [
     (lambda o: S.StepLR(o, step_size=0), ValueError, "step_size=0"),
-    (lambda o: S.StepLR(o, step_size=2.5), TypeError, "step_size must be an integer, got 2.5"),
+    (lambda o: S.StepLR(o, step_size="2"), TypeError, "step_size must be a real number, got '2'"),
     (lambda o: S.StepLR(o, step_size=2, gamma=-0.1), ValueError, "gamma=-0.1"),
     (lambda o: S.MultiStepLR(o, milestones=[3, -1]), ValueError, "milestone=-1"),
     (lambda o: S.ExponentialLR(o, gamma=0), ValueError, "gamma=0"),

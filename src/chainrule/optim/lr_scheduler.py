@@ -299,7 +299,9 @@ class StepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        _check_number("StepLR", "step_size", step_size, positive=True, integer=True)
+        # an int in PyTorch's signature, but any positive number works there (its own tutorial
+        # passes 1.0), so it does here
+        _check_number("StepLR", "step_size", step_size, positive=True)
         _check_number("StepLR", "gamma", gamma, positive=True)
         self.step_size = step_size
         self.gamma = gamma
