@@ -34,6 +34,8 @@ from .autograd.ops import (
     ceil,
     chunk,
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
     clone,
     column_stack,
@@ -58,6 +60,8 @@ from .autograd.ops import (
     fix,
     flatten,
     flip,
+    fliplr,
+    flipud,
     floor,
     floor_divide,
     fmod,
@@ -70,6 +74,9 @@ from .autograd.ops import (
     histc,
     histogram,
     hstack,
+    index_add,
+    index_copy,
+    index_fill,
     index_select,
     isclose,
     isfinite,
@@ -91,6 +98,7 @@ from .autograd.ops import (
     logsumexp,
     lt,
     masked_fill,
+    masked_scatter,
     masked_select,
     matmul,
     max,
@@ -101,13 +109,17 @@ from .autograd.ops import (
     min,
     minimum,
     mm,
+    moveaxis,
+    movedim,
     mul,
     multinomial,
+    multiply,
     mv,
     nan_to_num,
     narrow,
     ne,
     neg,
+    negative,
     nonzero,
     norm,
     normal,
@@ -116,15 +128,19 @@ from .autograd.ops import (
     permute,
     pow,
     prod,
+    ravel,
     relu,
     remainder,
     repeat_interleave,
     reshape,
     roll,
+    rot90,
     round,
     rsqrt,
     scatter,
     scatter_add,
+    scatter_reduce,
+    select,
     sgn,
     sigmoid,
     sign,
@@ -133,15 +149,22 @@ from .autograd.ops import (
     softmax,
     sort,
     split,
+    split_with_sizes,
     sqrt,
     square,
     squeeze,
     stack,
     std,
     sub,
+    subtract,
     sum,
+    swapaxes,
+    swapdims,
+    take,
+    take_along_dim,
     tan,
     tanh,
+    tensor_split,
     tile,
     topk,
     trace,
@@ -257,3 +280,16 @@ def __getattr__(name: str):
 
         return getattr(serialization, name)
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+
+def is_nonzero(input: Tensor) -> bool:  # noqa: A002
+    """Whether a one-element tensor's value is nonzero (an error for any other number of elements)."""
+    return input.is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    return input.is_same_size(other)
+
+
+def is_signed(input: Tensor) -> bool:  # noqa: A002
+    return input.is_signed()

@@ -657,6 +657,111 @@ class Tensor:
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         return self._apply_("masked_fill_", _ops.masked_fill, mask, value)
 
+    def masked_scatter_(self, mask: Tensor, source: Tensor) -> Tensor:
+        return self._apply_("masked_scatter_", _ops.masked_scatter, mask, source)
+
+    def scatter_(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None) -> Tensor:
+        return self._apply_("scatter_", lambda x: _ops.scatter(x, dim, index, src, value=value))
+
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return self._apply_("scatter_add_", lambda x, s: _ops.scatter_add(x, dim, index, s), src)
+
+    def scatter_reduce_(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                        include_self: bool = True) -> Tensor:
+        return self._apply_("scatter_reduce_", lambda x, s: _ops.scatter_reduce(
+            x, dim, index, s, reduce, include_self=include_self), src)
+
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+        return self._apply_("index_add_", lambda x, s: _ops.index_add(x, dim, index, s, alpha=alpha), source)
+
+    def index_copy_(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
+        return self._apply_("index_copy_", lambda x, s: _ops.index_copy(x, dim, index, s), source)
+
+    def index_fill_(self, dim: int, index: Tensor, value: Any) -> Tensor:
+        return self._apply_("index_fill_", lambda x, v: _ops.index_fill(x, dim, index, v), value)
+
+    def clamp_min_(self, min: Any) -> Tensor:  # noqa: A002
+        return self._apply_("clamp_min_", _ops.clamp_min, min)
+
+    def clamp_max_(self, max: Any) -> Tensor:  # noqa: A002
+        return self._apply_("clamp_max_", _ops.clamp_max, max)
+
+    def multiply_(self, other: Any) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
+
+    def subtract_(self, other: Any, alpha: Any = None) -> Tensor:
+        return self._inplace("sub_", np.subtract, other, alpha)
+
+    def negative_(self) -> Tensor:
+        return self._apply_("negative_", _ops.neg)
+
+    # comparisons in place: the result (1 or 0 in this tensor's dtype) has no gradient, so inside
+    # a graph the node is an overwrite, whose old value gets a zero gradient (PyTorch's GeBackward...)
+    def _compare_(self, op: str, ufunc: Any, other: Any) -> Tensor:
+        self._check_inplace(op)
+        result = _ops.compare(ufunc, self, other)
+        if self._records(other):
+            result = _ops.overwrite(self, result, op)
+        return self._write(op, result)
+
+    def eq_(self, other: Any) -> Tensor:
+        return self._compare_("eq_", np.equal, other)
+
+    def ne_(self, other: Any) -> Tensor:
+        return self._compare_("ne_", np.not_equal, other)
+
+    def lt_(self, other: Any) -> Tensor:
+        return self._compare_("lt_", np.less, other)
+
+    def le_(self, other: Any) -> Tensor:
+        return self._compare_("le_", np.less_equal, other)
+
+    def gt_(self, other: Any) -> Tensor:
+        return self._compare_("gt_", np.greater, other)
+
+    def ge_(self, other: Any) -> Tensor:
+        return self._compare_("ge_", np.greater_equal, other)
+
+    greater_, greater_equal_, less_, less_equal_, not_equal_ = gt_, ge_, lt_, le_, ne_
+
+    # shape changes in place (t_, transpose_, unsqueeze_...): this tensor becomes a view of its own
+    # memory with the new shape, and inside a graph the output of the view's node
+    def _reshape_(self, op: str, fn: Any, *args: Any) -> Tensor:
+        self._check_inplace(op)
+        result = fn(self, *args)
+        bump_version(self)  # as PyTorch counts it; the change is named after the old node
+        self._data = result._data
+        node = result.grad_fn
+        if node is not None and node is not self.grad_fn:
+            if self._retains_grad and self.grad_fn is not None:
+                self.grad_fn._retained = None
+                node._retained = weakref.ref(self)
+            self.grad_fn, self.requires_grad = node, True
+            base = getattr(result, "_base", None)
+            if base is not None and base[0] is not self:  # a view of a view: still one of the root
+                self._base = base
+            note_producer(self)
+        return self
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        return self._reshape_("transpose_", _ops.transpose, dim0, dim1)
+
+    def swapaxes_(self, axis0: int, axis1: int) -> Tensor:
+        return self._reshape_("swapaxes_", _ops.transpose, axis0, axis1)
+
+    swapdims_ = swapaxes_
+
+    def t_(self) -> Tensor:
+        return self._reshape_("t_", Tensor.t)
+
+    @numpy_keywords
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return self._reshape_("unsqueeze_", _ops.unsqueeze, dim)
+
+    @numpy_keywords
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        return self._reshape_("squeeze_", _ops.squeeze, dim)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
         if self._records(value):  # x[i] = v inside a graph: x_new = x_old with v put at i
@@ -843,8 +948,12 @@ class Tensor:
     def sub(self, other: Any, alpha: Any = None) -> Tensor:
         return _ops.sub(self, other if alpha is None else _ops.mul(other, alpha))
 
+    subtract = sub
+
     def mul(self, other: Any) -> Tensor:
         return _ops.mul(self, other)
+
+    multiply = mul
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         return _ops.div(self, other, rounding_mode=rounding_mode)
@@ -886,6 +995,8 @@ class Tensor:
 
     def neg(self) -> Tensor:
         return _ops.neg(self)
+
+    negative = neg
 
     def exp(self) -> Tensor:
         return _ops.exp(self)
@@ -991,6 +1102,15 @@ class Tensor:
         return _ops.clamp(self, min, max)
 
     clip = clamp
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        return _ops.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        return _ops.clamp_max(self, max)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return _ops.where(condition, self, other)
 
     def maximum(self, other: Any) -> Tensor:
         return _ops.maximum(self, other)
@@ -1137,6 +1257,22 @@ class Tensor:
     def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
         return _ops.masked_fill(self, mask, value)
 
+    def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                       include_self: bool = True) -> Tensor:
+        return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_add(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
+        return _ops.index_copy(self, dim, index, source)
+
+    def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
+        return _ops.index_fill(self, dim, index, value)
+
+    def masked_scatter(self, mask: Tensor, source: Tensor) -> Tensor:
+        return _ops.masked_scatter(self, mask, source)
+
     def tril(self, diagonal: int = 0) -> Tensor:
         return _ops.tril(self, diagonal)
 
@@ -1225,6 +1361,73 @@ class Tensor:
     @numpy_keywords
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         return _ops.unbind(self, dim)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return _ops.repeat(self, _ops.shape_arg(sizes))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other._data.dtype)
+
+    def ravel(self) -> Tensor:
+        return _ops.ravel(self)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        return _ops.select(self, dim, index)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        return _ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        return _ops.swapaxes(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _ops.tensor_split(self, indices_or_sections, dim)
+
+    def split_with_sizes(self, split_sizes: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _ops.split_with_sizes(self, split_sizes, dim)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        return _ops.unfold(self, dimension, size, step)
+
+    def rot90(self, k: int = 1, dims: Any = (0, 1)) -> Tensor:
+        return _ops.rot90(self, k, dims)
+
+    def fliplr(self) -> Tensor:
+        return _ops.fliplr(self)
+
+    def flipud(self) -> Tensor:
+        return _ops.flipud(self)
+
+    def take(self, index: Tensor) -> Tensor:
+        return _ops.take(self, index)
+
+    def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
+        return _ops.take_along_dim(self, indices, dim)
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor (an error for any other number of elements)."""
+        if self._data.size != 1:
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"is_nonzero(): Boolean value of Tensor with {what} is ambiguous "
+                               f"(shape {tuple(self._data.shape)})")
+        return bool(self._data.reshape(()))
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return self._data.shape == other._data.shape
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind not in "bu"
 
 
 def _unwrap(x: Any) -> Any:

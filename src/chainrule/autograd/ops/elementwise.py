@@ -565,3 +565,28 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,  # 
     else:
         y = NanToNum.apply(input, nan, posinf, neginf)
     return y if out is None else into(out, y, "nan_to_num")
+
+
+def _clamp_one(op: str, input: Tensor, bound: Any, below: Any, out: Tensor | None) -> Tensor:  # noqa: A002
+    """``clamp`` by one bound; a tensor bound takes the gradient where it wins (``input`` keeps it
+    elsewhere, NaN included): Y = where(X beyond bound, bound, X)."""
+    if not isinstance(bound, Tensor):
+        y = clamp(input, bound, None) if below is np.less else clamp(input, None, bound)
+    else:
+        y = where(compare(below, input, bound), bound, input)
+    return y if out is None else into(out, y, op)
+
+
+def clamp_min(input: Tensor, min: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``max(input, min)`` elementwise (``clamp(input, min=min)``)."""
+    return _clamp_one("clamp_min", input, min, np.less, out)
+
+
+def clamp_max(input: Tensor, max: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``min(input, max)`` elementwise (``clamp(input, max=max)``)."""
+    return _clamp_one("clamp_max", input, max, np.greater, out)
+
+
+multiply = mul
+subtract = sub
+negative = neg

@@ -349,3 +349,276 @@ def overwrite(input: Tensor, src: Any, op: str = "copy_") -> Tensor:  # noqa: A0
 def index_put(input: Tensor, index: Any, value: Any) -> Tensor:  # noqa: A002
     """A copy of ``input`` with ``value`` at ``index``: the value ``input[index] = value`` writes."""
     return IndexPut.apply(input, value, unwrap_index(index))
+
+
+# ------------------------------------------------------------ index_add, index_copy, index_fill
+class IndexAdd(Function):
+    """Y = X with S's slices added (``copy=False``) or written (``copy=True``) at the positions
+    ``index`` along ``axis``: ``Y[..., index[j], ...] (+)= S[..., j, ...]``;
+    dX = G (zeroed where written), dS = G's slices at ``index``."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, src, axis, index, copy):
+        where_ = (slice(None),) * axis + (index,)
+        y = x.copy()
+        if copy:
+            y[where_] = src
+        else:
+            np.add.at(y, where_, src)
+        ctx.where, ctx.copy = where_, copy
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = g
+        if ctx.copy and ctx.needs_input_grad[0]:
+            dx = g.copy()
+            dx[ctx.where] = 0  # [*x.shape]: overwritten slices did not reach Y
+        dsrc = g[ctx.where] if ctx.needs_input_grad[1] else None  # [..., len(index), ...]
+        return dx, dsrc, None, None, None
+
+
+def _index_along(op: str, input: Tensor, dim: int, index: Tensor) -> tuple[int, np.ndarray]:  # noqa: A002
+    """The axis and the 1-D index array of index_add, index_copy, index_fill, checked."""
+    x = input._data
+    axis = normalize_dim(dim, x.ndim, op)
+    idx = check_index(index, op)
+    if idx.ndim > 1:
+        raise ShapeError(f"{op}(): index must be a vector (1-D), got shape {tuple(idx.shape)}")
+    idx = idx.reshape(-1)
+    _check_bounds(idx, x.shape[axis] if x.ndim else 1, axis, op, x.shape)
+    return axis, idx
+
+
+def _index_write(op: str, input: Tensor, dim: int, index: Tensor, source: Tensor, copy: bool) -> Tensor:  # noqa: A002
+    axis, idx = _index_along(op, input, dim, index)
+    x, s = input._data, source._data
+    if s.dtype != x.dtype:
+        raise TypeError(f"{op}(): source of dtype {wrap(s.dtype)} must have self's dtype {wrap(x.dtype)}")
+    want = x.shape[:axis] + (len(idx),) + x.shape[axis + 1:] if x.ndim else (len(idx),) * s.ndim
+    if s.shape != want:
+        raise ShapeError(
+            f"{op}(): source of shape {tuple(s.shape)} must have shape {want} (self's shape "
+            f"{tuple(x.shape)} with dim {axis} the index's length {len(idx)})"
+        )
+    if x.ndim == 0:
+        return IndexAdd.apply(input.reshape(1), source.reshape(-1), 0, idx, copy).reshape(())
+    return IndexAdd.apply(input, source, axis, idx, copy)
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1,  # noqa: A002
+              out: Tensor | None = None) -> Tensor:
+    """``input`` with ``alpha * source[..., j, ...]`` added to ``input[..., index[j], ...]`` along
+    ``dim`` (repeated indices add up)."""
+    from .elementwise import mul
+
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_add(): source must be a Tensor, not {type(source).__name__}")
+    scaled = source if isinstance(alpha, (int, float)) and alpha == 1 else to_dtype(mul(source, alpha), source.dtype)
+    y = _index_write("index_add", input, dim, index, scaled, copy=False)
+    return y if out is None else into(out, y, "index_add")
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input`` with ``input[..., index[j], ...] = source[..., j, ...]`` along ``dim``."""
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_copy(): source must be a Tensor, not {type(source).__name__}")
+    y = _index_write("index_copy", input, dim, index, source, copy=True)
+    return y if out is None else into(out, y, "index_copy")
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
+    """``input`` with the slices at ``index`` along ``dim`` filled with ``value`` (a number or a 0-d tensor)."""
+    axis, idx = _index_along("index_fill", input, dim, index)
+    mask = np.zeros(input._data.shape, dtype=bool)
+    mask[(slice(None),) * axis + (idx,)] = True
+    return masked_fill(input, Tensor._make(mask), value)
+
+
+# ------------------------------------------------------------ scatter_reduce
+class ScatterReduce(Function):
+    """Y = X with each src element combined into ``Y[i][index[i][j]]`` (for dim 1) by ``reduce``
+    (sum, prod, mean, amax, amin); ``include_self=False`` leaves X's value out where src lands.
+
+    The gradients are PyTorch's: sum: dX = G, dSrc = G at the index; mean: both divided by the
+    count combined; amax/amin: G split evenly among the elements equal to the result; prod: G
+    times the product of the other elements (exact where one element is zero)."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, src, coords, reduce, include_self):
+        y = _scatter_reduce(x, src, coords, reduce, include_self)
+        ctx.x, ctx.src, ctx.y, ctx.coords = x, src, y, coords
+        ctx.reduce, ctx.include_self = reduce, include_self
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, src, y, coords, reduce = ctx.x, ctx.src, ctx.y, ctx.coords, ctx.reduce
+        if reduce == "sum":
+            dx, dsrc = g, g[coords]
+        elif reduce == "mean":
+            n = np.full(x.shape, 1 if ctx.include_self else 0, dtype=g.dtype)
+            np.add.at(n, coords, 1)
+            n[n == 0] = 1
+            dx = g / n
+            dsrc = dx[coords]
+        elif reduce == "prod":
+            safe_x = np.where(x == 0, 1, x).astype(x.dtype)
+            dx = g * _scatter_reduce(safe_x, src, coords, "prod", ctx.include_self) / safe_x
+            zero = src == 0
+            zeros = np.zeros(x.shape, dtype=g.dtype)
+            np.add.at(zeros, coords, zero.astype(g.dtype))
+            single = zero & (zeros[coords] == 1)
+            others = _scatter_reduce(x, np.where(single, 1, src).astype(src.dtype), coords, "prod", ctx.include_self)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dsrc = np.where(single, (g * others)[coords], (g * y)[coords] / np.where(zero, 1, src))
+        else:  # amax, amin: the gradient split among the elements equal to the result
+            x_wins = (x == y).astype(g.dtype)
+            src_wins = (src == y[coords]).astype(g.dtype)
+            n = x_wins.copy()
+            np.add.at(n, coords, src_wins)
+            share = g / n
+            dx, dsrc = x_wins * share, src_wins * share[coords]
+        if not ctx.include_self:
+            dx = dx.copy()
+            dx[coords] = 0  # X's value was left out where src landed
+        return dx.astype(g.dtype, copy=False), dsrc.astype(g.dtype, copy=False), None, None, None
+
+
+_REDUCE_AT = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
+
+
+def _scatter_reduce(x: np.ndarray, src: np.ndarray, coords: tuple[np.ndarray, ...], reduce: str,
+                    include_self: bool) -> np.ndarray:
+    ufunc = _REDUCE_AT[reduce]
+    y = x.copy()
+    if not include_self:  # start from the reduction's identity where src lands
+        identity = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
+        if identity is None:
+            kind = np.finfo if x.dtype.kind == "f" else np.iinfo
+            identity = kind(x.dtype).min if reduce == "amax" else kind(x.dtype).max
+            identity = -np.inf if x.dtype.kind == "f" and reduce == "amax" else identity
+            identity = np.inf if x.dtype.kind == "f" and reduce == "amin" else identity
+        y[coords] = identity
+    ufunc.at(y, coords, src)
+    if reduce == "mean":
+        n = np.full(x.shape, 1 if include_self else 0, dtype=np.int64)
+        np.add.at(n, coords, 1)
+        n[n == 0] = 1
+        y = (y / n).astype(x.dtype) if x.dtype.kind == "f" else y // n
+    return y
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,  # noqa: A002
+                   include_self: bool = True, out: Tensor | None = None) -> Tensor:
+    """``input`` with every ``src[i][j]`` combined into position ``[i][index[i][j]]`` (for dim 1)
+    by ``reduce``: "sum", "prod", "mean", "amax" or "amin"."""
+    if reduce not in _REDUCE_AT:
+        raise ValueError(f"scatter_reduce(): reduce must be one of sum, prod, mean, amax, amin; got {reduce!r}")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce(): src must be a Tensor, not {type(src).__name__}")
+    x, s = input._data, src._data
+    axis = normalize_dim(dim, x.ndim, "scatter_reduce")
+    idx = check_index(index, "scatter_reduce")
+    _check_along("scatter_reduce", x, axis, idx)
+    _check_bounds(idx, x.shape[axis] if x.ndim else 1, axis, "scatter_reduce", x.shape)
+    if s.dtype != x.dtype:
+        raise TypeError(f"scatter_reduce(): src of dtype {wrap(s.dtype)} must have input's dtype {wrap(x.dtype)}")
+    if s.ndim != idx.ndim or any(i > n for i, n in zip(idx.shape, s.shape)):
+        raise ShapeError(
+            f"scatter_reduce(): index of shape {tuple(idx.shape)} must be no larger than src of shape {tuple(s.shape)}"
+        )
+    part = src[tuple(slice(0, n) for n in idx.shape)]  # the part of src that index reaches
+    y = ScatterReduce.apply(input, part, coordinates(idx, axis), reduce, bool(include_self))
+    return y if out is None else into(out, y, "scatter_reduce")
+
+
+# ------------------------------------------------------------ masked_scatter, take, take_along_dim
+class MaskedScatter(Function):
+    """Y = X with the mask's True positions filled, in order, by S's first elements;
+    dX = G where the mask is False, dS = G's masked elements in S's first positions, zero after."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, source, mask):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        mask = np.broadcast_to(mask, shape)
+        count = int(mask.sum())
+        if source.size < count:
+            raise ShapeError(f"masked_scatter(): the mask has {count} True elements but source has only "
+                             f"{source.size} (shape {tuple(source.shape)})")
+        y = np.broadcast_to(x, shape).copy()
+        y[mask] = source.reshape(-1)[:count]
+        ctx.mask, ctx.x_shape, ctx.s_shape, ctx.count = mask, x.shape, source.shape, count
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = unbroadcast(np.where(ctx.mask, g.dtype.type(0), g), ctx.x_shape) if ctx.needs_input_grad[0] else None
+        ds = None
+        if ctx.needs_input_grad[1]:
+            ds = np.zeros(int(np.prod(ctx.s_shape)), dtype=g.dtype)
+            ds[:ctx.count] = g[ctx.mask]
+            ds = ds.reshape(ctx.s_shape)
+        return dx, ds, None
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # noqa: A002
+    """``input`` with the positions where ``mask`` (bool, broadcast with input) is True filled,
+    in row-major order, by ``source``'s first elements."""
+    m = as_operand(mask)
+    if not isinstance(m, np.ndarray) or m.dtype != np.bool_:
+        got = wrap(m.dtype) if isinstance(m, np.ndarray) else type(m).__name__
+        raise TypeError(f"masked_scatter(): mask must be a bool tensor, got {got}")
+    if not isinstance(source, Tensor) or source._data.dtype != input._data.dtype:
+        got = wrap(source._data.dtype) if isinstance(source, Tensor) else type(source).__name__
+        raise TypeError(f"masked_scatter(): source must be a tensor of self's dtype {input.dtype}, got {got}")
+    try:
+        np.broadcast_shapes(m.shape, input._data.shape)
+    except ValueError:
+        raise ShapeError(f"masked_scatter(): mask of shape {tuple(m.shape)} and input of shape "
+                         f"{tuple(input._data.shape)} cannot be broadcast together") from None
+    return MaskedScatter.apply(input, source, m)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:  # noqa: A002
+    """The elements of ``input`` treated as 1-D, at ``index`` (negative counts from the end);
+    the result has index's shape."""
+    from .shape import getitem, reshape
+
+    idx = check_index(index, "take")
+    n = input._data.size
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx.min() if idx.min() < -n else idx.max()
+        raise IndexError(f"take(): index {int(bad)} is out of bounds for a tensor of {n} elements "
+                         f"(input shape {tuple(input.shape)})")
+    return getitem(reshape(input, (-1,)), np.asarray(idx))
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    """``gather`` along ``dim`` with input and indices broadcast together outside ``dim``; with
+    no dim, the elements of the flattened input at the flattened indices."""
+    from .shape import expand, reshape
+
+    idx = check_index(indices, "take_along_dim", "indices")
+    if dim is None:
+        return gather(reshape(input, (-1,)), 0, Tensor._make(idx.reshape(-1)))
+    x = input._data
+    if idx.ndim != x.ndim:
+        raise ShapeError(f"take_along_dim(): input of shape {tuple(x.shape)} and indices of shape "
+                         f"{tuple(idx.shape)} should have the same number of dimensions")
+    axis = normalize_dim(dim, x.ndim, "take_along_dim")
+    try:
+        common = list(np.broadcast_shapes(*(s[:axis] + (1,) + s[axis + 1:] for s in (x.shape, idx.shape))))
+    except ValueError:
+        raise ShapeError(f"take_along_dim(): input of shape {tuple(x.shape)} and indices of shape "
+                         f"{tuple(idx.shape)} cannot be broadcast together outside dim {axis}") from None
+    common[axis] = x.shape[axis]
+    source = expand(input, tuple(common))
+    common[axis] = idx.shape[axis]
+    return gather(source, axis, Tensor._make(np.broadcast_to(idx, tuple(common))))

@@ -752,3 +752,151 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         later, earlier = narrow(x, axis, 1, length - 1), narrow(x, axis, 0, length - 1)
         x = compare(np.not_equal, later, earlier) if x._data.dtype == np.bool_ else sub(later, earlier)
     return x
+
+
+# ------------------------------------------------------------------ more shape methods (compositions)
+def repeat(input: Tensor, sizes: Sequence[int]) -> Tensor:  # noqa: A002
+    """``Tensor.repeat``: ``input`` repeated ``sizes[d]`` times along each dim d (new leading dims
+    where ``sizes`` is longer); dX sums the copies (Tile's backward)."""
+    reps = tuple(int(r) for r in sizes)
+    if len(reps) < input._data.ndim:
+        raise ShapeError(
+            f"repeat: the number of repeat dims ({len(reps)}) can not be smaller than the number of "
+            f"dimensions of the tensor (shape {tuple(input.shape)})"
+        )
+    if any(r < 0 for r in reps):
+        raise ValueError(f"repeat: repeat counts must be non-negative, got {reps}")
+    return Tile.apply(input, reps)
+
+
+def ravel(input: Tensor) -> Tensor:  # noqa: A002
+    """The elements as a 1-D tensor (a view where possible)."""
+    return reshape(input, (-1,)) if input._data.ndim != 1 else input
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    """The view ``input[..., index, ...]`` along ``dim``: that dim removed."""
+    shape = input._data.shape
+    if not shape:
+        raise IndexError("select: cannot select on a 0-d tensor")
+    axis = normalize_dim(dim, len(shape), "select")
+    size, i = shape[axis], int(index)
+    if not -size <= i < size:
+        raise IndexError(f"select: index {i} out of range for dimension {axis} of size {size} "
+                         f"(input shape {tuple(shape)})")
+    return getitem(input, (slice(None),) * axis + (i % size,))
+
+
+def _axes(dims: Any, ndim: int, op: str) -> tuple[int, ...]:
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    axes = tuple(normalize_dim(d, ndim, op) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: repeated dim in {dims}")
+    return axes
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    """The dims ``source`` moved to the positions ``destination``, the others kept in order (a view)."""
+    n = input._data.ndim
+    src, dst = _axes(source, n, "movedim"), _axes(destination, n, "movedim")
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must have the same length")
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order) if n else input
+
+
+moveaxis = movedim
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:  # noqa: A002
+    return transpose(input, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def _split_at(x: Tensor, axis: int, bounds: Sequence[int]) -> tuple[Tensor, ...]:
+    """The pieces of ``x`` between consecutive ``bounds`` along ``axis`` (views)."""
+    lead = (slice(None),) * axis
+    return tuple(getitem(x, lead + (slice(a, b),)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    """``n`` pieces of near-equal length along ``dim`` (the first ``len % n`` one longer), or the
+    pieces between the given split indices."""
+    shape = input._data.shape
+    if not shape:
+        raise ShapeError("tensor_split: expected at least a 1-dimensional tensor, got a 0-d one")
+    axis = normalize_dim(dim, len(shape), "tensor_split")
+    length = shape[axis]
+    sections = indices_or_sections
+    if isinstance(sections, Tensor):
+        sections = sections._data.item() if sections._data.ndim == 0 else sections._data.tolist()
+    if isinstance(sections, (int, np.integer)):
+        n = int(sections)
+        if n <= 0:
+            raise ValueError(f"tensor_split: number of sections must be larger than 0, got {n}")
+        q, r = divmod(length, n)
+        bounds = [0]
+        for i in range(n):
+            bounds.append(bounds[-1] + q + (1 if i < r else 0))
+    else:
+        points = [int(i) for i in sections]
+        points = [min(max(p + length if p < 0 else p, 0), length) for p in points]
+        bounds = [0, *points, length]  # a split point below the one before gives an empty piece
+    return _split_at(input, axis, bounds)
+
+
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    return split(input, [int(s) for s in split_sizes], dim)
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
+    """``Tensor.unfold``: every slice of length ``size`` along ``dimension``, ``step`` apart; that
+    dim becomes the number of slices and a new last dim of length ``size`` holds each slice."""
+    shape = input._data.shape
+    axis = normalize_dim(dimension, len(shape), "unfold")
+    length = shape[axis] if shape else 1
+    if step <= 0:
+        raise ValueError(f"unfold: step is {step} but must be > 0")
+    if not 0 <= size <= length:
+        raise ShapeError(f"unfold: maximum size for tensor at dimension {axis} is {length} but size is {size} "
+                         f"(input shape {tuple(shape)})")
+    if not shape:
+        return reshape(input, (1,))
+    starts = np.arange(0, length - size + 1, step)
+    index = starts[:, None] + np.arange(size)  # [count, size]: the positions of each slice
+    y = getitem(input, (slice(None),) * axis + (index,))  # [..., count, size, ...]
+    return movedim(y, axis + 1, -1)
+
+
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:  # noqa: A002
+    """Rotated by 90 degrees ``k`` times in the plane of ``dims``, from the first dim towards the second."""
+    n = input._data.ndim
+    if len(dims) != 2:
+        raise ValueError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
+    if n < 2:
+        raise ShapeError(f"rot90: expected total dims >= 2, but got total dims = {n}")
+    d0, d1 = _axes(dims, n, "rot90")
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, (d1,)), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return transpose(flip(input, (d0,)), d0, d1)
+    return Clone.apply(input)
+
+
+def fliplr(input: Tensor) -> Tensor:  # noqa: A002
+    if input._data.ndim < 2:
+        raise ShapeError(f"fliplr: input must be >= 2-d, got shape {tuple(input.shape)}")
+    return flip(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:  # noqa: A002
+    if input._data.ndim < 1:
+        raise ShapeError("flipud: input must be >= 1-d, got a 0-d tensor")
+    return flip(input, (0,))
