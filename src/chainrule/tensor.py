@@ -654,6 +654,52 @@ class Tensor:
     def cosh_(self) -> Tensor:
         return self._apply_("cosh_", _ops.cosh)
 
+    def sin_(self) -> Tensor:
+        return self._apply_("sin_", _ops.sin)
+
+    def cos_(self) -> Tensor:
+        return self._apply_("cos_", _ops.cos)
+
+    def log1p_(self) -> Tensor:
+        return self._apply_("log1p_", _ops.log1p)
+
+    def log2_(self) -> Tensor:
+        return self._apply_("log2_", _ops.log2)
+
+    def log10_(self) -> Tensor:
+        return self._apply_("log10_", _ops.log10)
+
+    def expm1_(self) -> Tensor:
+        return self._apply_("expm1_", _ops.expm1)
+
+    def reciprocal_(self) -> Tensor:
+        return self._apply_("reciprocal_", Tensor.reciprocal)
+
+    def square_(self) -> Tensor:
+        return self._apply_("square_", _ops.square)
+
+    def erf_(self) -> Tensor:
+        return self._apply_("erf_", _ops.erf)
+
+    def sgn_(self) -> Tensor:
+        return self._apply_("sgn_", _ops.sgn)
+
+    def nan_to_num_(self, nan: builtins.float = 0.0, posinf: builtins.float | None = None,
+                    neginf: builtins.float | None = None) -> Tensor:
+        return self._apply_("nan_to_num_", _ops.nan_to_num, nan, posinf, neginf)
+
+    def cumsum_(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return self._apply_("cumsum_", lambda x: _ops.cumsum(x, dim, dtype=dtype))
+
+    def cumprod_(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return self._apply_("cumprod_", lambda x: _ops.cumprod(x, dim, dtype=dtype))
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self._apply_("tril_", _ops.tril, diagonal)
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self._apply_("triu_", _ops.triu, diagonal)
+
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         return self._apply_("masked_fill_", _ops.masked_fill, mask, value)
 

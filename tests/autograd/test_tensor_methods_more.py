@@ -310,3 +310,94 @@ def test_inplace_on_a_leaf_that_requires_grad_is_refused():
             assert "leaf Variable that requires grad" in m
 
 
+
+
+# ------------------------------------------------------------------------ group B: in-place forms
+POSITIVE = {"log1p_", "log2_", "log10_", "reciprocal_"}
+INPLACE_B = {
+    "sin_": lambda lib, z: z.sin_(),
+    "cos_": lambda lib, z: z.cos_(),
+    "log1p_": lambda lib, z: z.log1p_(),
+    "log2_": lambda lib, z: z.log2_(),
+    "log10_": lambda lib, z: z.log10_(),
+    "expm1_": lambda lib, z: z.expm1_(),
+    "reciprocal_": lambda lib, z: z.reciprocal_(),
+    "square_": lambda lib, z: z.square_(),
+    "erf_": lambda lib, z: z.erf_(),
+    "sgn_": lambda lib, z: z.sgn_(),
+    "nan_to_num_": lambda lib, z: z.div_(z.detach().round()).nan_to_num_(1.0, 2.0, -3.0),
+    "cumsum_": lambda lib, z: z.cumsum_(-1),
+    "cumprod_": lambda lib, z: z.cumprod_(0),
+    "tril_": lambda lib, z: z.tril_(-1),
+    "triu_": lambda lib, z: z.triu_(1),
+    "unsqueeze_": lambda lib, z: z.unsqueeze_(1),
+    "squeeze_": lambda lib, z: z.unsqueeze_(0).squeeze_(0),
+    "t_": lambda lib, z: z.t_(),
+    "transpose_": lambda lib, z: z.transpose_(-1, 0),
+    "eq_": lambda lib, z: z.eq_(z.detach().round()),
+    "ne_": lambda lib, z: z.ne_(0.5),
+    "lt_": lambda lib, z: z.lt_(0.0),
+    "le_": lambda lib, z: z.le_(0.5),
+    "gt_": lambda lib, z: z.gt_(-0.5),
+    "ge_": lambda lib, z: z.ge_(0.0),
+}
+
+
+def _b_input(name: str, dtype: Any) -> np.ndarray:
+    a = randn((3, 3), dtype, 0)
+    return (np.abs(a) + 0.5).astype(dtype) if name in POSITIVE else a
+
+
+@pytest.mark.parametrize("name", list(INPLACE_B))
+def test_inplace_forms_group_b(name, dtype):
+    op = INPLACE_B[name]
+
+    def program(lib, x):
+        z = x * 2  # a non-leaf: the in-place op is recorded on it
+        assert op(lib, z) is z
+        return z * 3 + x.sum(), z.grad_fn is not None  # + x: torch's zero gradients are ZeroTensors
+
+    check(lambda lib, x: program(lib, x)[0], _b_input(name, dtype))
+    versions = []
+    for lib in LIBS:  # outside a graph: the same values and version count
+        z = lib.tensor(_b_input(name, dtype) * 2)
+        op(lib, z)
+        versions.append((z, z._version))
+    assert_close(versions[0][0], versions[1][0])
+    assert versions[0][1] == versions[1][1]
+
+
+@pytest.mark.parametrize("name", ["sin_", "cumsum_", "tril_", "t_", "unsqueeze_", "ge_"])
+def test_inplace_b_change_of_a_saved_value_is_refused(name):
+    def program(lib):
+        x = lib.tensor(randn((3, 3), np.float64, 0), requires_grad=True)
+        y = (x * 2).exp()  # saves its output
+        INPLACE_B[name](lib, y)
+        y.sum().backward()
+    for m in _errors(program):
+        assert "modified by an inplace operation" in m
+
+
+@pytest.mark.parametrize("name", list(INPLACE_B))
+def test_inplace_b_on_a_leaf_that_requires_grad_is_refused(name):
+    for m in _errors(lambda lib: INPLACE_B[name](lib, lib.ones(3, 3, requires_grad=True))):
+        assert "leaf Variable that requires grad" in m
+
+
+def test_inplace_float_result_into_an_integer_tensor_is_refused():
+    _same_error(lambda lib: lib.ones(3, dtype=lib.int64).sin_(), RuntimeError)
+    for lib in LIBS:  # a comparison's 1 and 0 fit any dtype
+        z = lib.arange(4)
+        z.ge_(2)
+        assert z.tolist() == [0, 0, 1, 1]
+
+
+def test_shape_change_in_place_of_a_view_reaches_the_base(dtype):
+    def program(lib, x):
+        base = x * 1
+        v = base[1:]
+        v.t_()
+        v.mul_(2)  # written through the transposed view
+        return base, v
+
+    check(program, randn((3, 2), dtype, 0))
