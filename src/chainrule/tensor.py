@@ -1475,6 +1475,175 @@ class Tensor:
     def is_signed(self) -> bool:
         return self._data.dtype.kind not in "bu"
 
+    # ------------------------------------------------ fused products, special functions, more reductions
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    # the fused products' in-place forms compute on a clone: beta * x saves x, which the write replaces
+    def addmm_(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._apply_("addmm_", lambda x, a, b: _ops.addmm(x.clone(), a, b, beta=beta, alpha=alpha), mat1, mat2)
+
+    def addmv_(self, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._apply_("addmv_", lambda x, a, b: _ops.addmv(x.clone(), a, b, beta=beta, alpha=alpha), mat, vec)
+
+    def addbmm_(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._apply_("addbmm_", lambda x, a, b: _ops.addbmm(x.clone(), a, b, beta=beta, alpha=alpha),
+                            batch1, batch2)
+
+    def baddbmm_(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._apply_("baddbmm_", lambda x, a, b: _ops.baddbmm(x.clone(), a, b, beta=beta, alpha=alpha),
+                            batch1, batch2)
+
+    def addr_(self, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._apply_("addr_", lambda x, a, b: _ops.addr(x.clone(), a, b, beta=beta, alpha=alpha), vec1, vec2)
+
+    @numpy_keywords
+    def cummax(self, dim: int) -> Any:
+        return _ops.cummax(self, dim)
+
+    @numpy_keywords
+    def cummin(self, dim: int) -> Any:
+        return _ops.cummin(self, dim)
+
+    @numpy_keywords
+    def logcumsumexp(self, dim: int) -> Tensor:
+        return _ops.logcumsumexp(self, dim)
+
+    def logaddexp(self, other: Tensor) -> Tensor:
+        return _ops.logaddexp(self, other)
+
+    def logaddexp2(self, other: Tensor) -> Tensor:
+        return _ops.logaddexp2(self, other)
+
+    def logit(self, eps: builtins.float | None = None) -> Tensor:
+        return _ops.logit(self, eps)
+
+    def logit_(self, eps: builtins.float | None = None) -> Tensor:
+        return self._apply_("logit_", _ops.logit, eps)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return _ops.xlogy(self, other)
+
+    def xlogy_(self, other: Any) -> Tensor:
+        return self._apply_("xlogy_", _ops.xlogy, other)
+
+    def hypot(self, other: Tensor) -> Tensor:
+        return _ops.hypot(self, other)
+
+    def hypot_(self, other: Tensor) -> Tensor:
+        return self._apply_("hypot_", _ops.hypot, other)
+
+    def copysign(self, other: Any) -> Tensor:
+        return _ops.copysign(self, other)
+
+    def copysign_(self, other: Any) -> Tensor:
+        return self._apply_("copysign_", _ops.copysign, other)
+
+    def signbit(self) -> Tensor:
+        return _ops.signbit(self)
+
+    def float_power(self, exponent: Any) -> Tensor:
+        return _ops.float_power(self, exponent)
+
+    def float_power_(self, exponent: Any) -> Tensor:
+        if self._data.dtype != np.float64:
+            raise RuntimeError(f"float_power_(): the base given to float_power_ has dtype {self.dtype} but the "
+                               "operation's result requires dtype chainrule.float64")
+        return self._apply_("float_power_", _ops.float_power, exponent)
+
+    def deg2rad(self) -> Tensor:
+        return _ops.deg2rad(self)
+
+    def deg2rad_(self) -> Tensor:
+        return self._apply_("deg2rad_", _ops.deg2rad)
+
+    def rad2deg(self) -> Tensor:
+        return _ops.rad2deg(self)
+
+    def rad2deg_(self) -> Tensor:
+        return self._apply_("rad2deg_", _ops.rad2deg)
+
+    def exp2(self) -> Tensor:
+        return _ops.exp2(self)
+
+    def exp2_(self) -> Tensor:
+        return self._apply_("exp2_", _ops.exp2)
+
+    def isposinf(self) -> Tensor:
+        return _ops.isposinf(self)
+
+    def isneginf(self) -> Tensor:
+        return _ops.isneginf(self)
+
+    def heaviside(self, values: Tensor) -> Tensor:
+        return _ops.heaviside(self, values)
+
+    def heaviside_(self, values: Tensor) -> Tensor:
+        return self._apply_("heaviside_", _ops.heaviside, values)
+
+    @numpy_keywords
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _ops.aminmax(self, dim=dim, keepdim=keepdim)
+
+    @numpy_keywords
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    @numpy_keywords
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def msort(self) -> Tensor:
+        return _ops.msort(self)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
+                           dim: int | None = None) -> Any:
+        return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        return _ops.diagflat(self, offset)
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """Fill the main diagonal (of a 2-D tensor, or of one whose dims are all equal) in place;
+        ``wrap``: a tall matrix's diagonal starts again every ``columns + 1`` rows."""
+        shape = self._data.shape
+        if self._data.ndim < 2 or (self._data.ndim > 2 and len(set(shape)) != 1):
+            raise ShapeError(f"fill_diagonal_: dimensions must be larger than 1 and all of equal length, "
+                             f"got shape {tuple(shape)}")
+        mask = np.zeros(shape, dtype=bool)
+        np.fill_diagonal(mask, True, wrap=wrap)
+        return self._apply_("fill_diagonal_", _ops.masked_fill, Tensor._make(mask), fill_value)
+
+    def kron(self, other: Tensor) -> Tensor:
+        return _ops.kron(self, other)
+
+    def inner(self, other: Tensor) -> Tensor:
+        return _ops.inner(self, other)
+
+    def vdot(self, other: Tensor) -> Tensor:
+        return _ops.vdot(self, other)
+
+    def dist(self, other: Tensor, p: Any = 2) -> Tensor:
+        return _ops.dist(self, other, p)
+
+    def cross(self, other: Tensor, dim: int | None = None) -> Tensor:
+        return _ops.cross(self, other, dim)
+
 
 def _unwrap(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x

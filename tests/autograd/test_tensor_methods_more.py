@@ -401,3 +401,194 @@ def test_shape_change_in_place_of_a_view_reaches_the_base(dtype):
         return base, v
 
     check(program, randn((3, 2), dtype, 0))
+
+
+# ------------------------------------------------------------------------ group C: fused products
+PRODUCTS = {  # name: (input shape, operand shapes)
+    "addmm": ((3, 4), ((3, 5), (5, 4))),
+    "addmv": ((3,), ((3, 5), (5,))),
+    "addbmm": ((3, 4), ((2, 3, 5), (2, 5, 4))),
+    "baddbmm": ((2, 3, 4), ((2, 3, 5), (2, 5, 4))),
+    "addr": ((3, 4), ((3,), (4,))),
+}
+
+
+@pytest.mark.parametrize("name", list(PRODUCTS))
+@pytest.mark.parametrize("beta, alpha", [(1, 1), (0.5, -2.0), (0, 1.5)])
+def test_fused_products(name, beta, alpha, dtype):
+    shape, (sa, sb) = PRODUCTS[name]
+    c, a, b = randn(shape, dtype, 0), randn(sa, dtype, 1), randn(sb, dtype, 2)
+    check(lambda lib, x, y, z: getattr(lib, name)(x, y, z, beta=beta, alpha=alpha), c, a, b)
+    check(lambda lib, x, y, z: getattr(x, name)(y, z, beta=beta, alpha=alpha), c, a, b)
+    check(lambda lib, x, y, z: getattr(lib, name)(x[..., :1], y, z, alpha=alpha), c, a, b)  # input broadcasts
+    check(lambda lib, x, y, z: getattr(x * 1, name + "_")(y, z, beta=beta, alpha=alpha), c, a, b)
+
+
+def test_fused_products_beta_zero_ignores_nan_and_errors():
+    check(lambda lib, x, y, z: lib.addmm(x, y, z, beta=0), np.full((2, 2), np.nan), randn((2, 3)), randn((3, 2)))
+    _same_error(lambda lib: lib.addmm(lib.zeros(2, 2), lib.zeros(2, 3), lib.zeros(2, 2)), ShapeError)
+    _same_error(lambda lib: lib.addmm(lib.zeros(3, 2), lib.zeros(2, 3), lib.zeros(3, 2)), ShapeError)
+    _same_error(lambda lib: lib.baddbmm(lib.zeros(2, 2, 2), lib.zeros(2, 2, 3), lib.zeros(3, 3, 2)), ShapeError)
+
+
+# ------------------------------------------------------------------------ running max/min, log-sum-exp
+@settings(max_examples=20, deadline=None)
+@given(shape=shapes(0, 3), dtype=float_dtypes, seed=seeds, data=st.data())
+def test_cummax_cummin_logcumsumexp(shape, dtype, seed, data):
+    dim = data.draw(st.integers(-max(len(shape), 1), max(len(shape), 1) - 1))
+    a = np.round(randn(shape, dtype, seed) * 2) / 2  # ties
+    check(lambda lib, x: (x.cummax(dim), lib.cummin(x, dim=dim)), a)
+    check(lambda lib, x: (lib.logcumsumexp(x, dim), x.logcumsumexp(dim)), randn(shape, dtype, seed, scale=30.0))
+
+
+def test_cummax_nan_and_names():
+    a = np.array([1.0, np.nan, 3.0, 0.5])
+    check(lambda lib, x: (x.cummax(0), x.cummin(0)), a, grad=False)
+    for lib in LIBS:
+        r = lib.tensor([2.0, 1.0]).cummax(0)
+        assert r.values.tolist() == [2.0, 2.0] and r.indices.tolist() == [0, 0]
+
+
+# ------------------------------------------------------------------------ special functions
+BINARY_C = ["logaddexp", "logaddexp2", "hypot", "xlogy", "copysign"]
+
+
+@pytest.mark.parametrize("name", BINARY_C)
+@settings(max_examples=15, deadline=None)
+@given(pair=st.sampled_from([((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (3,)), ((5,), ())]), seed=seeds,
+       dtype=float_dtypes)
+def test_binary_special(name, pair, seed, dtype):
+    a, b = randn(pair[0], dtype, seed), randn(pair[1], dtype, seed + 1)
+    if name == "xlogy":
+        b = (np.abs(b) + 0.1).astype(dtype)
+        a = np.where(np.abs(a) < 0.3, 0, a).astype(dtype)  # x = 0 gives 0
+    if name == "copysign":
+        a = np.where(np.abs(a) < 0.1, 0.5, a).astype(dtype)
+    check(lambda lib, x, y: (getattr(lib, name)(x, y), getattr(x, name)(y)), a, b)
+    if pair[0] == (3, 4) and name in ("xlogy", "hypot", "copysign"):
+        nonzero = np.where(a == 0, 0.5, a).astype(dtype)  # torch's xlogy_ backward differs at x = 0
+        check(lambda lib, x, y: getattr(x * 1, name + "_")(y), nonzero, b)
+
+
+def test_binary_special_with_numbers_and_extremes(dtype):
+    a = randn((3, 4), dtype, 0)
+    check(lambda lib, x: (lib.xlogy(x.abs(), 2.0), lib.xlogy(2, x.abs() + 1), lib.copysign(x, -1.0),
+                          lib.hypot(x, x)), a)
+    big = np.array([1000.0, -1000.0, 0.0, 88.0], dtype)
+    check(lambda lib, x, y: (lib.logaddexp(x, y), lib.logaddexp2(x, y)), big, big[::-1].copy())
+    check(lambda lib, x, y: lib.xlogy(x, y), np.array([0.0, 0.0, 1.0], dtype), np.array([np.nan, 0.0, 2.0], dtype),
+          grad=False)
+
+
+@pytest.mark.parametrize("eps", [None, 0.1, 0.3])
+def test_logit(eps, dtype):
+    p = np.random.default_rng(0).uniform(0.02, 0.98, (4, 5)).astype(dtype)
+    check(lambda lib, x: (x.logit(eps), lib.logit(x, eps=eps)), p)
+    check(lambda lib, x: (x * 1).logit_(eps), p)
+
+
+def test_unary_special(dtype):
+    a = randn((3, 4), dtype, 0, scale=3.0)
+    check(lambda lib, x: (x.exp2(), lib.exp2(x), x.deg2rad(), lib.rad2deg(x), lib.float_power(x, 2),
+                          x.float_power(x.detach().abs() + 1), lib.float_power(2, x)), a)
+    check(lambda lib, x: ((x * 1).exp2_(), (x * 1).deg2rad_(), (x * 1).rad2deg_()), a)
+    check(lambda lib, x: (lib.exp2(x), lib.deg2rad(x), x.rad2deg()), np.arange(4), grad=False)
+    check(lambda lib, x: (x * 1).float_power_(1.5), np.abs(randn((3,), np.float64, 1)))
+    _same_error(lambda lib: lib.ones(3).float_power_(2), RuntimeError)
+
+
+def test_predicates_and_heaviside(dtype):
+    a = np.array([-np.inf, -0.0, 0.0, 1.5, np.inf, np.nan, -2.0], dtype)
+    check(lambda lib, x: (x.signbit(), lib.signbit(x), x.isposinf(), lib.isneginf(x)), a, grad=False)
+    check(lambda lib, x: lib.isposinf(x), np.arange(3), grad=False)
+    v = np.array([0.5, -1.0, 2.0, 0.0, 0.0, 3.0, 1.0], dtype)
+    check(lambda lib, x, y: (lib.heaviside(x, y), x.heaviside(y[:1]), x.clone().heaviside_(y)), a, v, grad=False)
+    _same_error(lambda lib: lib.heaviside(lib.zeros(2), lib.zeros(2, dtype=lib.float64)), TypeError)
+
+
+# ------------------------------------------------------------------------ reductions
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (-1, True), (1, False)])
+def test_aminmax_nanmean_nansum(dim, keepdim, dtype):
+    a = randn((3, 4), dtype, 0)
+    a[0, 1] = a[2, 3] = np.nan
+    b = randn((3, 4), dtype, 1)
+    kw = {} if dim is None else {"dim": dim}
+    check(lambda lib, x: (lib.aminmax(x, **kw, keepdim=keepdim), x.aminmax(**kw)), b)
+    check(lambda lib, x: (x.nanmean(dim, keepdim), lib.nanmean(x, dim=dim), lib.nansum(x, dim, keepdim),
+                          x.nansum(dim)), a)
+    check(lambda lib, x: (lib.nansum(x), lib.nansum(x, dtype=lib.float64)), np.arange(6).reshape(2, 3), grad=False)
+    for lib in LIBS:
+        r = lib.tensor([[1.0, 5.0], [3.0, -1.0]]).aminmax(dim=0)
+        assert r.min.tolist() == [1.0, -1.0] and r.max.tolist() == [3.0, 5.0]
+
+
+def test_nanmean_all_nan_and_errors():
+    check(lambda lib, x: x.nanmean(0), np.array([[np.nan, 1.0], [np.nan, 3.0]]))
+    _same_error(lambda lib: lib.arange(3).nanmean(), TypeError)
+    _same_error(lambda lib: lib.zeros(0).aminmax(), RuntimeError)
+
+
+def test_msort_and_unique_consecutive():
+    a = np.array([[3, 1, 1], [3, 1, 1], [0, 2, 2], [3, 1, 1]])
+    check(lambda lib, x: (x.msort(), lib.msort(x)), randn((4, 3), np.float64, 0))
+    for kw in [{}, {"return_inverse": True}, {"return_counts": True},
+               {"return_inverse": True, "return_counts": True, "dim": 0}, {"return_counts": True, "dim": 1},
+               {"dim": -1}]:
+        check(lambda lib, x, kw=kw: lib.unique_consecutive(x, **kw), a, grad=False)
+        check(lambda lib, x, kw=kw: x.float().unique_consecutive(**kw), a, grad=False)
+
+
+# ------------------------------------------------------------------------ diagonals
+@pytest.mark.parametrize("offset", [0, 1, -2])
+def test_diag_embed_diagflat(offset, dtype):
+    a = randn((2, 3), dtype, 0)
+    check(lambda lib, x: (x.diag_embed(offset), lib.diag_embed(x, offset, 0, 2), lib.diag_embed(x, offset, -1, 0)), a)
+    check(lambda lib, x: (x.diagflat(offset), lib.diagflat(x[0], offset)), a)
+    _same_error(lambda lib: lib.zeros(2, 3).diag_embed(0, 1, 1), ValueError)
+
+
+@pytest.mark.parametrize("shape, wrap", [((3, 3), False), ((7, 3), False), ((7, 3), True), ((2, 5), True),
+                                         ((3, 3, 3), False)])
+def test_fill_diagonal_(shape, wrap, dtype):
+    check(lambda lib, x: (x * 1).fill_diagonal_(-2.5, wrap=wrap), randn(shape, dtype, 0))
+    filled = []
+    for lib in LIBS:
+        z = lib.zeros(shape)
+        z.fill_diagonal_(1, wrap)
+        filled.append(z)
+    assert_close(filled[0], filled[1])
+    assert filled[0]._version == 1
+    _same_error(lambda lib: lib.zeros(2, 3, 3).fill_diagonal_(1), ShapeError)
+    for m in _errors(lambda lib: lib.zeros(3, 3, requires_grad=True).fill_diagonal_(1)):
+        assert "leaf Variable" in m
+
+
+# ------------------------------------------------------------------------ kron, inner, vdot, dist, cross
+@pytest.mark.parametrize("sa, sb", [((2, 3), (4, 2)), ((3,), (2, 2)), ((2, 1, 2), (3, 2)), ((), (3,))])
+def test_kron_inner(sa, sb, dtype):
+    a, b = randn(sa, dtype, 0), randn(sb, dtype, 1)
+    check(lambda lib, x, y: (lib.kron(x, y), x.kron(y)), a, b)
+    if not sa or not sb or sa[-1] == sb[-1]:
+        check(lambda lib, x, y: (lib.inner(x, y), x.inner(y)), a, b)
+    check(lambda lib, x, y: lib.inner(x, y[..., :1].expand(*sa[:0], *y.shape[:-1], sa[-1]) if sa else y), a, b)
+
+
+def test_vdot_dist(dtype):
+    a, b = randn((5,), dtype, 0), randn((5,), dtype, 1)
+    check(lambda lib, x, y: (lib.vdot(x, y), x.vdot(y)), a, b)
+    for p in [2, 1, 3, float("inf")]:
+        check(lambda lib, x, y, p=p: (lib.dist(x, y, p), x.dist(y[:1], p=p)), a, b)
+    check(lambda lib, x, y: lib.dist(x, y, 0), a, np.where(np.arange(5) < 2, a, b), grad=False)
+    _same_error(lambda lib: lib.vdot(lib.zeros(3), lib.zeros(4)), ShapeError)
+    _same_error(lambda lib: lib.inner(lib.zeros(3), lib.zeros(4)), ShapeError)
+
+
+@pytest.mark.parametrize("sa, sb, dim", [((4, 3), (4, 3), 1), ((3, 5), (3, 5), None), ((2, 3), (1, 3), -1),
+                                         ((3, 3), (3, 3), 0)])
+def test_cross(sa, sb, dim, dtype):
+    a, b = randn(sa, dtype, 0), randn(sb, dtype, 1)
+    if dim is None:
+        check(lambda lib, x, y: (lib.cross(x, y), x.cross(y)), a, b)
+    else:
+        check(lambda lib, x, y: (lib.cross(x, y, dim=dim), x.cross(y, dim)), a, b)
+    _same_error(lambda lib: lib.cross(lib.zeros(2, 4), lib.zeros(2, 4), dim=1), ShapeError)

@@ -84,3 +84,102 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = N
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Running products along ``dim``; integer and bool tensors multiply in int64, as in PyTorch."""
     return _running("cumprod", CumProd, input, dim, dtype, out)
+
+
+# ------------------------------------------------------------------ running max/min, log-sum-exp
+def running_extreme_index(x: np.ndarray, axis: int, take_min: bool) -> np.ndarray:
+    """For each position i along ``axis``: where the running max (``take_min``: min) of 0..i lies,
+    the last such position on ties, a NaN winning from where it appears (PyTorch's choices)."""
+    xm = np.moveaxis(x, axis, -1)
+    better = np.less_equal if take_min else np.greater_equal
+    best, indices = xm[..., 0].copy(), np.zeros(xm.shape, dtype=np.int64)
+    for i in range(1, xm.shape[-1]):
+        cur = xm[..., i]
+        take = np.isnan(cur) | (better(cur, best) & ~np.isnan(best))
+        best = np.where(take, cur, best)
+        indices[..., i] = np.where(take, i, indices[..., i - 1])
+    return np.moveaxis(indices, -1, axis)
+
+
+class CumMax(Function):
+    """Y_i = X at I_i, the position of the running max (or min) of 0..i (``running_extreme_index``);
+    dX_j = the sum of G_i over the i whose I_i is j."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axis, indices):
+        ctx.axis, ctx.indices = axis, indices
+        return np.take_along_axis(x, indices, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        dx = np.zeros_like(g)
+        grid = list(np.indices(g.shape, sparse=True))
+        grid[ctx.axis] = ctx.indices
+        np.add.at(dx, tuple(grid), g)  # dX[..., I_i, ...] += G_i
+        return dx, None, None
+
+
+class LogCumSumExp(Function):
+    """Y_i = log sum_{j <= i} e^{X_j};  dX_j = sum_{i >= j} G_i e^{X_j - Y_i}, summed in log space
+    apart for the positive and the negative G (so that no exponential overflows)."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        y = np.logaddexp.accumulate(x, axis=axis)
+        ctx.x, ctx.y, ctx.axis = x, y, axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, axis = ctx.x, ctx.y, ctx.axis
+
+        def from_end(v):  # log sum_{i >= j} e^{v_i}
+            return np.flip(np.logaddexp.accumulate(np.flip(v, axis), axis=axis), axis)
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pos = from_end(np.where(g > 0, np.log(np.abs(g)), -np.inf) - y)
+            neg = from_end(np.where(g < 0, np.log(np.abs(g)), -np.inf) - y)
+            dx = np.exp(x + pos) - np.exp(x + neg)
+        return dx.astype(g.dtype, copy=False), None
+
+
+def _running_extreme(op: str, input: Tensor, dim: int, take_min: bool) -> Any:  # noqa: A002
+    from ...tensor import MinMax
+
+    axis = normalize_dim(dim, input._data.ndim, op)
+    if input._data.ndim == 0:
+        return MinMax(input.clone(), Tensor._make(np.zeros((), dtype=np.int64)))
+    if input._data.size == 0:
+        return MinMax(input.clone(), Tensor._make(np.zeros(input._data.shape, dtype=np.int64)))
+    indices = running_extreme_index(input._data, axis, take_min)
+    return MinMax(CumMax.apply(input, axis, indices), Tensor._make(indices))
+
+
+@numpy_keywords
+def cummax(input: Tensor, dim: int) -> Any:  # noqa: A002
+    """``(values, indices)``: the running maximum along ``dim`` and where it was found (the last
+    position on ties)."""
+    return _running_extreme("cummax", input, dim, False)
+
+
+@numpy_keywords
+def cummin(input: Tensor, dim: int) -> Any:  # noqa: A002
+    """``(values, indices)``: the running minimum along ``dim`` and where it was found."""
+    return _running_extreme("cummin", input, dim, True)
+
+
+@numpy_keywords
+def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``log(cumsum(exp(input), dim))``, computed without overflow."""
+    if input._data.dtype.kind not in "f":
+        raise TypeError(f"logcumsumexp(): expected a floating point input, got {input.dtype}")
+    axis = normalize_dim(dim, input._data.ndim, "logcumsumexp")
+    if input._data.ndim == 0:
+        y = reshape(LogCumSumExp.apply(reshape(input, (1,)), 0), ())
+    else:
+        y = LogCumSumExp.apply(input, axis)
+    return y if out is None else into(out, y, "logcumsumexp")

@@ -590,3 +590,141 @@ def clamp_max(input: Tensor, max: Any, *, out: Tensor | None = None) -> Tensor: 
 multiply = mul
 subtract = sub
 negative = neg
+
+
+# ------------------------------------------------------------------ more binary and unary functions
+def _binary(name: str, fwd, bwd, doc: str):
+    """A two-input broadcasting op from its forward ``f(a, b)`` and backward
+    ``(g, a, b, y) -> (dA, dB)`` (each summed back to its operand's shape here)."""
+
+    def forward(ctx, a, b):
+        try:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                y = promote(np.asarray(fwd(a, b)), a, b)
+        except ValueError:
+            raise broadcast_error(name.lower(), a, b) from None
+        ctx.a, ctx.b, ctx.y = a, b, y
+        return y
+
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            da, db = bwd(g, np.asarray(ctx.a, g.dtype), np.asarray(ctx.b, g.dtype), ctx.y)
+        need_a, need_b = ctx.needs_input_grad
+        da = unbroadcast(np.broadcast_to(da, g.shape), shape_of(ctx.a)).astype(g.dtype) if need_a else None
+        db = unbroadcast(np.broadcast_to(db, g.shape), shape_of(ctx.b)).astype(g.dtype) if need_b else None
+        return da, db
+
+    return type(name, (Function,), {
+        "array_io": True,
+        "__doc__": doc,
+        "forward": staticmethod(forward),
+        "backward": staticmethod(backward),
+    })
+
+
+_LN2 = math.log(2)
+LogAddExp = _binary("LogAddExp", np.logaddexp, lambda g, a, b, y: (g * np.exp(a - y), g * np.exp(b - y)),
+                    "Y = log(e^A + e^B);  dA = G e^(A - Y), dB = G e^(B - Y)")
+LogAddExp2 = _binary("LogAddExp2", np.logaddexp2,
+                     lambda g, a, b, y: (g * np.exp2(a - y), g * np.exp2(b - y)),
+                     "Y = log2(2^A + 2^B);  dA = G 2^(A - Y), dB = G 2^(B - Y)")
+Hypot = _binary("Hypot", np.hypot, lambda g, a, b, y: (g * a / y, g * b / y),
+                "Y = sqrt(A^2 + B^2);  dA = G A / Y, dB = G B / Y")
+XLogY = _binary("XLogY", lambda a, b: np.where(np.asarray(a) == 0, np.where(np.isnan(b), np.nan, 0), a * np.log(b)),
+                lambda g, a, b, y: (g * np.log(b), g * a / b),
+                "Y = A log(B) (0 where A = 0 and B is not NaN);  dA = G log(B), dB = G A / B")
+CopySign = _binary("CopySign", np.copysign,
+                   lambda g, a, b, y: (g * np.where(a == 0, 0, y / np.where(a == 0, 1, a)), np.zeros_like(g)),
+                   "Y = |A| with the sign of B;  dA = G Y / A (0 where A = 0), dB = 0")
+NanToZero = _unary("NanToZero", lambda x: np.where(np.isnan(x), x.dtype.type(0), x), lambda g, x, y: g * ~np.isnan(x),
+                   "Y = X with NaN replaced by 0;  dX = G * (X is not NaN) (NaN where G is infinite, as PyTorch)")
+Exp2 = _unary("Exp2", np.exp2, lambda g, x, y: g * y * np.asarray(_LN2, y.dtype), "Y = 2^X;  dX = G Y ln 2", "y")
+
+
+class Logit(Function):
+    """Y = log(X / (1 - X)), X first clamped to [eps, 1 - eps] when eps is given;
+    dX = G / (X (1 - X)), 0 outside [eps, 1 - eps]."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        z = x if eps is None else np.clip(x, eps, 1 - eps)
+        ctx.x, ctx.eps = x, eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(z / (1 - z)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, eps = ctx.x, ctx.eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dx = g / (x * (1 - x))
+        if eps is not None:
+            dx = np.where((x < eps) | (x > 1 - eps), 0, dx).astype(g.dtype, copy=False)
+        return dx, None
+
+
+logaddexp = _form("logaddexp", LogAddExp, binary=True)
+logaddexp2 = _form("logaddexp2", LogAddExp2, binary=True)
+hypot = _form("hypot", Hypot, binary=True)
+xlogy = _form("xlogy", XLogY, binary=True)
+copysign = _form("copysign", CopySign, binary=True)
+exp2 = _form("exp2", Exp2, floating=True)
+
+
+def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The inverse of sigmoid, ``log(p / (1 - p))``; ``eps`` clamps p to [eps, 1 - eps] first."""
+    y = Logit.apply(float_operand(input), None if eps is None else float(eps))
+    return y if out is None else into(out, y, "logit")
+
+
+def _predicate(name: str, fn: Any, doc: str) -> Any:
+    def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
+        y = Tensor._make(np.asarray(fn(input._data)))
+        return y if out is None else into(out, y, name)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+signbit = _predicate("signbit", np.signbit, "Whether each element's sign bit is set (True for -0.0).")
+isposinf = _predicate("isposinf", np.isposinf, "Whether each element is +inf.")
+isneginf = _predicate("isneginf", np.isneginf, "Whether each element is -inf.")
+
+
+def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The step function: 0 where input < 0, 1 where input > 0, ``values`` where input == 0
+    (no gradient, as in PyTorch)."""
+    x, v = as_operand(input), as_operand(values)
+    if not isinstance(values, Tensor) or x.dtype != v.dtype:
+        got = wrap(v.dtype) if isinstance(v, np.ndarray) else type(values).__name__
+        raise TypeError(f"heaviside(): values must be a tensor of input's dtype {wrap(x.dtype)}, got {got}")
+    try:
+        y = Tensor._make(np.asarray(np.where(x == 0, v, x > 0)).astype(x.dtype, copy=False))  # NaN -> 0
+    except ValueError:
+        raise broadcast_error("heaviside", x, v) from None
+    return y if out is None else into(out, y, "heaviside")
+
+
+def float_power(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input ** exponent`` computed in float64 (the result is float64 whatever the inputs)."""
+    f64 = np.dtype(np.float64)
+    a = to_dtype(input, f64) if isinstance(input, Tensor) else float(input)
+    b = to_dtype(exponent, f64) if isinstance(exponent, Tensor) else float(exponent)
+    y = Pow.apply(a, b)
+    return y if out is None else into(out, y, "float_power")
+
+
+def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Degrees to radians: ``input * pi / 180``."""
+    y = mul(float_operand(input), math.pi / 180)
+    return y if out is None else into(out, y, "deg2rad")
+
+
+def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Radians to degrees: ``input * 180 / pi``."""
+    y = mul(float_operand(input), 180 / math.pi)
+    return y if out is None else into(out, y, "rad2deg")

@@ -259,3 +259,135 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         raise TypeError(f"einsum(): all operands need one dtype, got {sorted(str(wrap(d)) for d in dtypes)}")
     subscripts, output, sizes = _parse_einsum(equation, [_shape(x) for x in operands])
     return Einsum.apply(*operands, subscripts=subscripts, output=output, sizes=sizes)
+
+
+# ------------------------------------------------------------------ fused products: beta * input + alpha * (a @ b)
+def _scaled_sum(op: str, input: Tensor, product: Tensor, beta: Any, alpha: Any,  # noqa: A002
+                out: Tensor | None) -> Tensor:
+    """``beta * input + alpha * product`` (input broadcast to the product's shape); ``beta=0``
+    ignores input, NaN included, as in PyTorch."""
+    from .elementwise import add
+    from .shape import expand
+
+    shape = product._data.shape
+    try:
+        if np.broadcast_shapes(np.shape(input._data), shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} cannot be broadcast to the product's "
+                         f"shape {tuple(shape)}") from None
+    scaled = product if _is_one(alpha) else mul(product, alpha)
+    if _is_zero(beta):  # input's values are not read (a NaN stays out), its gradient is zero
+        from .elementwise import where
+
+        y = add(scaled, where(np.zeros((), dtype=bool), input, product._data.dtype.type(0)))
+    else:
+        y = add(expand(input if _is_one(beta) else mul(input, beta), shape), scaled)
+    return y if out is None else into(out, y, op)
+
+
+def _is_one(x: Any) -> bool:
+    return not isinstance(x, Tensor) and x == 1
+
+
+def _is_zero(x: Any) -> bool:
+    return not isinstance(x, Tensor) and x == 0
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1,  # noqa: A002
+          out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)`` (``[n, k] @ [k, m]``, input broadcast to ``[n, m]``)."""
+    return _scaled_sum("addmm", input, mm(mat1, mat2), beta, alpha, out)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1,  # noqa: A002
+          out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * (mat @ vec)``."""
+    return _scaled_sum("addmv", input, mv(mat, vec), beta, alpha, out)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,  # noqa: A002
+            out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * bmm(batch1, batch2)``."""
+    return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha, out)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1,  # noqa: A002
+           out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``."""
+    from .reduce import sum as sum_
+
+    return _scaled_sum("addbmm", input, sum_(bmm(batch1, batch2), 0), beta, alpha, out)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1,  # noqa: A002
+         out: Tensor | None = None) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``."""
+    return _scaled_sum("addr", input, outer(vec1, vec2), beta, alpha, out)
+
+
+# ------------------------------------------------------------------ kron, inner, vdot, dist, cross
+def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The Kronecker product: every element of ``input`` times the whole of ``other``, in blocks."""
+    n = max(input._data.ndim, other._data.ndim)
+    sa = (1,) * (n - input._data.ndim) + input._data.shape
+    sb = (1,) * (n - other._data.ndim) + other._data.shape
+    a = reshape(input, tuple(x for s in sa for x in (s, 1)))  # [a0, 1, a1, 1, ...]
+    b = reshape(other, tuple(x for s in sb for x in (1, s)))  # [1, b0, 1, b1, ...]
+    y = reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb)))
+    return y if out is None else into(out, y, "kron")
+
+
+def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The sums of products over the last dims: ``[..a, k]`` and ``[..b, k]`` give ``[..a, ..b]``;
+    a 0-d operand multiplies."""
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        y = mul(input, other)
+    else:
+        sa, sb = input._data.shape, other._data.shape
+        if sa[-1] != sb[-1]:
+            raise ShapeError(f"inner: the last dims of input {tuple(sa)} and other {tuple(sb)} must match")
+        product = matmul(reshape(input, (-1, sa[-1])), reshape(other, (-1, sb[-1])).T)  # [A, B]
+        y = reshape(product, sa[:-1] + sb[:-1])
+    return y if out is None else into(out, y, "inner")
+
+
+def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``dot`` of two 1-D tensors (the first conjugated, which real tensors need not)."""
+    y = dot(input, other)
+    return y if out is None else into(out, y, "vdot")
+
+
+def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:  # noqa: A002
+    """The ``p``-norm of ``input - other`` (broadcast together)."""
+    from .elementwise import sub
+    from .reduce import norm
+
+    return norm(sub(input, other), p)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along ``dim`` (the operands broadcast); with no dim, along
+    the first dim of size 3, as ``torch.cross`` does."""
+    from .elementwise import sub
+    from .shape import expand, select, stack
+
+    try:
+        shape = np.broadcast_shapes(input._data.shape, other._data.shape)
+    except ValueError:
+        raise ShapeError(f"cross: shapes {tuple(input.shape)} and {tuple(other.shape)} cannot be broadcast") from None
+    if dim is None:
+        dim = next((d for d, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise ShapeError(f"cross: no dimension of size 3 in input (shapes {tuple(input.shape)} and "
+                             f"{tuple(other.shape)})")
+    from ._util import normalize_dim
+
+    axis = normalize_dim(dim, len(shape), "cross")
+    if shape[axis] != 3:
+        raise ShapeError(f"cross: dimension {dim} does not have size 3 (broadcast shape {tuple(shape)})")
+    a, b = expand(input, shape), expand(other, shape)
+    a0, a1, a2 = (select(a, axis, i) for i in range(3))
+    b0, b1, b2 = (select(b, axis, i) for i in range(3))
+    y = stack([sub(mul(a1, b2), mul(a2, b1)), sub(mul(a2, b0), mul(a0, b2)), sub(mul(a0, b1), mul(a1, b0))], axis)
+    return y if out is None else into(out, y, "cross")

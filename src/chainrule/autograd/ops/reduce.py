@@ -478,3 +478,40 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     """How many elements (along ``dim``: an int or a tuple) are nonzero, as int64."""
     axes = normalize_dims(dim, input._data.ndim, "count_nonzero")
     return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))
+
+
+# ------------------------------------------------------------------ aminmax, NaN-ignoring reductions
+@numpy_keywords
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """``(min, max)``: amin and amax over ``dim`` (all elements when None)."""
+    from collections import namedtuple
+
+    if input._data.size == 0:
+        raise RuntimeError(f"aminmax(): cannot compute on an empty tensor (shape {tuple(input.shape)})")
+    axes = None if dim is None else normalize_dim(dim, input._data.ndim, "aminmax")
+    pair = namedtuple("aminmax", ["min", "max"])
+    lo = _amax(input, axes, keepdim, True, "aminmax")
+    hi = _amax(input, axes, keepdim, False, "aminmax")
+    return pair(lo, hi)
+
+
+@numpy_keywords
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``sum`` with NaN counted as zero (a NaN element gets no gradient)."""
+    from .elementwise import NanToZero
+
+    if input._data.dtype.kind == "f":
+        input = NanToZero.apply(input)  # noqa: A001
+    return sum(input, dim, keepdim, dtype=dtype)
+
+
+@numpy_keywords
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """``mean`` of the non-NaN elements (NaN where there are none)."""
+    from .elementwise import Div
+
+    _float_only(input, "nanmean")
+    axes = normalize_dims(dim, input._data.ndim, "nanmean")
+    count = np.sum(~np.isnan(input._data), axis=axes, keepdims=keepdim).astype(input._data.dtype)
+    y = Div.apply(nansum(input, dim, keepdim), np.asarray(count))
+    return y if dtype is None else to_dtype(y, as_dtype(dtype))

@@ -900,3 +900,42 @@ def flipud(input: Tensor) -> Tensor:  # noqa: A002
     if input._data.ndim < 1:
         raise ShapeError("flipud: input must be >= 1-d, got a 0-d tensor")
     return flip(input, (0,))
+
+
+class DiagEmbed(Function):
+    """Y[..., i + max(-offset, 0), i + max(offset, 0)] = X[..., i] in two new last dims, zero
+    elsewhere;  dX = that diagonal of G."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, offset):
+        n = x.shape[-1]
+        size = n + abs(offset)
+        y = np.zeros(x.shape[:-1] + (size, size), dtype=x.dtype)
+        rows, cols = np.arange(n) + max(-offset, 0), np.arange(n) + max(offset, 0)
+        y[..., rows, cols] = x
+        ctx.rows, ctx.cols = rows, cols
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[..., ctx.rows, ctx.cols], None
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
+    """Matrices whose diagonal ``offset`` (in the dims ``dim1``, ``dim2`` of the output) holds the
+    last dim of ``input``, zero elsewhere."""
+    n = input._data.ndim + 1
+    if input._data.ndim == 0:
+        raise ShapeError("diag_embed: expected a tensor with at least 1 dimension, got a 0-d tensor")
+    d1, d2 = normalize_dim(dim1, n, "diag_embed"), normalize_dim(dim2, n, "diag_embed")
+    if d1 == d2:
+        raise ValueError(f"diag_embed: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    y = DiagEmbed.apply(input, int(offset))
+    return movedim(y, (n - 2, n - 1), (d1, d2))
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:  # noqa: A002
+    """The flattened ``input`` as the diagonal ``offset`` of a square matrix."""
+    return DiagEmbed.apply(reshape(input, (-1,)), int(offset))

@@ -174,3 +174,36 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
         raise ShapeError(f"bincount(): weights of shape {tuple(w.shape)} must have input's shape {tuple(x.shape)}")
     dtype = w.dtype if w.dtype.kind == "f" else np.float64
     return Tensor._make(np.bincount(x, weights=w, minlength=minlength).astype(dtype))
+
+
+def msort(input: Tensor) -> Tensor:  # noqa: A002
+    """``input`` sorted along its first dim (``sort(input, dim=0).values``)."""
+    return sort(input, 0).values
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
+                       dim: int | None = None) -> Any:
+    """``input`` with each run of equal consecutive elements (or slices along ``dim``) kept once;
+    with ``return_inverse`` the run each element belongs to, with ``return_counts`` the run lengths."""
+    x = input._data
+    if dim is None:
+        flat = x.reshape(-1)
+        starts = np.ones(flat.shape, dtype=bool)
+        starts[1:] = flat[1:] != flat[:-1]
+        values = flat[starts]
+        inverse_shape = x.shape
+    else:
+        axis = normalize_dim(dim, x.ndim, "unique_consecutive")
+        moved = np.moveaxis(x, axis, 0).reshape(x.shape[axis] if x.ndim else 1, -1)
+        starts = np.ones(moved.shape[0], dtype=bool)
+        starts[1:] = np.any(moved[1:] != moved[:-1], axis=1)
+        values = np.compress(starts, x, axis=axis)
+        inverse_shape = (moved.shape[0],)
+    runs = np.cumsum(starts) - 1  # each element's run
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make(runs.reshape(inverse_shape).astype(np.int64)))
+    if return_counts:
+        bounds = np.append(np.flatnonzero(starts), len(starts))
+        out.append(Tensor._make(np.diff(bounds).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
