@@ -164,7 +164,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None)
     return y if out is None else into(out, y, "gather")
 
 
-def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src: Any, add: bool) -> Tensor:  # noqa: A002
+def _scatter_operands(op: str, input: Tensor, dim: int, index: Tensor, src: Any) -> tuple[Any, Any]:  # noqa: A002
+    """The scatter ops' checks: the positions written (``coordinates``) and the part of ``src``
+    (a tensor of input's dtype, or a number) that index reaches."""
     x = input._data
     axis = normalize_dim(dim, x.ndim, op)
     idx = check_index(index, op)
@@ -179,7 +181,12 @@ def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src: Any, add: boo
                 f"{op}(): index of shape {tuple(idx.shape)} must be no larger than src of shape {tuple(s.shape)}"
             )
         src = src[tuple(slice(0, n) for n in idx.shape)]  # the part of src that index reaches
-    return Scatter.apply(input, src, coordinates(idx, axis), add)
+    return coordinates(idx, axis), src
+
+
+def _scatter(op: str, input: Tensor, dim: int, index: Tensor, src: Any, add: bool) -> Tensor:  # noqa: A002
+    coords, src = _scatter_operands(op, input, dim, index, src)
+    return Scatter.apply(input, src, coords, add)
 
 
 def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None) -> Tensor:  # noqa: A002
@@ -521,19 +528,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         raise ValueError(f"scatter_reduce(): reduce must be one of sum, prod, mean, amax, amin; got {reduce!r}")
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_reduce(): src must be a Tensor, not {type(src).__name__}")
-    x, s = input._data, src._data
-    axis = normalize_dim(dim, x.ndim, "scatter_reduce")
-    idx = check_index(index, "scatter_reduce")
-    _check_along("scatter_reduce", x, axis, idx)
-    _check_bounds(idx, x.shape[axis] if x.ndim else 1, axis, "scatter_reduce", x.shape)
-    if s.dtype != x.dtype:
-        raise TypeError(f"scatter_reduce(): src of dtype {wrap(s.dtype)} must have input's dtype {wrap(x.dtype)}")
-    if s.ndim != idx.ndim or any(i > n for i, n in zip(idx.shape, s.shape)):
-        raise ShapeError(
-            f"scatter_reduce(): index of shape {tuple(idx.shape)} must be no larger than src of shape {tuple(s.shape)}"
-        )
-    part = src[tuple(slice(0, n) for n in idx.shape)]  # the part of src that index reaches
-    y = ScatterReduce.apply(input, part, coordinates(idx, axis), reduce, bool(include_self))
+    coords, part = _scatter_operands("scatter_reduce", input, dim, index, src)
+    y = ScatterReduce.apply(input, part, coords, reduce, bool(include_self))
     return y if out is None else into(out, y, "scatter_reduce")
 
 
