@@ -8,6 +8,7 @@ import torch.nn.functional as TF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nn_twin import DTYPES, assert_close, assert_same_grads, pair, rand
+from test_nn_activation import _check  # values and input gradients against torch
 
 import chainrule as cr
 from chainrule import nn
@@ -40,15 +41,6 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-def _check(ours, theirs, arr, dtype):
-    x, tx = pair(arr)
-    y, ty = ours(x), theirs(tx)
-    assert y.dtype == dtype
-    assert_close(y, ty, dtype)
-    g = rand(tuple(ty.shape), dtype, seed=11)
-    y.backward(g)
-    ty.backward(torch.from_numpy(g))
-    assert_close(x.grad, tx.grad, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

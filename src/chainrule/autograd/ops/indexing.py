@@ -239,17 +239,23 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
     return to_dtype(where(mask, value, input), input._data.dtype)  # dValue = sum of G under the mask
 
 
-def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    """The elements of ``input`` where ``mask`` (a bool tensor; the two broadcast) is True, in a 1-D tensor."""
+def _bool_mask(op: str, mask: Any, input: Tensor) -> np.ndarray:  # noqa: A002
+    """``mask`` as a bool array that broadcasts with ``input``, or an error naming ``op``."""
     m = as_operand(mask)
     if not isinstance(m, np.ndarray) or m.dtype != np.bool_:
         got = wrap(m.dtype) if isinstance(m, np.ndarray) else type(m).__name__
-        raise TypeError(f"masked_select(): mask must be a bool tensor, got {got}")
+        raise TypeError(f"{op}(): mask must be a bool tensor, got {got}")
     try:
         np.broadcast_shapes(m.shape, input._data.shape)
     except ValueError:
-        raise ShapeError(f"masked_select(): mask of shape {tuple(m.shape)} and input of shape "
+        raise ShapeError(f"{op}(): mask of shape {tuple(m.shape)} and input of shape "
                          f"{tuple(input._data.shape)} cannot be broadcast together") from None
+    return m
+
+
+def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The elements of ``input`` where ``mask`` (a bool tensor; the two broadcast) is True, in a 1-D tensor."""
+    m = _bool_mask("masked_select", mask, input)
     y = MaskedSelect.apply(input, m)
     return y if out is None else into(out, y, "masked_select")
 
@@ -567,18 +573,10 @@ class MaskedScatter(Function):
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:  # noqa: A002
     """``input`` with the positions where ``mask`` (bool, broadcast with input) is True filled,
     in row-major order, by ``source``'s first elements."""
-    m = as_operand(mask)
-    if not isinstance(m, np.ndarray) or m.dtype != np.bool_:
-        got = wrap(m.dtype) if isinstance(m, np.ndarray) else type(m).__name__
-        raise TypeError(f"masked_scatter(): mask must be a bool tensor, got {got}")
+    m = _bool_mask("masked_scatter", mask, input)
     if not isinstance(source, Tensor) or source._data.dtype != input._data.dtype:
         got = wrap(source._data.dtype) if isinstance(source, Tensor) else type(source).__name__
         raise TypeError(f"masked_scatter(): source must be a tensor of self's dtype {input.dtype}, got {got}")
-    try:
-        np.broadcast_shapes(m.shape, input._data.shape)
-    except ValueError:
-        raise ShapeError(f"masked_scatter(): mask of shape {tuple(m.shape)} and input of shape "
-                         f"{tuple(input._data.shape)} cannot be broadcast together") from None
     return MaskedScatter.apply(input, source, m)
 
 
