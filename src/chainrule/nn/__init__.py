@@ -61,7 +61,15 @@ from .loss import (
     TripletMarginLoss,
 )
 from .module import Module, StateDictError
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LayerNorm,
+    LocalResponseNorm,
+)
 from .padding import (
     ConstantPad1d,
     ConstantPad2d,
@@ -121,6 +129,7 @@ __all__ += [
 ]
 __all__ += ["MultiheadAttention", "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
             "TransformerEncoder", "TransformerEncoderLayer"]
+__all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm"]
 
 
 def __getattr__(name: str):

@@ -45,6 +45,7 @@ __all__ += [
     "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish",
     "prelu", "relu6", "selu", "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
 ]
+__all__ += ["group_norm", "instance_norm", "local_response_norm"]
 
 
 def _tensor(x: Any, op: str, arg: str = "input") -> Tensor:
@@ -383,6 +384,103 @@ def check_layer_norm_input(name: str, got: tuple[int, ...], shape: tuple[int, ..
     if len(got) < k or tuple(got[len(got) - k:]) != shape:
         dims = ", ".join(str(s) for s in shape)
         raise ShapeError(f"{name} expected input [*, {dims}], got shape {tuple(got)}")
+
+
+def _per_channel(op: str, x: np.ndarray, **tensors: Tensor | None) -> None:
+    """Each given tensor (weight, bias, running stats) holds one entry per channel of ``x``."""
+    c = x.shape[1]
+    for name, t in tensors.items():
+        if t is not None and t._data.shape != (c,):
+            raise ShapeError(f"{op}: {name} must have one entry per channel, shape ({c},), "
+                             f"got {tuple(t._data.shape)} for input of shape {tuple(x.shape)}")
+
+
+def _channel_affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """``y * weight + bias`` with ``weight``/``bias`` ``[C]`` broadcast over ``[N, C, *]``."""
+    bshape = (1, y._data.shape[1]) + (1,) * (y._data.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(bshape)
+    if bias is not None:
+        y = y + bias.reshape(bshape)
+    return y
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Split the channels of ``[N, C, *]`` into ``num_groups`` groups and standardise each
+    sample's group over its channels and positions (``[N, G, -1]``, a LayerNorm over the last
+    axis), then scale and shift per channel."""
+    _tensor(input, "group_norm")
+    _floating(input, "group_norm")
+    x = input._data
+    if x.ndim < 2:
+        raise ShapeError(f"group_norm: expected input [N, C, *] with at least 2 dims, got shape {x.shape}")
+    n, c = x.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise ShapeError(f"group_norm: the {c} channels of input {tuple(x.shape)} must split into "
+                         f"num_groups={num_groups} equal groups")
+    _per_channel("group_norm", x, weight=weight, bias=bias)
+    if n * (c // num_groups) * math.prod(x.shape[2:]) == 1:
+        raise ValueError(f"group_norm: expected more than 1 value per group, got input of shape "
+                         f"{tuple(x.shape)} and num_groups={num_groups}")
+    xhat = _norm.LayerNorm.apply(input.reshape(n, num_groups, -1), None, None, k=1, eps=eps)  # [N, G, C/G * L]
+    return _channel_affine(xhat.reshape(x.shape), weight, bias)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A002
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
+                  eps: float = 1e-5) -> Tensor:
+    """Standardise each channel of each sample of ``[N, C, *]`` over its positions: a batch
+    norm of ``[1, N*C, *]``. Running statistics (if given) are updated with the mean over the
+    batch of every sample's statistics; ``use_input_stats=False`` normalises with them instead."""
+    _tensor(input, "instance_norm")
+    _floating(input, "instance_norm")
+    x = input._data
+    if x.ndim < 3:
+        raise ShapeError(f"instance_norm: expected input [N, C, *] with at least 3 dims, got shape {x.shape}")
+    _per_channel("instance_norm", x, running_mean=running_mean, running_var=running_var,
+                 weight=weight, bias=bias)
+    n, c = x.shape[:2]
+    if use_input_stats and math.prod(x.shape[2:]) == 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
+                         f"got input of shape {tuple(x.shape)}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise ValueError("instance_norm: running_mean and running_var must be given when "
+                         "use_input_stats=False")
+    # every (sample, channel) is a channel of its own; the running stats repeat per sample
+    rm = None if running_mean is None else np.tile(running_mean._data, n)  # [N*C]
+    rv = None if running_var is None else np.tile(running_var._data, n)
+    y = _norm.BatchNorm.apply(input.reshape((1, n * c) + x.shape[2:]), None, None, running_mean=rm,
+                              running_var=rv, training=bool(use_input_stats), momentum=momentum, eps=eps)
+    if use_input_stats:
+        for buf, tiled in ((running_mean, rm), (running_var, rv)):
+            if buf is not None:
+                buf._data[...] = tiled.reshape(n, c).mean(axis=0)
+    return _channel_affine(y.reshape(x.shape), weight, bias)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,  # noqa: A002
+                        k: float = 1.0) -> Tensor:
+    """``x / (k + alpha * mean(x^2 over size neighbouring channels))^beta`` on ``[N, C, *]``;
+    the window of channel ``c`` is ``c - size//2 .. c + (size-1)//2``, zeros past the edges
+    counted in the mean (AlexNet's normalisation)."""
+    _tensor(input, "local_response_norm")
+    x = input._data
+    if x.ndim < 3:
+        raise ShapeError(f"local_response_norm: expected input [N, C, *] with at least 3 dims, "
+                         f"got shape {x.shape}")
+    if x.size == 0:
+        return input
+    c = x.shape[1]
+    sq = input * input
+    zeros = Tensor._make(np.zeros((x.shape[0], 1) + x.shape[2:], dtype=x.dtype))
+    padded = _ops.cat([zeros] * (size // 2) + [sq] + [zeros] * ((size - 1) // 2), dim=1)
+    window = padded[:, 0:c]
+    for j in range(1, size):  # the sum over each channel's window, one shift at a time
+        window = window + padded[:, j:j + c]
+    div = (window * (alpha / size) + k) ** beta
+    return input / div
 
 
 # =========================================================================== losses

@@ -1,9 +1,11 @@
-"""Normalisation layers: BatchNorm1d/BatchNorm2d (per channel, over the batch) and LayerNorm
-(per sample, over its features). The maths and the backward are in
+"""Normalisation layers: BatchNorm1d/BatchNorm2d (per channel, over the batch), LayerNorm
+(per sample, over its features), GroupNorm (per sample and group of channels), InstanceNorm1d/2d
+(per sample and channel) and LocalResponseNorm (across neighbouring channels). The maths and the backward are in
 :mod:`chainrule.nn._functions.normalization`."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -162,3 +164,118 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Group normalisation (Wu & He, 2018): the channels are split into ``num_groups`` groups and
+    each sample's group is standardised over its channels and positions, then every channel is
+    scaled and shifted; the same in training and evaluation, whatever the batch size."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        d = _dt.as_dtype(dtype)
+        if affine:
+            self.weight = Parameter(np.ones(num_channels, dtype=d))
+            if bias:
+                self.bias = Parameter(np.zeros(num_channels, dtype=d))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"GroupNorm: expected a Tensor input, got {type(input).__name__}")
+        x = input._data
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ShapeError(
+                f"GroupNorm({self.num_groups}, {self.num_channels}) expected input [N, C, *] with "
+                f"C = {self.num_channels}, got shape {tuple(x.shape)}"
+            )
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class _InstanceNorm(_BatchNorm):
+    """Shared by InstanceNorm1d/2d: BatchNorm's parameters, buffers and repr with other defaults
+    (no affine, no running statistics); ``_ranks`` is (unbatched, batched)."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self._get_name()}: expected a Tensor input, got {type(input).__name__}")
+        x = input._data
+        unbatched, batched = self._ranks
+        if x.ndim not in self._ranks:
+            raise ShapeError(f"{self._get_name()}({self.num_features}) expected input {self._layout}, "
+                             f"got shape {tuple(x.shape)}")
+        channels = x.shape[x.ndim - unbatched]
+        if channels != self.num_features:
+            if self.affine:
+                raise ShapeError(f"{self._get_name()}(num_features={self.num_features}) expected input "
+                                 f"{self._layout} with C = {self.num_features}, got shape {tuple(x.shape)}")
+            warnings.warn(f"{self._get_name()}: the input's {channels} channels do not match "
+                          f"num_features={self.num_features} (unused, as affine=False)", stacklevel=2)
+        batch = input.unsqueeze(0) if x.ndim == unbatched else input
+        y = F.instance_norm(batch, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            0.0 if self.momentum is None else self.momentum, self.eps)
+        return y.squeeze(0) if x.ndim == unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation (Ulyanov et al., 2016) of ``[N, C, L]`` (or ``[C, L]``): each
+    channel of each sample standardised over its length, ``y = (x - mean) / sqrt(var + eps)``
+    (then ``* weight + bias`` if ``affine``). With ``track_running_stats`` the running estimates
+    are updated in training (the batch's mean of every sample's statistics) and used in eval."""
+
+    _ranks = (2, 3)
+    _layout = "[N, C, L] or [C, L]"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of images ``[N, C, H, W]`` (or ``[C, H, W]``), per sample and
+    channel over ``H, W`` (see :class:`InstanceNorm1d`)."""
+
+    _ranks = (3, 4)
+    _layout = "[N, C, H, W] or [C, H, W]"
+
+
+class LocalResponseNorm(Module):
+    """Local response normalisation across channels (Krizhevsky et al., 2012):
+    ``x / (k + alpha / size * sum of x^2 over size neighbouring channels)^beta``."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
