@@ -958,6 +958,7 @@ from .pooling import (  # noqa: E402
     max_pool1d,
     max_pool2d,
 )
+from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
 
 __all__ += [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -966,3 +967,4 @@ __all__ += [
 ]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 __all__ += ["scaled_dot_product_attention"]
+__all__ += ["interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample"]

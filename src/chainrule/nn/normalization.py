@@ -181,21 +181,14 @@ class GroupNorm(Module):
         self.eps = eps
         self.affine = affine
         d = _dt.as_dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, dtype=d))
-            if bias:
-                self.bias = Parameter(np.zeros(num_channels, dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self.register_parameter("weight", Parameter(np.ones(num_channels, dtype=d)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_channels, dtype=d)) if affine and bias else None)
 
     def reset_parameters(self) -> None:
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        if self.bias is not None:
+            init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
