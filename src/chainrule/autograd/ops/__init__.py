@@ -16,6 +16,8 @@ from .compare import (
     isfinite,
     isinf,
     isnan,
+    isneginf,
+    isposinf,
     le,
     less,
     less_equal,
@@ -26,6 +28,7 @@ from .compare import (
     lt,
     ne,
     not_equal,
+    signbit,
 )
 from .cumulative import (
     cummax,
@@ -65,8 +68,6 @@ from .elementwise import (
     float_power,
     heaviside,
     hypot,
-    isneginf,
-    isposinf,
     lerp,
     log,
     log1p,
@@ -85,7 +86,6 @@ from .elementwise import (
     pow,
     rad2deg,
     rsqrt,
-    signbit,
     sin,
     sinh,
     sqrt,

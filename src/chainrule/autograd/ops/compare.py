@@ -35,6 +35,23 @@ def isfinite(input: Tensor) -> Tensor:  # noqa: A002
     return Tensor._make(np.isfinite(_tensor(input, "isfinite", "input")))
 
 
+def _element_test(name: str, fn: Any, doc: str) -> Any:
+    """The functional form ``name(input, *, out=None)`` of a per-element test: a bool tensor."""
+
+    def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+        y = Tensor._make(np.asarray(fn(_tensor(input, name, "input"))))
+        return y if out is None else into(out, y, name)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+signbit = _element_test("signbit", np.signbit, "Whether each element's sign bit is set (True for -0.0).")
+isposinf = _element_test("isposinf", np.isposinf, "Whether each element is +inf.")
+isneginf = _element_test("isneginf", np.isneginf, "Whether each element is -inf.")
+
+
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
             equal_nan: bool = False) -> Tensor:
     """``|input - other| <= atol + rtol * |other|``, elementwise (NaN equals NaN only with ``equal_nan``)."""

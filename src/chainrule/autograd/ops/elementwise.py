@@ -678,23 +678,6 @@ def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None)
     return y if out is None else into(out, y, "logit")
 
 
-def _predicate(name: str, fn: Any, doc: str) -> Any:
-    def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(input).__name__}")
-        y = Tensor._make(np.asarray(fn(input._data)))
-        return y if out is None else into(out, y, name)
-
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = doc
-    return function
-
-
-signbit = _predicate("signbit", np.signbit, "Whether each element's sign bit is set (True for -0.0).")
-isposinf = _predicate("isposinf", np.isposinf, "Whether each element is +inf.")
-isneginf = _predicate("isneginf", np.isneginf, "Whether each element is -inf.")
-
-
 def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """The step function: 0 where input < 0, 1 where input > 0, ``values`` where input == 0
     (no gradient, as in PyTorch)."""
