@@ -1,8 +1,10 @@
 """The three contenders of a step benchmark, built from the same initial weights and batch.
 
 ``chainrule`` and ``pytorch`` run the identical user code (:func:`bench.models.train_step`);
-``numpy floor`` is :class:`bench.floor.NumpyMLP`. With ``reference=True`` a fourth contender,
-``chainrule reference``, runs chainrule's step with the fast backend switched off
+``numpy floor`` is :class:`bench.floor.NumpyMLP`. With ``reference=True`` two more join:
+``numpy floor, per-parameter Adam`` (the floor with Adam run once per parameter, the best a
+parameter-at-a-time optimiser can do in NumPy) and ``chainrule reference``, chainrule's step with
+the fast backend switched off
 (:func:`chainrule.backend.disabled`): the lecture's NumPy alone. All of them start from PyTorch's
 initialisation, so their losses agree step by step (:func:`agreement` checks it): they do the
 same arithmetic.
@@ -11,6 +13,7 @@ same arithmetic.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 
 import numpy as np
 import torch
@@ -26,7 +29,7 @@ Step = Callable[[], object]
 def mlp_steps(sizes: Sequence[int], n: int, *, lr: float = 1e-3, seed: int = 0,
               reference: bool = False) -> dict[str, Step]:
     """A training step (Adam, cross-entropy, float32) of the MLP ``sizes`` at batch ``n``, per
-    library (and chainrule's reference path alone, with ``reference``)."""
+    library (and, with ``reference``, chainrule's reference path alone and the per-parameter floor)."""
     torch.manual_seed(seed)
     t_model = mlp(torch.nn, sizes)
     state = numpy_state(t_model)
@@ -41,14 +44,34 @@ def mlp_steps(sizes: Sequence[int], n: int, *, lr: float = 1e-3, seed: int = 0,
         "numpy floor": lambda: floor.step(x, y),
     }
     if reference:
-        fast_step = _chainrule_step(sizes, state, x, y, lr)
-
-        def reference_step() -> object:
-            with chainrule.backend.disabled():
-                return fast_step()
-
-        steps["chainrule reference"] = reference_step
+        steps["chainrule reference"] = ReferenceStep(_chainrule_step(sizes, state, x, y, lr))
+        per_parameter = NumpyMLP(sizes, n, lr=lr, per_parameter_adam=True)
+        per_parameter.load(linear_layers(state))
+        steps["numpy floor, per-parameter Adam"] = lambda: per_parameter.step(x, y)
     return steps
+
+
+class ReferenceStep:
+    """chainrule's step on the reference path alone (the fast backend off).
+
+    A call on its own switches the backend off around the step. A timed block switches it off
+    once for all its steps (:meth:`block`, used by :func:`bench.timing.interleaved`), as
+    ``CHAINRULE_JIT=0`` does for a whole process: switching every fast path off and on again
+    around each step would time the switch too, which no user of the reference path pays.
+    """
+
+    def __init__(self, step: Step) -> None:
+        self.step = step
+
+    def __call__(self) -> object:
+        if not chainrule.backend.is_enabled():
+            return self.step()
+        with chainrule.backend.disabled():
+            return self.step()
+
+    def block(self) -> AbstractContextManager[None]:
+        """The context a timed block of steps runs in: the backend off."""
+        return chainrule.backend.disabled()
 
 
 def _chainrule_step(sizes: Sequence[int], state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,

@@ -19,7 +19,10 @@ output and ``G`` the gradient flowing back::
     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  θ -= lr/(1 - b1^t) m / (sqrt(v)/sqrt(1 - b2^t) + eps)
 
 All parameters are views into one flat vector (and all gradients into another), so Adam is a
-handful of ufunc calls over every parameter at once.
+handful of ufunc calls over every parameter at once. With ``per_parameter_adam=True`` the same
+in-place Adam runs once per parameter instead, as an optimiser that updates parameters one at a
+time must (PyTorch's ``_single_tensor_adam``, chainrule's reference path): the best such an
+optimiser can do in NumPy.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class NumpyMLP:
 
     def __init__(self, sizes: Sequence[int], batch: int, *, residual: bool = False, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 seed: int = 0, dtype: type = np.float32) -> None:
+                 seed: int = 0, dtype: type = np.float32, per_parameter_adam: bool = False) -> None:
         rng = np.random.default_rng(seed)
         shapes = list(zip(sizes[:-1], sizes[1:]))
         if residual and len(set(sizes[1:-1])) > 1:
@@ -50,12 +53,14 @@ class NumpyMLP:
         self.b: list[np.ndarray] = []
         self.dW: list[np.ndarray] = []
         self.db: list[np.ndarray] = []
+        pieces = []  # each parameter's slice of the flat vectors
         at = 0
         for i, o in shapes:
             for params, grads, shape in ((self.W, self.dW, (i, o)), (self.b, self.db, (o,))):
                 n = int(np.prod(shape))
                 params.append(self.theta[at:at + n].reshape(shape))
                 grads.append(self.grad[at:at + n].reshape(shape))
+                pieces.append(slice(at, at + n))
                 at += n
             bound = 1 / math.sqrt(i)  # PyTorch's default Linear initialisation
             self.W[-1][...] = rng.uniform(-bound, bound, (i, o))
@@ -75,6 +80,10 @@ class NumpyMLP:
         self.rows = np.arange(batch)
         self.lr, self.beta1, self.beta2, self.eps = lr, betas[0], betas[1], eps
         self.t = 0
+        # what Adam updates in one go: (θ, g, m, v, scratch), the flat vectors or each parameter's views
+        flat = (self.theta, self.grad, self.m, self.v, self.tmp)
+        self.adam_units = ([tuple(a[piece] for a in flat) for piece in pieces] if per_parameter_adam
+                           else [flat])
 
     def _skip(self, l: int) -> bool:
         """Does hidden layer ``l`` add its input to its output?"""
@@ -127,9 +136,14 @@ class NumpyMLP:
         return loss
 
     def _adam(self) -> None:
-        """In-place Adam over the flat parameter vector."""
+        """In-place Adam over the flat parameter vector (or over each parameter in turn)."""
         self.t += 1
-        b1, b2, g, m, v, tmp = self.beta1, self.beta2, self.grad, self.m, self.v, self.tmp
+        for theta, g, m, v, tmp in self.adam_units:
+            self._adam_update(theta, g, m, v, tmp)
+
+    def _adam_update(self, theta: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
+                     tmp: np.ndarray) -> None:
+        b1, b2 = self.beta1, self.beta2
         m *= b1
         np.multiply(g, 1 - b1, out=tmp)
         m += tmp  # m = b1 m + (1 - b1) g
@@ -142,7 +156,7 @@ class NumpyMLP:
         tmp += self.eps
         np.divide(m, tmp, out=tmp)
         tmp *= -self.lr / (1 - b1**self.t)
-        self.theta += tmp
+        theta += tmp
 
     def logits_of(self, x: np.ndarray) -> np.ndarray:
         """The forward pass alone, for any number of samples (evaluation; allocates)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 Step = Callable[[], object]
@@ -67,10 +68,15 @@ def interleaved(
 
 
 def _seconds_per_step(step: Callable[[], object], steps: int, settle: float) -> float:
-    """Sleep ``settle`` s, run one untimed step (the threads' wake-up), then time ``steps`` steps."""
+    """Sleep ``settle`` s, run one untimed step (the threads' wake-up), then time ``steps`` steps.
+
+    A contender with a ``block()`` method (a context manager, e.g. a mode switched on for the
+    block) runs the untimed and the timed steps inside it."""
     time.sleep(settle)
-    step()
-    start = time.perf_counter()
-    for _ in range(steps):
+    block = getattr(step, "block", None)
+    with block() if block is not None else nullcontext():
         step()
-    return (time.perf_counter() - start) / steps
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        return (time.perf_counter() - start) / steps

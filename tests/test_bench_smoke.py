@@ -43,14 +43,17 @@ def test_step_benchmarks_compare_equal_work(smoke: tuple[Path, subprocess.Comple
     for key in "ab":
         result = runs[key]["result"]
         losses = result["first_losses"]
-        assert set(losses) == {"chainrule", "pytorch", "numpy floor", "chainrule reference"}
-        for name in ("chainrule", "numpy floor", "chainrule reference"):
+        per_parameter = "numpy floor, per-parameter Adam"
+        assert set(losses) == {"chainrule", "pytorch", "numpy floor", "chainrule reference", per_parameter}
+        for name in ("chainrule", "numpy floor", "chainrule reference", per_parameter):
             np.testing.assert_allclose(losses[name], losses["pytorch"], rtol=1e-4)
         assert losses["pytorch"][-1] < losses["pytorch"][0]  # the steps train
         for t in result["timings"].values():
             assert len(t["blocks_s"]) == result["blocks"] and t["median_s"] > 0
         assert set(result["ratios"]) == {"chainrule/pytorch", "chainrule/numpy floor", "pytorch/numpy floor",
-                                         "chainrule reference/numpy floor", "chainrule reference/pytorch"}
+                                         "chainrule reference/numpy floor", "chainrule reference/pytorch",
+                                         "per-parameter floor/numpy floor",
+                                         "chainrule reference/per-parameter floor"}
 
 
 def test_recipe_memory_and_scripts(smoke: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -102,3 +105,42 @@ def test_benchmarked_step_stays_float32() -> None:
         for p in model.parameters():
             assert p._data.dtype == np.float32 and p.grad._data.dtype == np.float32
             assert all(v._data.dtype == np.float32 for v in opt.state[p].values() if hasattr(v, "_data"))
+
+
+def test_reference_contender_runs_with_the_backend_off() -> None:
+    """The reference contender steps with every fast path removed, whether called alone or in a
+    timed block (where the backend is switched off once, around the block), and the backend is
+    as it was afterwards."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.contenders import ReferenceStep
+        from bench.timing import interleaved
+    finally:
+        sys.path.remove(str(ROOT))
+    seen: list[bool] = []
+    step = ReferenceStep(lambda: seen.append(chainrule.backend.is_enabled()))
+    before = chainrule.backend.is_enabled()
+    step()
+    timings, per_block = interleaved({"reference": step}, blocks=2, block_seconds=0.0, warmup=1,
+                                     settle=0.0, min_steps=3)
+    assert per_block == 3 and len(timings["reference"].blocks) == 2
+    assert seen == [False] * (1 + 2 + 2 * 4)  # alone, warm-up (1 untimed + 1), 2 blocks of 1 + 3
+    assert chainrule.backend.is_enabled() == before
+
+
+def test_per_parameter_floor_is_the_same_arithmetic() -> None:
+    """The floor with Adam run one parameter at a time makes exactly the flat floor's updates."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.floor import NumpyMLP
+        from bench.models import batch
+    finally:
+        sys.path.remove(str(ROOT))
+    sizes = [12, 9, 9, 4]
+    flat, per_parameter = NumpyMLP(sizes, 8), NumpyMLP(sizes, 8, per_parameter_adam=True)
+    assert len(flat.adam_units) == 1 and len(per_parameter.adam_units) == 6
+    x, y = batch(sizes, 8)
+    for _ in range(3):
+        assert flat.step(x, y) == per_parameter.step(x, y)
+    np.testing.assert_array_equal(flat.theta, per_parameter.theta)
+    np.testing.assert_array_equal(flat.v, per_parameter.v)
