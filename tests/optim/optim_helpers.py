@@ -65,6 +65,13 @@ CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("RAdam", {"lr": 0.01, "betas": (0.9, 0.99)}),
     ("RAdam", {"lr": 0.01, "maximize": True}),
+    ("Rprop", {"lr": 0.01}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)}),
+    ("Rprop", {"lr": 0.02, "maximize": True}),
+    ("ASGD", {"lr": 0.05}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "t0": 5}),
+    ("ASGD", {"lr": 0.05, "alpha": 0.5, "t0": 3, "weight_decay": 0.1}),
+    ("ASGD", {"lr": 0.05, "t0": 10, "maximize": True}),
 ]
 
 

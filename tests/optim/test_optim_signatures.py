@@ -14,9 +14,10 @@ from optim_helpers import CONFIGS, ChainruleRun, TorchRun, config_id
 
 import chainrule as cr
 
-NAMES = ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "RMSprop", "Adamax", "NAdam", "RAdam"]
+NAMES = ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "RMSprop", "Adamax", "NAdam", "RAdam", "Rprop",
+         "ASGD"]
 WITH_FUSED = ["SGD", "Adam", "AdamW", "Adagrad"]
-WITH_CAPTURABLE = ["Adam", "AdamW", "Adadelta", "RMSprop", "Adamax", "NAdam", "RAdam"]
+WITH_CAPTURABLE = ["Adam", "AdamW", "Adadelta", "RMSprop", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"]
 FIRST_CONFIG = {name: next(kw for n, kw in CONFIGS if n == name) for name in NAMES}
 STEPS = 8
 
@@ -36,6 +37,14 @@ def choices(name: str) -> list[dict]:
 
 
 CHOICES = [(name, choice) for name in NAMES for choice in choices(name)]
+
+
+def torch_rtol(name: str, choice: dict) -> float:
+    """How close torch's run with ``choice`` is to chainrule's. Exact but for ASGD's foreach
+    kernels, which compute the next rate η_t = η / (1 + λ η t)^α in float32 arithmetic (its
+    one-tensor kernels, PyTorch's default on the CPU and chainrule's, do it in float64 and round
+    once), and update θ - η (g + λθ) in place of θ (1 - λη) - η g."""
+    return 1e-6 if name == "ASGD" and choice.get("foreach") else 1e-10
 
 
 # ---------------------------------------------------------------------------- the API
@@ -86,7 +95,7 @@ def test_a_choice_changes_nothing_and_equals_torch(case):
     ref = TorchRun(name, {**kwargs, **choice})
     ref.step(STEPS)
     for a, b in zip(chosen.arrays(), ref.arrays(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a, b, rtol=torch_rtol(name, choice), atol=1e-12)
 
 
 # ---------------------------------------------------------------------------- state_dict
@@ -109,7 +118,7 @@ def test_torch_state_dict_with_a_choice_loads_and_continues(case):
     ours.step(3)
     ref.step(3)
     for a, b in zip(ours.arrays(), ref.arrays(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a, b, rtol=torch_rtol(name, choice), atol=1e-12)
 
 
 @pytest.mark.parametrize("name", WITH_FUSED)

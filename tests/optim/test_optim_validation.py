@@ -7,9 +7,10 @@ import re
 
 import numpy as np
 import pytest
+import torch
 
 import chainrule as cr
-from chainrule.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop
+from chainrule.optim import ASGD, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, RAdam, RMSprop, Rprop
 
 ADAPTIVE = [Adagrad, Adadelta, RMSprop, Adamax, Adam, AdamW, NAdam, RAdam]
 WITH_BETAS = [Adamax, Adam, AdamW, NAdam, RAdam]
@@ -25,7 +26,16 @@ INVALID = [
     (RMSprop, {"alpha": -0.9}, "alpha=-0.9"),
     (RMSprop, {"momentum": -0.1}, "momentum=-0.1"),
     (NAdam, {"momentum_decay": -4e-3}, "momentum_decay=-0.004"),
+    (Rprop, {"lr": -0.1}, "lr=-0.1"),
+    (Rprop, {"etas": (1.5, 1.2)}, "etas=(1.5, 1.2)"),
+    (Rprop, {"etas": (0.0, 1.2)}, "etas=(0.0, 1.2)"),
+    (Rprop, {"etas": (0.5, 1.0)}, "etas=(0.5, 1.0)"),
+    (Rprop, {"etas": (0.5,)}, "etas must be a pair"),
+    (ASGD, {"lr": -0.1}, "lr=-0.1"),
+    (ASGD, {"weight_decay": -1e-3}, "weight_decay=-0.001"),
 ]
+# what torch itself refuses with a ValueError (chainrule also checks the shapes of the pairs)
+TORCH_REFUSES = [case for case in INVALID if case[0] in (Rprop, ASGD) and "pair" not in case[2]]
 for cls in [SGD, *ADAPTIVE]:
     INVALID += [
         (cls, {"lr": -0.1}, "lr=-0.1"),
@@ -56,7 +66,15 @@ def test_invalid_hyperparameter_is_named_with_its_value(cls, kwargs, message):
     assert cls.__name__ in str(info.value)
 
 
-@pytest.mark.parametrize("cls", [SGD, *ADAPTIVE])
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "message"), TORCH_REFUSES, ids=lambda x: getattr(x, "__name__", str(x))
+)
+def test_torch_refuses_the_same_values(cls, kwargs, message):
+    with pytest.raises(ValueError):
+        getattr(torch.optim, cls.__name__)([torch.zeros(2, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.parametrize("cls", [SGD, *ADAPTIVE, ASGD])
 def test_invalid_value_in_a_parameter_group_is_named(cls):
     p, q = params()
     with pytest.raises(ValueError, match=re.escape("lr=-2.0")):
@@ -78,7 +96,7 @@ def test_a_string_hyperparameter_is_a_type_error(cls):
         cls(params(), lr="0.1")
 
 
-@pytest.mark.parametrize("cls", [SGD, *ADAPTIVE])
+@pytest.mark.parametrize("cls", [SGD, *ADAPTIVE, Rprop, ASGD])
 def test_empty_parameter_list(cls):
     with pytest.raises(ValueError, match="empty parameter list"):
         cls([])

@@ -2,7 +2,8 @@
 
 Gradient descent ``θ ← θ - η ∇θ J(θ)`` (:class:`SGD`, with momentum and Nesterov momentum) and
 the adaptive methods (:class:`Adagrad`, :class:`Adadelta`, :class:`RMSprop`, :class:`Adamax`,
-:class:`Adam`, :class:`AdamW`, :class:`NAdam`, :class:`RAdam`), each step for step equal to its
+:class:`Adam`, :class:`AdamW`, :class:`NAdam`, :class:`RAdam`), the sign-based :class:`Rprop`,
+averaged SGD (:class:`ASGD`) and the quasi-Newton :class:`LBFGS`, each step for step equal to its
 PyTorch namesake. Usage is PyTorch's::
 
     opt = chainrule.optim.Adam(model.parameters(), lr=1e-3)
@@ -18,13 +19,16 @@ from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .asgd import ASGD
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
+    "ASGD",
     "SGD",
     "Adadelta",
     "Adagrad",
@@ -35,5 +39,6 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "Rprop",
     "lr_scheduler",
 ]
