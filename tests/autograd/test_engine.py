@@ -448,3 +448,48 @@ def test_augmented_assignment_on_a_leaf_that_requires_grad_is_refused_like_torch
     h += 1  # a graph tensor: changed in place and recorded (its node rebased on AddBackward), as in torch
     assert h is before and h.grad_fn.name() == "AddBackward" and before.tolist() == [3.0, 3.0]
     h.sum().backward()
+
+
+# ----------------------------------------------------------------------------- no gradient along an edge
+def _no_grad_for_first(mod):
+    """A Function of ``mod`` whose backward returns None for its first input, which requires grad."""
+
+    class NoGradForFirst(mod.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, x):
+            return a * 0 + x
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, g
+
+    return NoGradForFirst
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_a_none_gradient_does_not_stall_the_other_paths(lib):
+    """``a`` reaches the loss along two edges, one of which carries no gradient (backward returned
+    None): ``a``'s node must still run once the other edge has delivered, so x gets 1 + 2 from both
+    of its paths (a wrong 1 if the walk waits forever for the silent edge)."""
+    mod = chainrule if lib == "chainrule" else torch
+    fn = _no_grad_for_first(mod)
+    x = mod.ones(3, requires_grad=True)
+    a = x * 2
+    (fn.apply(a, x).sum() + a.sum()).backward()
+    np.testing.assert_array_equal(np.asarray(x.grad.tolist()), [3.0, 3.0, 3.0])
+
+
+def test_a_subgraph_reached_only_by_none_gradients_is_skipped():
+    """Everything behind an edge without gradient, and reachable no other way, gets no gradient,
+    as in PyTorch; the rest of the graph is unaffected."""
+    results = []
+    for mod in (chainrule, torch):
+        fn = _no_grad_for_first(mod)
+        w = mod.ones(2, requires_grad=True)
+        x = mod.full((2,), 3.0, requires_grad=True)
+        a = (w * 5).exp()
+        fn.apply(a, x * x).sum().backward()
+        results.append((w.grad, x.grad.tolist()))
+    (c_w, c_x), (t_w, t_x) = results
+    assert c_w is None and t_w is None
+    assert c_x == t_x == [6.0, 6.0]

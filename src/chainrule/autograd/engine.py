@@ -83,7 +83,14 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
     hooked_leaves: dict[Tensor, np.ndarray] = {}  # a leaf's hooks see its total gradient: sum first
     while ready:
         node = ready.pop()
-        grad_out = pending.pop(node)
+        grad_out = pending.pop(node, None)
+        if grad_out is None:  # every path to it carried no gradient (a backward returned None):
+            for parent in node._parents:  # it sends none either, but its inputs stop waiting for it
+                if parent is not None and not isinstance(parent, tensor_type):
+                    left = consumers[parent] = consumers[parent] - 1
+                    if left == 0:
+                        ready.append(parent)
+            continue
         if "_hooks" in node.__dict__:  # register_hook on the node's output tensor
             grad_out = run_hooks(node, grad_out)
         if node._retained is not None:
@@ -112,7 +119,13 @@ def run_backward(root_node: Any, grad: np.ndarray, retain_graph: bool = False) -
                 if hooks is not None:
                     node._hooks = hooks
         for parent, g in zip(node._parents, grads_in):
-            if parent is None or g is None:
+            if parent is None:
+                continue
+            if g is None:  # no gradient along this edge: the parent has one consumer less to wait for
+                if not isinstance(parent, tensor_type):
+                    left = consumers[parent] = consumers[parent] - 1
+                    if left == 0:
+                        ready.append(parent)
                 continue
             if isinstance(parent, tensor_type):
                 if getattr(parent, "_hooks", None):
