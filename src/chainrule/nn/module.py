@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from ..autograd import grad_mode as _grad_mode
 from ..tensor import Tensor
+from .backward_hooks import BackwardHookCall
 from .parameter import Parameter
 
 
@@ -137,6 +139,8 @@ class Module:
         setattr_(self, "_modules", {})
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_forward_hooks", {})
+        setattr_(self, "_backward_pre_hooks", {})
+        setattr_(self, "_backward_hooks", {})
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -145,7 +149,7 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._forward_pre_hooks or self._forward_hooks:
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -154,12 +158,16 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        backward_call = None
+        if (self._backward_hooks or self._backward_pre_hooks) and _grad_mode.is_grad_enabled():
+            backward_call = BackwardHookCall(self)
+            args = backward_call.inputs(args)
         out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
                 out = result
-        return out
+        return out if backward_call is None else backward_call.outputs(out)
 
     def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """``hook(module, args)`` runs before ``forward``; it may return replacement args."""
@@ -171,6 +179,21 @@ class Module:
         """``hook(module, args, output)`` runs after ``forward``; it may return a new output."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs once per backward pass through a call,
+        when the gradients with respect to the call's positional inputs are known; it may return
+        replacements for ``grad_input`` (see :mod:`chainrule.nn.backward_hooks`)."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs once per backward pass through a call, when the
+        gradients with respect to its outputs are known; it may return replacements for them."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
         return handle
 
     # ------------------------------------------------------------------ attributes
