@@ -275,6 +275,7 @@ from .legacy import (  # PyTorch's pre-0.4 typed tensor classes, still used by t
     LongTensor,
     ShortTensor,
 )
+from .linalg import cdist, det, inverse, logdet, slogdet, tensordot
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
 

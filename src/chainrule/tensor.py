@@ -1644,6 +1644,27 @@ class Tensor:
     def cross(self, other: Tensor, dim: int | None = None) -> Tensor:
         return _ops.cross(self, other, dim)
 
+    # ------------------------------------------------------------------ chainrule.linalg's methods
+    def det(self) -> Tensor:
+        from . import linalg
+
+        return linalg.det(self)
+
+    def logdet(self) -> Tensor:
+        from . import linalg
+
+        return linalg.logdet(self)
+
+    def slogdet(self) -> Any:
+        from . import linalg
+
+        return linalg.slogdet(self)
+
+    def inverse(self) -> Tensor:
+        from . import linalg
+
+        return linalg.inv(self)
+
 
 def _unwrap(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
