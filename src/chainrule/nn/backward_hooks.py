@@ -10,12 +10,10 @@ two borders, ::
                    │                                  │
        hook(module, grad_input, grad_output)    pre_hook(module, grad_output)
 
-Each border is one graph node, a *gate*. Forward, it lays the tensors that cross it side by side
-in one flat array, and the far side reads each tensor back as a part of that array. Backward,
-every part sends its gradient to the gate, where the engine sums them (the total derivative: an
-output used twice reaches the hook once, with the sum), and the gate runs once with all of them:
-it splits the flat gradient per tensor, calls the hooks, and sends each tensor its gradient. A
-tensor whose part received no gradient (an output the loss does not use) is reported as None,
+Each border is one graph node, a *gate*, that bundles the tensors crossing it
+(:mod:`chainrule.autograd.bundle`): backward, it runs once with all their gradients (an output
+used twice reaches the hook once, with the sum), calls the hooks, and sends each tensor its
+gradient. A tensor no gradient reached (an output the loss does not use) is reported as None,
 as in PyTorch. As in PyTorch, ``grad_input`` has one entry per positional argument (None for
 a non-tensor) and ``grad_output`` one per output (the output itself, or each entry of a tuple).
 """
@@ -28,72 +26,32 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.bundle import Bundle
 from ..autograd.function import Function
 from ..tensor import Tensor
 
 
-class _Crossing:
-    """The tensors crossing one border: where each one lies in the flat array, and which of
-    them received a gradient in the backward pass under way."""
-
-    def __init__(self, arrays: list[np.ndarray]) -> None:
-        self.shapes = [a.shape for a in arrays]
-        self.dtypes = [a.dtype for a in arrays]
-        self.dtype = np.result_type(*self.dtypes)  # the flat array's: every tensor fits in it
-        sizes = [a.size for a in arrays]
-        self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
-        self.reached = [False] * len(arrays)
-
-
 class _Gate(Function):
-    """Forward: the tensors laid side by side, ``flat = [x_1.ravel(), ..., x_n.ravel()]``.
-    Backward: the flat gradient split back per tensor, handed to ``on_backward`` (the hooks),
-    and what it returns sent on."""
+    """Forward: the tensors bundled, ``flat = [x_1.ravel(), ..., x_n.ravel()]``. Backward: the
+    flat gradient split back per tensor, handed to ``on_backward`` (the hooks), and what it
+    returns sent on."""
 
     array_io = True
 
     @staticmethod
-    def forward(ctx, *arrays, crossing: _Crossing, on_backward: Callable[[tuple], tuple]):
-        ctx.crossing, ctx.on_backward = crossing, on_backward
-        return np.concatenate([a.reshape(-1).astype(crossing.dtype, copy=False) for a in arrays])
+    def forward(ctx, *arrays, bundle: Bundle, on_backward: Callable[[tuple], tuple]):
+        ctx.bundle, ctx.on_backward = bundle, on_backward
+        return bundle.flatten(list(arrays))
 
     @staticmethod
     def backward(ctx, g):
-        c = ctx.crossing
-        grads = tuple(
-            g[start:stop].reshape(shape).astype(dtype, copy=False) if reached else None
-            for start, stop, shape, dtype, reached in zip(c.starts, c.starts[1:], c.shapes, c.dtypes, c.reached)
-        )
-        c.reached = [False] * len(grads)  # a second backward (retain_graph) starts afresh
-        return ctx.on_backward(grads)
-
-
-class _Part(Function):
-    """Tensor ``index`` of a gate's flat array: ``x_i = flat[start:stop].reshape(shape)``;
-    backward puts its gradient in place in a flat zero gradient (and notes that it arrived)."""
-
-    array_io = True
-
-    @staticmethod
-    def forward(ctx, flat, *, crossing: _Crossing, index: int):
-        ctx.crossing, ctx.index = crossing, index
-        start, stop = crossing.starts[index], crossing.starts[index + 1]
-        return flat[start:stop].reshape(crossing.shapes[index]).astype(crossing.dtypes[index], copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        c, i = ctx.crossing, ctx.index
-        c.reached[i] = True
-        flat = np.zeros(c.starts[-1], dtype=c.dtype)
-        flat[c.starts[i]:c.starts[i + 1]] = g.reshape(-1)
-        return flat
+        return ctx.on_backward(ctx.bundle.split(g))
 
 
 def _through_gate(tensors: list[Tensor], on_backward: Callable[[tuple], tuple]) -> list[Tensor]:
     """The tensors, read back through one gate whose backward calls ``on_backward``."""
-    crossing = _Crossing([t._data for t in tensors])
-    flat = _Gate.apply(*tensors, crossing=crossing, on_backward=on_backward)
-    return [_Part.apply(flat, crossing=crossing, index=i) for i in range(len(tensors))]
+    bundle = Bundle([t._data for t in tensors])
+    return bundle.parts(_Gate.apply(*tensors, bundle=bundle, on_backward=on_backward))
 
 
 class BackwardHookCall:

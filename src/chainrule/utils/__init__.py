@@ -1,11 +1,12 @@
-"""``torch.utils`` names: ``chainrule.utils.data`` is :mod:`chainrule.data` (Dataset, DataLoader ...)."""
+"""``torch.utils`` names: ``chainrule.utils.data`` is :mod:`chainrule.data` (Dataset, DataLoader ...),
+``chainrule.utils.checkpoint`` activation checkpointing."""
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-__all__ = ["data", "hooks"]
+__all__ = ["checkpoint", "data", "hooks"]
 
 
 def __getattr__(name: str) -> Any:
