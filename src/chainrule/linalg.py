@@ -326,14 +326,15 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
 
 # ------------------------------------------------------------------ decompositions
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:  # noqa: N803
-    """``L`` with ``A = L L^T`` (``U = L^T`` with ``upper=True``) for symmetric positive-definite A;
-    only A's lower triangle is read."""
+    """``L`` with ``A = L L^T`` for symmetric positive-definite A, only A's lower triangle read;
+    with ``upper=True``, ``U`` with ``A = U^T U``, only A's upper triangle read (``U = L(A^T)^T``)."""
     op = "linalg.cholesky"
     A = _matrices(op, A, square=True)
+    source = A.mT if upper else A
     try:
-        L = Cholesky.apply(A)
+        L = Cholesky.apply(source)
     except np.linalg.LinAlgError:
-        a = A._data
+        a = source._data
         flat = a.reshape((-1,) + a.shape[-2:])
         k = next(i for i, m in enumerate(flat) if _cholesky_fails(m))
         order = next(j for j in range(1, a.shape[-1] + 1) if _cholesky_fails(flat[k][:j, :j]))

@@ -134,6 +134,12 @@ def test_solve(batch_a, drop, n, k, vector, left, dtype, seed):
     check(lambda lib, a, b: lib.linalg.solve(a, b, left=left), a, b, seed=seed)
 
 
+@pytest.mark.parametrize("sa,sb", [((3, 3), (2, 3, 4)), ((2, 1, 3, 3), (4, 3, 2)), ((4, 3, 3), (4, 3)),
+                                   ((2, 3, 3), (1, 3, 1))])
+def test_solve_broadcasts_batches(sa, sb, dtype):
+    check(lambda lib, a, b: lib.linalg.solve(a, b), well_conditioned(sa, dtype, 0), randn(sb, dtype, 1))
+
+
 def test_solve_gradient_for_one_side(dtype):
     a, b = well_conditioned((2, 3, 3), dtype, 0), randn((3, 2), dtype, 1)
     check(lambda lib, a, b: lib.linalg.solve(a, b), a, b, grad=[True, False])
@@ -172,6 +178,13 @@ def test_cholesky(batch, n, upper, dtype, seed):
     check(lambda lib, x: lib.linalg.cholesky(x @ x.mT + lib.eye(n, dtype=x.dtype), upper=upper), x, seed=seed)
 
 
+def test_cholesky_reads_one_triangle(dtype):
+    """The lower triangle (upper=False) or the upper one (upper=True): the other gets no gradient."""
+    a = spd((2, 3, 3), dtype, 5) + np.triu(randn((2, 3, 3), dtype, 6), 1)
+    for upper in (False, True):
+        check(lambda lib, a, upper=upper: lib.linalg.cholesky(a, upper=upper), a)
+
+
 def test_cholesky_of_an_indefinite_matrix_raises():
     a = chainrule.tensor(np.stack([np.eye(3), np.diag([1.0, -1.0, 1.0])]))
     with pytest.raises(chainrule.linalg.LinAlgError, match=r"batch element 1.*leading minor of order 2"):
@@ -189,6 +202,12 @@ def test_eigh(batch, n, uplo, dtype, seed):
     a = randn(batch + (n, n), dtype, seed)
     a = (a + np.swapaxes(a, -1, -2)) / 2  # distinct eigenvalues almost surely
     check(lambda lib, a: _eigh_invariants(lib, a, uplo), a, seed=seed)
+
+
+def test_eigh_reads_one_triangle(dtype):
+    a = randn((2, 3, 3), dtype, 7)  # not symmetric: UPLO says which half is the matrix
+    for uplo in ("L", "U"):
+        check(lambda lib, a, uplo=uplo: _eigh_invariants(lib, a, uplo), a)
 
 
 def _svd_invariants(lib, a, full):
@@ -219,6 +238,16 @@ def test_qr(batch, m, n, dtype, seed):
     check(lambda lib, a: lib.linalg.qr(a), a, seed=seed)
     if m <= n:
         check(lambda lib, a: lib.linalg.qr(a, mode="complete"), a, seed=seed)
+
+
+def test_qr_gradients_torch_refuses():
+    a = chainrule.tensor(randn((4, 3), np.float64, 0), requires_grad=True)
+    with pytest.raises(RuntimeError, match="mode='complete' and nrows > ncols"):
+        chainrule.linalg.qr(a, mode="complete").Q.sum().backward()
+    with pytest.raises(RuntimeError, match="mode='r'"):
+        chainrule.linalg.qr(a, mode="r").R.sum().backward()
+    with pytest.raises(RuntimeError, match="unrecognized mode"):
+        chainrule.linalg.qr(a, mode="full")
 
 
 def test_qr_mode_r():
