@@ -132,6 +132,15 @@ class Softmax(Module):
         return f"dim={self.dim}"
 
 
+class Softmax2d(Module):
+    """Softmax over the channels at every position: ``[N, C, H, W]`` or ``[C, H, W]``, along ``C``."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F.softmax(input, -3)
+
+
 class LogSoftmax(Module):
     """``x_i - log sum_j e^x_j`` along ``dim`` (pairs with NLLLoss)."""
 

@@ -284,6 +284,27 @@ def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y_k = x1^T A_k x2 + b_k``: one bilinear form per output feature.
+
+    ``input1`` ``[..., in1]``, ``input2`` ``[..., in2]`` (the same leading dims), ``weight``
+    ``[out, in1, in2]``, ``bias`` ``[out]`` -> ``[..., out]``; an einsum, so its backward is the
+    einsum's: ``dx1 = A_k x2 G_k``, ``dx2 = A_k^T x1 G_k``, ``dA_k = x1 x2^T G_k`` (summed over the batch).
+    """
+    _tensor(input1, "bilinear")
+    _tensor(input2, "bilinear")
+    a, b, w = input1._data, input2._data, weight._data
+    if a.shape[:-1] != b.shape[:-1]:
+        raise ShapeError(f"bilinear(): input1 of shape {tuple(a.shape)} and input2 of shape {tuple(b.shape)} "
+                         "must have the same batch dimensions")
+    if w.ndim != 3 or a.shape[-1] != w.shape[1] or b.shape[-1] != w.shape[2]:
+        raise ShapeError(f"bilinear(): weight of shape {tuple(w.shape)} expects input1 [..., {w.shape[1:2]}] "
+                         f"and input2 [..., {w.shape[2:3]}] as [out, in1, in2], got input1 of shape "
+                         f"{tuple(a.shape)} and input2 of shape {tuple(b.shape)}")
+    y = _ops.einsum("...i,kij,...j->...k", input1, weight, input2)
+    return y if bias is None else y + bias
+
+
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
             dtype: Any = None) -> Tensor:
     """``e^x_i / sum_j e^x_j`` along ``dim`` (computed with the max subtracted)."""

@@ -1,4 +1,5 @@
-"""The fully connected layer ``Y = X W + b`` (and Identity, the layer that does nothing)."""
+"""The fully connected layer ``Y = X W + b``, the bilinear layer ``y_k = x1^T A_k x2 + b_k``, and
+Identity, the layer that does nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import ShapeError
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from ._functions.linear import LinearFunction
 from .functional import check_linear_dtypes
@@ -85,3 +87,37 @@ class Identity(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return input
+
+
+class Bilinear(Module):
+    """``y_k = x1^T A_k x2 + b_k``: each output feature a bilinear form of the two inputs.
+
+    ``weight`` is ``[out_features, in1_features, in2_features]`` (``A_k = weight[k]``) and ``bias``
+    ``[out_features]``; both start as ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))``, PyTorch's
+    default. Inputs ``[..., in1]`` and ``[..., in2]`` give ``[..., out]``.
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        d = _dt.as_dtype(dtype)
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dtype=d))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype=d))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
