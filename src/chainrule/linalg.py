@@ -70,19 +70,22 @@ _INF = float("inf")
 
 
 # ------------------------------------------------------------------ checks shared by the functions
-def _float_input(op: str, x: Any) -> Tensor:
-    """``x`` as a float32/float64 tensor, or PyTorch's RuntimeError for any other dtype."""
+def _float_input(op: str, x: Any, half: bool = False) -> Tensor:
+    """``x`` as a float32/float64 tensor (float16 too if ``half``: the norms take it), or PyTorch's
+    RuntimeError for any other dtype."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: argument 'A' must be a Tensor, not {type(x).__name__}")
+    if half and x._data.dtype == np.float16:
+        return x
     if x._data.dtype not in (np.float32, np.float64):
         raise RuntimeError(f"{op}: Expected a floating point tensor (float32 or float64) as input. "
                            f"Got {wrap(x._data.dtype)}")
     return x
 
 
-def _matrices(op: str, x: Any, square: bool = False) -> Tensor:
+def _matrices(op: str, x: Any, square: bool = False, half: bool = False) -> Tensor:
     """A float tensor of shape ``[..., m, n]`` (``m == n`` if ``square``), or a teaching error."""
-    x = _float_input(op, x)
+    x = _float_input(op, x, half)
     shape = tuple(x._data.shape)
     if len(shape) < 2:
         raise ShapeError(f"{op}: The input tensor A must have at least 2 dimensions (a batch of matrices "
@@ -128,7 +131,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     op = "linalg.vector_norm"
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.number)):
         raise TypeError(f"{op}(): argument 'ord' must be a number (a float, inf or -inf), not {type(ord).__name__}")
-    _float_input(op, x)
+    _float_input(op, x, half=True)
     if dtype is not None:
         x = to_dtype(x, _float_dtype(op, dtype))
     shape = x._data.shape
@@ -149,7 +152,7 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), ke
     of the singular values), ``inf``/``-inf`` (the max/min over rows of ``sum_j |A_ij|``), ``1``/``-1``
     (the same over columns) and ``2``/``-2`` (the largest/smallest singular value)."""
     op = "linalg.matrix_norm"
-    _matrices(op, A)
+    _matrices(op, A, half=ord not in ("nuc", 2, -2))
     if dtype is not None:
         A = to_dtype(A, _float_dtype(op, dtype))
     ndim = A._data.ndim
@@ -188,7 +191,7 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
     gives :func:`matrix_norm`; an int or 1-tuple ``dim`` gives :func:`vector_norm`; with neither
     dim nor ord, the 2-norm of all elements; with ord but no dim, A must be 1-D or 2-D."""
     op = "linalg.norm"
-    _float_input(op, A)
+    _float_input(op, A, half=True)
     if dim is not None:
         dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
         if len(dims) == 1:
@@ -255,31 +258,32 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803
         raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
                            f"{wrap(A._data.dtype)} and B of type {wrap(B._data.dtype)} instead")
     sa, sb = tuple(A._data.shape), tuple(B._data.shape)
-    vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
     n = sa[-1]
-    rows = sb[-1] if vector else (sb[-1] if not left and len(sb) >= 2 else (sb[-2] if len(sb) >= 2 else None))
-    b_matrix = (sb[-1], 1) if vector else sb[-2:]
-    if not left:
-        if vector:
-            raise ShapeError(f"{op}: Incompatible shapes of A and B for the equation XA = B "
-                             f"({n}x{n} and {sb[-1]}x1): with left=False, B must be a matrix [..., k, n]")
-        b_matrix = sb[-2:][::-1]
+    vector = len(sb) == 1 or (len(sb) == len(sa) - 1 and sb == sa[:-1])
+    if not left and vector:
+        raise ShapeError(f"{op}: Vector broadcasting of the left hand side is not supported for left=False "
+                         f"(B of shape {sb} is a batch of vectors for A of shape {sa}); for X A = B, B must be "
+                         "a matrix [..., k, n]")
+    if len(sb) == 0:
+        raise ShapeError(f"{op}: B must have at least 1 dimension, got a 0-d tensor")
+    rows = sb[-1] if vector or not left else sb[-2]  # the dim of B that must equal n
     if rows != n:
-        eq = "AX = B" if left else "XA = B"
-        raise ShapeError(f"{op}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and "
-                         f"{b_matrix[0]}x{b_matrix[1]}): A's {n} rows need B's {rows}, shapes {sa} and {sb}")
+        eq, shown = ("AX = B", f"{sb[-1]}x1" if vector else f"{sb[-2]}x{sb[-1]}") if left else \
+            ("XA = B", f"{sb[-2]}x{sb[-1]}")
+        raise ShapeError(f"{op}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {shown}): "
+                         f"A's {n} rows need {n} in B, got {rows}; shapes {sa} and {sb}")
     try:
         np.broadcast_shapes(sa[:-2], sb[:-1] if vector else sb[:-2])
     except ValueError:
         raise ShapeError(f"{op}: the batch dims of A {sa} and B {sb} cannot be broadcast together") from None
     try:
         if not left:  # X A = B  <=>  A^T X^T = B^T
-            return solve(A.mT, B.mT).mT
+            return Solve.apply(A.mT, B.mT).mT
         if vector:
             return squeeze(Solve.apply(A, unsqueeze(B, -1)), -1)
         return Solve.apply(A, B)
     except np.linalg.LinAlgError:
-        raise LinAlgError(f"torch.linalg.solve: The solver failed because the input matrix is singular "
+        raise LinAlgError(f"linalg.solve: The solver failed because the input matrix is singular "
                           f"(A of shape {sa}{_batch_element(A._data, _singular)})") from None
 
 
@@ -421,7 +425,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
         raise TypeError(f"{op}: the exponent n must be an int, got {n!r}") from None
     if n == 0:
         eye = np.broadcast_to(np.eye(A._data.shape[-1], dtype=A._data.dtype), A._data.shape)
-        return A * 0 + Tensor._make(np.ascontiguousarray(eye))  # the identity, with a zero gradient
+        return where(np.zeros((), dtype=bool), A, np.ascontiguousarray(eye))  # the identity; A's gradient is 0
     base, result = (inv(A) if n < 0 else A), None
     n = abs(n)
     while n:

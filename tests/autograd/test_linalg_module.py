@@ -140,6 +140,13 @@ def test_solve_broadcasts_batches(sa, sb, dtype):
     check(lambda lib, a, b: lib.linalg.solve(a, b), well_conditioned(sa, dtype, 0), randn(sb, dtype, 1))
 
 
+def test_solve_left_false_with_a_square_b(dtype):
+    """B [3, 3] against A [3, 3, 3]: a matrix B broadcast over A's batch (for left=True, vectors)."""
+    a, b = well_conditioned((3, 3, 3), dtype, 0), randn((3, 3), dtype, 1)
+    check(lambda lib, a, b: lib.linalg.solve(a, b, left=False), a, b[None])
+    check(lambda lib, a, b: lib.linalg.solve(a, b), a, b)
+
+
 def test_solve_gradient_for_one_side(dtype):
     a, b = well_conditioned((2, 3, 3), dtype, 0), randn((3, 2), dtype, 1)
     check(lambda lib, a, b: lib.linalg.solve(a, b), a, b, grad=[True, False])
@@ -164,8 +171,10 @@ def test_singular_and_misshapen_matrices_raise():
         chainrule.linalg.solve(chainrule.randn(4, 2, 2), chainrule.ones(1, 2))
     with pytest.raises(RuntimeError, match="same dtype"):
         chainrule.linalg.solve(chainrule.eye(2), chainrule.ones(2, dtype=chainrule.float64))
-    with pytest.raises(chainrule.ShapeError, match=r"XA = B"):
+    with pytest.raises(chainrule.ShapeError, match=r"left=False"):
         chainrule.linalg.solve(chainrule.eye(2), chainrule.ones(2), left=False)
+    with pytest.raises(chainrule.ShapeError, match=r"XA = B \(2x2 and 3x3\)"):
+        chainrule.linalg.solve(chainrule.eye(2), chainrule.ones(3, 3), left=False)
 
 
 # ------------------------------------------------------------------ decompositions
