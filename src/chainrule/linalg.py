@@ -135,6 +135,8 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     if dtype is not None:
         x = to_dtype(x, _float_dtype(op, dtype))
     shape = x._data.shape
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None  # an empty dim reduces every dim, as in PyTorch
     axes = normalize_dims(dim, x._data.ndim, op)
     reduced = int(np.prod([shape[a] for a in (range(len(shape)) if axes is None else axes)]))
     if reduced == 0 and (ord < 0 or np.isinf(ord)):
@@ -157,10 +159,10 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), ke
         A = to_dtype(A, _float_dtype(op, dtype))
     ndim = A._data.ndim
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
-        raise ValueError(f"{op}: dim must be a 2-tuple of ints, got {dim!r}")
+        raise RuntimeError(f"{op}: dim must be a 2-tuple of ints, got {dim!r}")
     d0, d1 = (normalize_dim(d, ndim, op) for d in dim)
     if d0 == d1:
-        raise ValueError(f"{op}: dims must be different, got {tuple(dim)}")
+        raise RuntimeError(f"{op}: dims must be different. Got {tuple(dim)}")
     if not any(ord == o and isinstance(ord, str) == isinstance(o, str) for o in _MATRIX_ORDS):
         raise RuntimeError(f"{op}: Order {ord} not supported; use 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2")
     if ord == "fro":

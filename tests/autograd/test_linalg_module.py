@@ -59,6 +59,7 @@ def test_vector_norm_dtype_and_dims(dtype):
     x = randn((2, 3, 4), dtype, 1)
     check(lambda lib, x: lib.linalg.vector_norm(x, dim=(0, 2), keepdim=True), x)
     check(lambda lib, x: lib.linalg.vector_norm(x, 3, dtype=lib.float64), x)
+    check(lambda lib, x: lib.linalg.vector_norm(x, 1, dim=()), x)  # () reduces every dim
 
 
 @settings(max_examples=20, deadline=None)
@@ -96,6 +97,8 @@ def test_norm_errors():
         chainrule.linalg.matrix_norm(chainrule.ones(3))
     with pytest.raises(RuntimeError, match="must be 1D or 2D. Got 3D"):
         chainrule.linalg.norm(chainrule.ones(2, 2, 2), 2)
+    with pytest.raises(RuntimeError, match="dims must be different"):
+        chainrule.linalg.matrix_norm(chainrule.ones(2, 3), dim=(1, -1))
     with pytest.raises(RuntimeError, match="empty tensor"):
         chainrule.linalg.vector_norm(chainrule.ones(0), float("inf"))
 
