@@ -295,6 +295,28 @@ def test_matrix_power(power, dtype):
     check(lambda lib, a: lib.linalg.matrix_power(a, power), well_conditioned((2, 3, 3), dtype, 4) / 3)
 
 
+@settings(max_examples=15, deadline=None)
+@given(batch=batches, n=sides, power=st.integers(-3, 4), dtype=float_dtypes, seed=seeds)
+def test_matrix_power_batched(batch, n, power, dtype, seed):
+    a = well_conditioned(batch + (n, n), dtype, seed) / (n + 1)
+    check(lambda lib, a: lib.linalg.matrix_power(a, power), a, seed=seed)
+
+
+@settings(max_examples=20, deadline=None)
+@given(free_a=st.lists(st.integers(1, 3), max_size=2), free_b=st.lists(st.integers(1, 3), max_size=2),
+       shared=st.lists(st.integers(1, 3), max_size=2), as_lists=st.booleans(), dtype=float_dtypes, seed=seeds)
+def test_tensordot_drawn(free_a, free_b, shared, as_lists, dtype, seed):
+    """a [*free_a, *shared] and b [*shared, *free_b]; as lists, b's shared dims come reversed."""
+    a = randn(free_a + shared, dtype, seed)
+    if as_lists:
+        b = randn(shared[::-1] + free_b, dtype, seed + 1)
+        k = len(shared)
+        dims = (list(range(len(free_a), len(free_a) + k)), list(range(k - 1, -1, -1)))
+    else:
+        b, dims = randn(shared + free_b, dtype, seed + 1), len(shared)
+    check(lambda lib, a, b: lib.tensordot(a, b, dims), a, b, seed=seed)
+
+
 @pytest.mark.parametrize("shapes", [[(3, 4), (4, 2)], [(4,), (4, 3), (3, 2), (2,)], [(2, 3), (3, 3), (3,)]])
 def test_multi_dot(shapes, dtype):
     arrays = [randn(s, dtype, i) for i, s in enumerate(shapes)]

@@ -9,8 +9,8 @@ The Functions behind :mod:`chainrule.linalg`. Each works on a batch of matrices 
 * ``inv(A)``:          ``dA = -A^-T G A^-T``
 * ``X = solve(A, B)``: ``dB = A^-T G``, ``dA = -dB X^T``
 
-A decomposition with several outputs (eigh, svd, qr) returns them packed into one array, so
-that their gradients reach one node; :mod:`chainrule.linalg` unpacks them into tensors.
+An op with several outputs (slogdet, eigh, svd, qr) returns them packed into one array, so that
+their gradients reach one node; :mod:`chainrule.linalg` unpacks them into tensors.
 """
 
 from __future__ import annotations
@@ -303,7 +303,8 @@ class Svd(Function):
 def _copyltu(m: np.ndarray) -> np.ndarray:
     """The lower triangle of M mirrored onto the upper one (a symmetric matrix)."""
     low = np.tril(m, -1)
-    return low + _mT(low) + np.tril(np.triu(m))
+    diagonal = np.tril(np.triu(m))
+    return low + _mT(low) + diagonal
 
 
 def _qr_tall_backward(q: np.ndarray, r: np.ndarray, gq: np.ndarray, gr: np.ndarray) -> np.ndarray:
