@@ -17,8 +17,8 @@ from .grad_mode import (
 )
 
 __all__ = [
-    "Function", "GradcheckError", "Variable", "backward", "enable_grad", "grad", "gradcheck", "inference_mode",
-    "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_grad_enabled",
+    "Function", "GradcheckError", "Variable", "backward", "enable_grad", "functional", "grad", "gradcheck",
+    "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_grad_enabled",
 ]
 
 
@@ -145,6 +145,10 @@ def __getattr__(name: str) -> Any:
         from . import engine
 
         return getattr(engine, name)
+    if name == "functional":
+        import importlib
+
+        return importlib.import_module(".functional", __name__)
     if name == "Variable":  # PyTorch's pre-0.4 wrapper: today a tensor is its own Variable
         from ..legacy import Variable
 
