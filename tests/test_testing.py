@@ -178,3 +178,78 @@ def test_random_perturbations_pass_and_fail_as_torch(values, scale, dtype, seed)
     expected = np.array(values, dtype=dtype)
     actual = (expected * (1 + scale * rng.normal(size=expected.shape))).astype(dtype)
     assert_same_outcome(t(actual, dtype), t(expected, dtype))
+
+
+# ---------------------------------------------------------------------------- make_tensor
+DTYPES = ["float16", "float32", "float64", "int8", "int32", "int64", "uint8", "bool"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_make_tensor_draws_from_torchs_default_interval(dtype):
+    cr.manual_seed(0)
+    x = chainrule.testing.make_tensor(40, 50, dtype=getattr(cr, dtype), device="cpu")
+    ref = torch.testing.make_tensor(40, 50, dtype=getattr(torch, dtype), device="cpu")
+    assert x.dtype == getattr(cr, dtype) and tuple(x.shape) == tuple(ref.shape) == (40, 50)
+    values, ref_values = x._data.astype(np.float64), ref.numpy().astype(np.float64)
+    assert values.min() >= ref_values.min() - 1 and values.max() <= ref_values.max() + 1  # same interval
+    assert len(np.unique(values)) > 1
+
+
+@pytest.mark.parametrize(("dtype", "low", "high"), [("float32", -0.5, 0.25), ("int64", 3, 7), ("float64", 2, 3),
+                                                    ("int8", -1000, 1000), ("uint8", -5, 3), ("int32", 0.5, 4.2)])
+def test_make_tensor_keeps_to_the_interval_as_torch(dtype, low, high):
+    x = chainrule.testing.make_tensor((200,), dtype=getattr(cr, dtype), device="cpu", low=low, high=high)
+    ref = torch.testing.make_tensor((200,), dtype=getattr(torch, dtype), device="cpu", low=low, high=high)
+    lo, hi = ref.min().item(), ref.max().item()  # torch's interval, as its draws show it
+    info = np.iinfo(dtype) if dtype[0] in "iu" else np.finfo(dtype)
+    assert info.min <= x._data.min() and x._data.max() <= info.max
+    if dtype[0] in "iu":  # integers: ceil(low) … ceil(high) - 1, after clamping to the dtype
+        assert x._data.min() >= math.ceil(max(low, info.min)) and x._data.max() < math.ceil(min(high, info.max + 1))
+        assert math.ceil(max(low, info.min)) <= lo and hi < math.ceil(min(high, info.max + 1))
+    else:
+        assert low <= x._data.min() and x._data.max() < high
+
+
+def test_make_tensor_options():
+    x = chainrule.testing.make_tensor([3, 4], dtype=cr.float32, device="cpu", noncontiguous=True, requires_grad=True)
+    assert tuple(x.shape) == (3, 4) and not x.is_contiguous() and x.requires_grad and x.is_leaf
+    assert chainrule.testing.make_tensor((), dtype=cr.float64, device="cpu").shape == ()
+    z = chainrule.testing.make_tensor(500, dtype=cr.int64, device="cpu", low=-1, high=1, exclude_zero=True)
+    assert set(np.unique(z._data)) <= {-1, 1}
+    f = chainrule.testing.make_tensor(4, dtype=cr.float32, device="cpu", low=0, high=1e-40, exclude_zero=True)
+    assert (f._data != 0).all()
+    cr.manual_seed(3)
+    a = chainrule.testing.make_tensor(5, dtype=cr.float32, device="cpu")
+    cr.manual_seed(3)
+    assert np.array_equal(a._data, chainrule.testing.make_tensor(5, dtype=cr.float32, device="cpu")._data)
+
+
+ERROR_CASES = [
+    ("low above high", {"dtype": "float32", "low": 2.0, "high": 1.0}),
+    ("nan bound", {"dtype": "float32", "low": math.nan}),
+    ("outside the dtype", {"dtype": "uint8", "low": -10, "high": -2}),
+    ("requires_grad on integers", {"dtype": "int64", "requires_grad": True}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+def test_make_tensor_errors_are_torchs(name, kwargs):
+    dtype = kwargs.pop("dtype")
+    errors = []
+    for lib, make in ((cr, chainrule.testing.make_tensor), (torch, torch.testing.make_tensor)):
+        with pytest.raises(ValueError) as info:
+            make(3, dtype=getattr(lib, dtype), device="cpu", **kwargs)
+        errors.append(re.sub(r"\b(torch|chainrule)\.", "LIB.", str(info.value)))
+    assert errors[0] == errors[1]
+
+
+def test_make_tensor_refusals():
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        chainrule.testing.make_tensor(3, dtype=cr.float32, device="cpu", noncontiguous=True, memory_format="x")
+    with pytest.raises(ValueError, match="one .row-major. memory layout"):
+        chainrule.testing.make_tensor(3, dtype=cr.float32, device="cpu", memory_format="channels_last")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        chainrule.testing.make_tensor(3, dtype=cr.float32, device="cuda")
+    with pytest.warns(FutureWarning):
+        x = chainrule.testing.make_tensor(3, dtype=cr.float32, device="cpu", low=1.5, high=1.5)
+    assert (x._data == 1.5).all()

@@ -1,4 +1,4 @@
-"""chainrule.testing: ``assert_close``, as ``torch.testing.assert_close``.
+"""chainrule.testing: ``assert_close`` and ``make_tensor``, as ``torch.testing``.
 
 ``assert_close(actual, expected)`` passes when every pair of values satisfies
 
@@ -21,19 +21,28 @@ bool)
 Inputs may be Tensors (or NumPy arrays), Python numbers and booleans, ``None``, and sequences and
 mappings of them, nested: sequences are compared item by item and mappings key by key, and a
 failure names the item, ``The failure occurred for item [1]['weight']``.
+
+``make_tensor(*shape, dtype=..., device=...)`` makes a test input with values drawn uniformly from
+``[low, high)`` (by default [-9, 9) for floats, the integers -9 … 9, 0 … 9 unsigned, False/True),
+from chainrule's seeded generator (``chainrule.manual_seed``).
 """
 
 from __future__ import annotations
 
 import cmath
+import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from . import dtypes as _dt
+from .device import check_device
+from .random import rng
 from .tensor import Tensor
 
-__all__ = ["assert_close"]
+__all__ = ["assert_close", "make_tensor"]
 
 # default (rtol, atol) per dtype; dtypes not listed (integers, bool) compare exactly
 _PRECISIONS: dict[np.dtype, tuple[float, float]] = {
@@ -307,3 +316,104 @@ def _tensor_message(a: np.ndarray, e: np.ndarray, matches: np.ndarray, rtol: flo
 
 def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(flat, shape))
+
+
+# ---------------------------------------------------------------------------- make_tensor
+def make_tensor(*shape: int | Sequence[int], dtype: Any, device: Any, low: float | None = None,
+                high: float | None = None, requires_grad: bool = False, noncontiguous: bool = False,
+                exclude_zero: bool = False, memory_format: Any = None) -> Tensor:
+    """A tensor of ``shape`` filled with values drawn uniformly from ``[low, high)``, as
+    ``torch.testing.make_tensor``.
+
+    Args:
+        shape: the sizes, as integers or one sequence.
+        dtype: a floating, integer or bool dtype.
+        device: the device (chainrule runs on the CPU).
+        low, high: the interval; by default [-9, 9) for floats, [-9, 10) for signed integers,
+            [0, 10) for unsigned ones and [0, 2) for bool. Bounds outside the dtype's finite range
+            are clamped to it; integer bounds are rounded up (``high`` stays exclusive).
+        requires_grad: make a leaf that requires grad (floating dtypes only).
+        noncontiguous: return a strided view (every second element of a tensor twice as long in
+            its last dimension), to exercise code on non-contiguous inputs.
+        exclude_zero: replace zeros by 1 (integers) or the smallest normal number (floats).
+        memory_format: must be None: chainrule's tensors have one (row-major) memory layout.
+    """
+    if len(shape) == 1 and isinstance(shape[0], Sequence):
+        shape = tuple(shape[0])
+    sizes = tuple(int(n) for n in shape)  # type: ignore[arg-type]
+    np_dtype = _dt.as_dtype(dtype)
+    name = _dt.dtype_name(np_dtype)
+    if noncontiguous and memory_format is not None:
+        raise ValueError(
+            "The parameters `noncontiguous` and `memory_format` are mutually exclusive, but got "
+            f"noncontiguous={noncontiguous!r} and memory_format={memory_format!r}"
+        )
+    if memory_format is not None:
+        raise ValueError(
+            f"make_tensor: memory_format={memory_format!r} is not supported; chainrule's tensors have one "
+            "(row-major) memory layout; use noncontiguous=True for a strided tensor"
+        )
+    if np_dtype.kind not in "biuf":
+        raise TypeError(f"The requested dtype '{dtype}' is not supported by chainrule.testing.make_tensor().")
+    if requires_grad and np_dtype.kind != "f":
+        raise ValueError(
+            f"`requires_grad=True` is not supported for boolean and integral dtypes, but got dtype=chainrule.{name}"
+        )
+    check_device(device, "make_tensor")
+
+    noncontiguous = noncontiguous and math.prod(sizes) > 1
+    if noncontiguous:  # twice as long in the last dimension, so the view skips real values
+        sizes = (*sizes[:-1], 2 * sizes[-1])
+    generator = rng()
+    if np_dtype.kind == "b":
+        lo, hi = _bounds(low, high, 0, 2, 0, 2, name, integral=True)
+        arr = generator.integers(lo, hi, size=sizes).astype(np.bool_)
+    elif np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        highest = info.max + 1 if np_dtype != np.int64 else info.max
+        lo, hi = _bounds(low, high, int(info.min), int(highest), -9, 10, name, integral=True)
+        arr = generator.integers(lo, hi, size=sizes, dtype=np.int64 if np_dtype != np.uint64 else np.uint64)
+        arr = arr.astype(np_dtype)
+    else:
+        info = np.finfo(np_dtype)
+        lo, hi = _bounds(low, high, float(info.min), float(info.max), -9, 9, name, integral=False)
+        u = generator.random(sizes)
+        if hi - lo >= float(np.finfo(np.float64).max):  # the width overflows: draw on half the scale
+            arr = (2 * (lo / 2 + (hi / 2 - lo / 2) * u)).astype(np_dtype)
+        else:
+            arr = (lo + (hi - lo) * u).astype(np_dtype)
+    if noncontiguous:
+        arr = arr[..., 1::2]
+    if exclude_zero:
+        arr[arr == 0] = 1 if np_dtype.kind in "biu" else np.finfo(np_dtype).tiny
+    result = Tensor._make(arr)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+def _bounds(low: float | None, high: float | None, lowest: float, highest: float, default_low: float,
+            default_high: float, name: str, *, integral: bool) -> tuple[Any, Any]:
+    """The interval ``[low, high)``: defaults filled in, checked, clamped to ``[lowest, highest)``."""
+    low = default_low if low is None else low
+    high = default_high if high is None else high
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+        raise ValueError(f"`low` and `high` cannot be NaN, but got low={low!r} and high={high!r}")
+    if low == high and not integral:
+        warnings.warn(
+            "Passing `low==high` to `make_tensor` for floating types gives a constant tensor; use "
+            "`chainrule.full(...)` instead.",
+            FutureWarning,
+            stacklevel=3,
+        )
+    elif low >= high:
+        raise ValueError(f"`low` must be less than `high`, but got {low} >= {high}")
+    elif high < lowest or low >= highest:
+        raise ValueError(
+            f"The value interval specified by `low` and `high` is [{low}, {high}), but chainrule.{name} only "
+            f"supports [{lowest}, {highest})"
+        )
+    low, high = min(max(low, lowest), highest), min(max(high, lowest), highest)
+    if integral:
+        return math.ceil(low), math.ceil(high)
+    return low, high
