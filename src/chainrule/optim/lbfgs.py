@@ -26,9 +26,12 @@ class LBFGS(Optimizer):
 
     .. math::  s_k = x_{k+1} - x_k, \qquad y_k = g_{k+1} - g_k, \qquad ρ_k = 1 / (y_k^T s_k),
 
-    which is enough to apply :math:`H` to a vector without ever forming it. All parameters are
-    treated as one flat vector :math:`x` (there is one parameter group), and every ``step(closure)``
-    runs up to ``max_iter`` iterations, each re-evaluating the loss through ``closure``:
+    which is enough to apply :math:`H` to a vector without ever forming it. In the lecture's
+    notation, :math:`x` is θ, all parameters as one flat vector (there is one parameter group),
+    :math:`f(x) = J(θ)` the loss and :math:`g = ∇_θ J(θ)` its gradient; gradient descent's step
+    :math:`θ ← θ - η g` becomes :math:`θ ← θ + t d` with the quasi-Newton direction :math:`d` and a
+    step length :math:`t`. Every ``step(closure)`` runs up to ``max_iter`` iterations, each
+    re-evaluating the loss through ``closure``:
 
     1. **Direction** :math:`d = -H_k g_k`. On the first iteration :math:`d = -g`. After that, a pair
        :math:`(s, y)` enters the history when :math:`y^T s > 10^{-10}` (the curvature condition,
@@ -155,7 +158,7 @@ class LBFGS(Optimizer):
         return loss, grad
 
     # ------------------------------------------------------------------ the step
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Up to ``max_iter`` L-BFGS iterations; returns the loss at the start of the step."""
         if closure is None:
             raise TypeError(
