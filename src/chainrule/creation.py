@@ -200,3 +200,25 @@ def randint_like(input: Tensor, low: int, high: int | None = None, *, generator:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), generator=generator, dtype=_like_dtype(input, dtype),
                    device=device, requires_grad=requires_grad)
+
+
+def _triangle_indices(op: str, row: int, col: int, offset: int, dtype: Any, upper: bool) -> Tensor:
+    if row < 0 or col < 0:
+        raise RuntimeError(f"{op}: row and col must be non-negative, got row={row}, col={col}")
+    d = _dt.as_dtype(dtype) if dtype is not None else np.dtype(np.int64)
+    if d.kind not in "iu":
+        raise RuntimeError(f"{op}: the dtype must be an integer type, got {_dt.dtype_name(d)}")
+    r, c = (np.triu_indices if upper else np.tril_indices)(row, offset, col)
+    return Tensor._make(np.stack([r, c]).astype(d).reshape(2, -1))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """``[2, N]``: the row and column indices of the lower triangle of a ``row x col`` matrix (the
+    entries with ``j - i <= offset``), row by row."""
+    return _triangle_indices("tril_indices", row, col, offset, dtype, upper=False)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """``[2, N]``: the row and column indices of the upper triangle of a ``row x col`` matrix (the
+    entries with ``j - i >= offset``), row by row."""
+    return _triangle_indices("triu_indices", row, col, offset, dtype, upper=True)

@@ -177,22 +177,30 @@ from .rounding import (
 )
 from .sampling import multinomial, normal
 from .shape import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
     broadcast_to,
+    cartesian_prod,
     cat,
     chunk,
     column_stack,
+    combinations,
     concat,
     diag,
     diag_embed,
     diagflat,
     diagonal,
     diff,
+    dsplit,
     expand,
     flatten,
     flip,
     fliplr,
     flipud,
     getitem,
+    hsplit,
     hstack,
     meshgrid,
     moveaxis,
@@ -218,23 +226,29 @@ from .shape import (
     trace,
     transpose,
     unbind,
+    unflatten,
     unfold,
     unsqueeze,
     view_of,
     view_write,
+    vsplit,
     vstack,
 )
 from .sort import (
     argsort,
     bincount,
+    bucketize,
     histc,
     histogram,
+    isin,
     msort,
+    searchsorted,
     sort,
     topk,
     unique,
     unique_consecutive,
 )
+from .statistics import corrcoef, cov, kthvalue, mode, nanquantile, quantile, std_mean, var_mean
 
 __all__ = [
     "abs", "acos", "add", "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "addr", "all", "allclose",
@@ -261,4 +275,9 @@ __all__ = [
     "tensor_split", "tile", "to_dtype", "topk", "trace", "transpose", "tril", "triu", "true_divide",
     "trunc", "unbind", "unfold", "unique", "unique_consecutive", "unsqueeze", "unwrap_index", "var", "vdot",
     "view_of", "view_write", "vstack", "where", "xlogy",
+]
+__all__ += [
+    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "bucketize", "cartesian_prod", "combinations",
+    "corrcoef", "cov", "dsplit", "hsplit", "isin", "kthvalue", "mode", "nanquantile", "quantile",
+    "searchsorted", "std_mean", "unflatten", "var_mean", "vsplit",
 ]

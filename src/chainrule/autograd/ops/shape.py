@@ -939,3 +939,139 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 def diagflat(input: Tensor, offset: int = 0) -> Tensor:  # noqa: A002
     """The flattened ``input`` as the diagonal ``offset`` of a square matrix."""
     return DiagEmbed.apply(reshape(input, (-1,)), int(offset))
+
+
+def _one_or_tuple(tensors: tuple[Any, ...], out: list[Tensor]) -> Any:
+    """One tensor back for one tensor in, else a tuple (the atleast_* functions' convention)."""
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    return out[0] if single else tuple(out)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least 1 dim (a 0-d one becomes ``[1]``)."""
+    return _one_or_tuple(tensors, _at_least(tensors[0] if len(tensors) == 1 and not isinstance(tensors[0], Tensor)
+                                            else tensors, "atleast_1d", 1))
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least 2 dims (leading dims of size 1 added: ``[n] -> [1, n]``)."""
+    return _one_or_tuple(tensors, _at_least(tensors[0] if len(tensors) == 1 and not isinstance(tensors[0], Tensor)
+                                            else tensors, "atleast_2d", 2))
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least 3 dims, as NumPy: ``[] -> [1, 1, 1]``, ``[n] -> [1, n, 1]``,
+    ``[m, n] -> [m, n, 1]``."""
+    items = tensors[0] if len(tensors) == 1 and not isinstance(tensors[0], Tensor) else tensors
+    out = []
+    for t in _tensors(items, "atleast_3d"):
+        shape = t._data.shape
+        new = {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}.get(len(shape), shape)
+        out.append(reshape(t, new, "atleast_3d") if new != shape else t)
+    return _one_or_tuple(tensors, out)
+
+
+def _split_along(op: str, input: Tensor, indices_or_sections: Any, dim: int, min_dims: int) -> tuple[Tensor, ...]:  # noqa: A002
+    ndim = input._data.ndim
+    if ndim < min_dims:
+        raise RuntimeError(f"torch.{op} requires a tensor with at least {min_dims} dimension, but got a tensor "
+                           f"with {ndim} dimensions!")
+    if isinstance(indices_or_sections, int):
+        size = input._data.shape[dim]
+        if indices_or_sections <= 0 or size % indices_or_sections:
+            raise RuntimeError(f"torch.{op} attempted to split along dimension {dim}, but the size of the "
+                               f"dimension {size} is not divisible by the split_size {indices_or_sections}!")
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """Split along dim 1 (dim 0 for a 1-D tensor) into equal parts, or at the given indices."""
+    return _split_along("hsplit", input, indices_or_sections, 1 if input._data.ndim > 1 else 0, 1)
+
+
+def vsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """Split along dim 0 into equal parts, or at the given indices."""
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """Split along dim 2 into equal parts, or at the given indices."""
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A002
+    """Dim ``dim`` spread over several: ``[..., n, ...] -> [..., *sizes, ...]`` with
+    ``prod(sizes) = n`` (one entry may be -1, inferred)."""
+    shape = input._data.shape
+    axis = normalize_dim(dim, len(shape), "unflatten")
+    sizes = tuple(int(s) for s in sizes)
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if sizes.count(-1) > 1 or (sizes.count(-1) == 0 and known != shape[axis]) or \
+            (sizes.count(-1) == 1 and (known == 0 or shape[axis] % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                           f"{dim} ({shape[axis]}) in the input tensor")
+    return reshape(input, shape[:axis] + sizes + shape[axis + 1:], "unflatten")
+
+
+class BlockDiag(Function):
+    """The inputs (each made 2-D: ``[] -> [1, 1]``, ``[n] -> [1, n]``) along the diagonal of one
+    zero matrix; backward hands each its block of ``G``."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, *blocks):
+        mats = [np.atleast_2d(b) if b.ndim < 2 else b for b in blocks]
+        rows = np.cumsum([0] + [m.shape[0] for m in mats])
+        cols = np.cumsum([0] + [m.shape[1] for m in mats])
+        out = np.zeros((rows[-1], cols[-1]), dtype=np.result_type(*blocks) if blocks else np.float32)
+        for m, r, c in zip(mats, rows, cols):
+            out[r:r + m.shape[0], c:c + m.shape[1]] = m
+        ctx.spans = [(r, r + m.shape[0], c, c + m.shape[1], b.shape, b.dtype)
+                     for m, b, r, c in zip(mats, blocks, rows, cols)]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(g[r0:r1, c0:c1].reshape(shape).astype(dtype, copy=False)
+                     for r0, r1, c0, c1, shape, dtype in ctx.spans)
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """A block-diagonal matrix of the inputs (0-, 1- or 2-D), in the promoted dtype."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"block_diag(): argument {i} must be a Tensor, got {type(t).__name__}")
+        if t._data.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} "
+                               f"has {t._data.ndim} dimensions")
+    return BlockDiag.apply(*tensors)
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of one element from each 1-D input, one row each ``[prod(n_i), k]``
+    (the lexicographic order of ``itertools.product``); a single input comes back as it is."""
+    for i, t in enumerate(tensors):
+        if t._data.ndim != 1:
+            raise ShapeError(f"cartesian_prod: expect a 1D vector, but got shape {tuple(t._data.shape)} "
+                             f"for argument {i}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,), "cartesian_prod") for g in grids], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:  # noqa: A002
+    """Every combination of ``r`` elements of a 1-D tensor, one row each ``[n choose r, r]``, in
+    ``itertools.combinations`` order (``combinations_with_replacement`` with ``with_replacement``)."""
+    import itertools
+
+    if input._data.ndim != 1:
+        raise ShapeError(f"Expect a 1D vector, but got shape {list(input._data.shape)}")
+    if r < 0:
+        raise ValueError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return Tensor._make(np.empty((0,), dtype=input._data.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    index = np.array(list(pick(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return reshape(Take.apply(input, [(0, index.reshape(-1))]), index.shape, "combinations")

@@ -1,4 +1,4 @@
-"""Order and counting: sort, argsort, topk, unique, histc, histogram.
+"""Order and counting: sort, argsort, topk, unique, histc, histogram, searchsorted, bucketize, isin.
 
 Sorting only moves elements, so ``values`` is a :func:`gather` of the input at ``indices`` and its
 gradient flows back to the positions the values came from. Indices, unique values and histogram
@@ -207,3 +207,57 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
         bounds = np.append(np.flatnonzero(starts), len(starts))
         out.append(Tensor._make(np.diff(bounds).astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False, right: bool = False,  # noqa: A002
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """Where each value of ``input`` would go in ``sorted_sequence`` to keep it sorted: the index of
+    the first element ``>= value`` (``right``/``side='right'``: ``> value``). ``sorted_sequence``
+    is 1-D, or ``[..., n]`` with ``input`` ``[..., m]`` (the same leading dims, one search per row);
+    ``sorter`` gives the order of an unsorted sequence. int64 indices (int32 with ``out_int32``)."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of "
+                               "left while right was True")
+        right = side == "right"
+    boundaries = sorted_sequence._data
+    scalar = not isinstance(input, Tensor)
+    values = np.asarray(input) if scalar else input._data
+    if sorter is not None:
+        if sorter._data.shape != boundaries.shape:
+            raise ShapeError(f"torch.searchsorted(): boundary and sorter must have the same size, but got "
+                             f"boundary tensor {list(boundaries.shape)} and got sorter tensor "
+                             f"{list(sorter._data.shape)}")
+        boundaries = np.take_along_axis(boundaries, sorter._data, axis=-1)
+    if boundaries.ndim > 1 and boundaries.shape[:-1] != values.shape[:-1]:
+        raise ShapeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+            f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
+            f"{list(boundaries.shape)} and input value tensor {list(values.shape)}")
+    side_name = "right" if right else "left"
+    if boundaries.ndim <= 1:
+        found = np.searchsorted(boundaries, values, side=side_name)
+    else:
+        rows_b = boundaries.reshape(-1, boundaries.shape[-1])
+        rows_v = values.reshape(-1, values.shape[-1])
+        found = np.stack([np.searchsorted(b, v, side=side_name) for b, v in zip(rows_b, rows_v)])
+        found = found.reshape(values.shape)
+    return Tensor._make(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:  # noqa: A002
+    """The bucket of each value of ``input`` among the sorted 1-D ``boundaries``: the index ``i``
+    with ``boundaries[i-1] < x <= boundaries[i]`` (``right=True``: ``boundaries[i-1] <= x < boundaries[i]``)."""
+    if boundaries._data.ndim != 1:
+        raise ShapeError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """For each element of ``elements``, is it among ``test_elements``? A bool tensor shaped like
+    ``elements`` (negated with ``invert``)."""
+    a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return Tensor._make(np.isin(a, b, assume_unique=assume_unique, invert=invert))
