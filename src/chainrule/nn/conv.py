@@ -27,7 +27,7 @@ __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "conv1d", "
            "conv_transpose1d", "conv_transpose2d", "fold", "unfold"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_SPATIAL = {1: "L", 2: "H, W"}
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def ntuple(value: Any, n: int, op: Any, name: str, minimum: int = 0) -> tuple[int, ...]:
@@ -139,6 +139,13 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     return _conv(2, input, weight, bias, stride, padding, dilation, groups, "conv2d")
 
 
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-d convolution: ``[N, C, D, H, W] -> [N, O, D_out, H_out, W_out]`` (volumes, videos), each
+    side as in :func:`conv1d`."""
+    return _conv(3, input, weight, bias, stride, padding, dilation, groups, "conv3d")
+
+
 def _conv_transpose(nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
                     padding: Any, output_padding: Any, groups: int, dilation: Any, op: Any) -> Tensor:
     w = _checked_weight(op, weight, nd, groups, "in_channels", "out_channels")
@@ -175,6 +182,14 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """The gradient of :func:`conv2d` as a layer (each side as in :func:`conv_transpose1d`)."""
     return _conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups, dilation,
                            "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """The gradient of :func:`conv3d` as a layer (each side as in :func:`conv_transpose1d`)."""
+    return _conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups, dilation,
+                           "conv_transpose3d")
 
 
 def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,  # noqa: A002
@@ -319,6 +334,14 @@ class Conv2d(_Conv):
     _nd = 2
 
 
+class Conv3d(_Conv):
+    """A 3-d convolution layer: ``[N, C_in, D, H, W] -> [N, C_out, D_out, H_out, W_out]``;
+    ``weight [C_out, C_in/groups, kd, kh, kw]``. The arguments mean what they mean for
+    :class:`Conv1d`, per side."""
+
+    _nd = 3
+
+
 class _ConvTranspose(_ConvNd):
     transposed = True
 
@@ -362,3 +385,10 @@ class ConvTranspose2d(_ConvTranspose):
     ``weight [C_in, C_out/groups, kh, kw]``."""
 
     _nd = 2
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """The transposed 3-d convolution; each side as in :class:`ConvTranspose1d`;
+    ``weight [C_in, C_out/groups, kd, kh, kw]``."""
+
+    _nd = 3

@@ -966,18 +966,31 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
 # =========================================================================== convolution, pooling
 # (defined beside their layers; imported last, as they build on the helpers above)
 from .attention import scaled_dot_product_attention  # noqa: E402
-from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: E402
+from .conv import (  # noqa: E402
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    fold,
+    unfold,
+)
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
-from .dropout import dropout2d  # noqa: E402
+from .dropout import dropout1d, dropout2d, dropout3d  # noqa: E402
 from .pooling import (  # noqa: E402
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
 )
 from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
 
@@ -985,6 +998,10 @@ __all__ += [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
     "dropout2d", "fold", "max_pool1d", "max_pool2d", "unfold",
+]
+__all__ += [
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "conv_transpose3d", "dropout1d",
+    "dropout3d", "max_pool3d",
 ]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 __all__ += ["scaled_dot_product_attention"]

@@ -124,6 +124,13 @@ class BatchNorm2d(_BatchNorm):
     _layout = "[N, C, H, W]"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of volumes ``[N, C, D, H, W]``, per channel over ``N, D, H, W``."""
+
+    _ranks = (5,)
+    _layout = "[N, C, D, H, W]"
+
+
 class LayerNorm(Module):
     """Layer normalisation (Ba et al., 2016): each sample is standardised over its last
     ``len(normalized_shape)`` dims, ``y = (x - mean) / sqrt(var + eps) * weight + bias``;
@@ -254,6 +261,14 @@ class InstanceNorm2d(_InstanceNorm):
 
     _ranks = (3, 4)
     _layout = "[N, C, H, W] or [C, H, W]"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of volumes ``[N, C, D, H, W]`` (or ``[C, D, H, W]``), per sample and
+    channel over ``D, H, W`` (see :class:`InstanceNorm1d`)."""
+
+    _ranks = (4, 5)
+    _layout = "[N, C, D, H, W] or [C, D, H, W]"
 
 
 class LocalResponseNorm(Module):

@@ -21,7 +21,7 @@ __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "Adapt
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
            "avg_pool2d", "max_pool1d", "max_pool2d"]
 
-_SPATIAL = {1: "L", 2: "H, W"}
+_SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def _input(x: Any, nd: int, op: Any) -> tuple[Tensor, bool]:
@@ -92,6 +92,12 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
 
 
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """3-d max pooling (see :func:`max_pool1d`); indices are flat within each ``D x H x W`` volume."""
+    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool3d")
+
+
 def _avg_pool(nd: int, input: Tensor, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,  # noqa: A002
               count_include_pad: bool, divisor_override: int | None, op: Any) -> Tensor:
     x, unbatched = _input(input, nd, op)
@@ -117,6 +123,14 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """2-d average pooling (see :func:`avg_pool1d`); ``divisor_override`` replaces the count."""
     return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool2d")
+
+
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """3-d average pooling (see :func:`avg_pool2d`)."""
+    return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, "avg_pool3d")
 
 
 def _adaptive(nd: int, fn: Any, input: Tensor, output_size: Any, op: Any) -> Tensor:  # noqa: A002
@@ -146,6 +160,11 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     return _adaptive(2, AdaptiveAvgPool, input, output_size, "adaptive_avg_pool2d")
 
 
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """3-d adaptive average (``output_size`` an int, or ``(D, H, W)``, None keeping that side)."""
+    return _adaptive(3, AdaptiveAvgPool, input, output_size, "adaptive_avg_pool3d")
+
+
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Tensor:  # noqa: A002
     """The maximum over each adaptive window (see :func:`adaptive_avg_pool1d`)."""
     if return_indices:
@@ -158,6 +177,13 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     if return_indices:
         raise NotImplementedError("adaptive_max_pool2d: return_indices=True is not supported")
     return _adaptive(2, AdaptiveMaxPool, input, output_size, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Tensor:  # noqa: A002
+    """3-d adaptive maximum (see :func:`adaptive_max_pool2d`)."""
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool3d: return_indices=True is not supported")
+    return _adaptive(3, AdaptiveMaxPool, input, output_size, "adaptive_max_pool3d")
 
 
 # =========================================================================== layers
@@ -194,6 +220,12 @@ class MaxPool2d(_MaxPool):
     _nd = 2
 
 
+class MaxPool3d(_MaxPool):
+    """Max pooling over ``[N, C, D, H, W]``: each ``kd x kh x kw`` window's maximum."""
+
+    _nd = 3
+
+
 class _AvgPool(Module):
     _nd = 0
 
@@ -228,6 +260,12 @@ class AvgPool2d(_AvgPool):
     """Average pooling over ``[N, C, H, W]``: each ``kh x kw`` window's mean."""
 
     _nd = 2
+
+
+class AvgPool3d(_AvgPool):
+    """Average pooling over ``[N, C, D, H, W]``: each ``kd x kh x kw`` window's mean."""
+
+    _nd = 3
 
 
 class _Adaptive(Module):
@@ -269,3 +307,15 @@ class AdaptiveMaxPool2d(_Adaptive):
     """Max pooling to a fixed ``(H, W)``, whatever the input's."""
 
     _nd, _fn = 2, AdaptiveMaxPool
+
+
+class AdaptiveAvgPool3d(_Adaptive):
+    """Average pooling to a fixed ``(D, H, W)``, whatever the input's."""
+
+    _nd, _fn = 3, AdaptiveAvgPool
+
+
+class AdaptiveMaxPool3d(_Adaptive):
+    """Max pooling to a fixed ``(D, H, W)``, whatever the input's."""
+
+    _nd, _fn = 3, AdaptiveMaxPool
