@@ -963,6 +963,61 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
                                    scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,  # noqa: A002
+                  max_norm: float | None = None, norm_type: float = 2, scale_grad_by_freq: bool = False,
+                  mode: str = "mean", sparse: bool = False, per_sample_weights: Tensor | None = None,
+                  include_last_offset: bool = False, padding_idx: int | None = None) -> Tensor:
+    """Bags of embeddings reduced to one vector each (``sum``, ``mean`` or ``max``) without
+    building the ``[bags, length, dim]`` lookup: ``input`` ``[B, N]`` (B bags of N ids), or 1-D ids
+    with ``offsets`` ``[B]`` (bag b starts at ``offsets[b]``) -> ``[B, dim]``."""
+    from ._functions.embedding import EmbeddingBagFunction
+
+    _tensor(input, "embedding_bag")
+    idx, w = input._data, weight._data
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, got {mode!r}")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding_bag: scale_grad_by_freq and sparse gradients are not supported")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            f"embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for "
+            f"mode='sum' (got mode='{mode}'). Please open a feature request on GitHub.")
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed "
+                f"length sequences. However, found offsets of type {type(offsets)}")
+        bags, length = idx.shape
+        starts = np.arange(0, bags * length, length)
+        idx = idx.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        starts = offsets._data.reshape(-1).astype(np.int64)
+        if include_last_offset:
+            starts = starts[:-1]
+        if starts.size and starts[0] != 0:
+            raise RuntimeError(
+                "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                f"position 0. However, got {int(starts[0])}")
+        bags = starts.size
+    else:
+        raise ShapeError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
+    num = w.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"embedding_bag: index {bad} is out of range for {num} embeddings")
+    if padding_idx is not None:
+        padding_idx %= num
+    if max_norm is not None:
+        embedding(Tensor._make(idx), weight, max_norm=max_norm, norm_type=norm_type)  # renormalises in place
+    bag_of = np.searchsorted(starts, np.arange(idx.size), side="right") - 1  # the bag of each entry  [n]
+    return EmbeddingBagFunction.apply(weight, Tensor._make(idx), Tensor._make(bag_of), per_sample_weights,
+                                      bags=bags, mode=mode, padding_idx=padding_idx)
+
+
 # =========================================================================== convolution, pooling
 # (defined beside their layers; imported last, as they build on the helpers above)
 from .attention import scaled_dot_product_attention  # noqa: E402
@@ -991,6 +1046,9 @@ from .pooling import (  # noqa: E402
     max_pool1d,
     max_pool2d,
     max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
 )
 from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
 
@@ -1003,6 +1061,7 @@ __all__ += [
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "conv_transpose3d", "dropout1d",
     "dropout3d", "max_pool3d",
 ]
+__all__ += ["embedding_bag", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 __all__ += ["scaled_dot_product_attention"]
 __all__ += ["interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._functions.pooling import AdaptiveAvgPool, AdaptiveMaxPool, AvgPoolNd, MaxPoolNd, pool_out_size
+from ._functions.pooling import AdaptiveAvgPool, AdaptiveMaxPool, AvgPoolNd, MaxPoolNd, MaxUnpoolNd, pool_out_size
 from .conv import ntuple
 from .module import Module
 
@@ -186,6 +186,51 @@ def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = 
     return _adaptive(3, AdaptiveMaxPool, input, output_size, "adaptive_max_pool3d")
 
 
+def _max_unpool(nd: int, input: Tensor, indices: Tensor, kernel_size: Any, stride: Any, padding: Any,  # noqa: A002
+                output_size: Any, op: Any) -> Tensor:
+    x, unbatched = _input(input, nd, op)
+    idx = indices._data if not unbatched else indices._data[None]
+    if idx.shape != x._data.shape or idx.dtype.kind not in "iu":
+        raise ShapeError(f"{op}: indices must be integers shaped like the input {tuple(input._data.shape)}, "
+                         f"got shape {tuple(indices._data.shape)} of dtype {idx.dtype}")
+    kernel, stride, padding, _ = _window_args(nd, op, kernel_size, stride, padding)
+    default = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(x._data.shape[2:], stride, padding, kernel))
+    if output_size is None:
+        out_size = default
+    else:
+        if len(output_size) not in (nd, nd + 2):
+            raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} elements, but it "
+                             f"has a length of '{len(output_size)}'")
+        out_size = tuple(int(v) for v in output_size)[-nd:]
+        for d, (o, m, s) in enumerate(zip(out_size, default, stride)):
+            if not m - s <= o <= m + s:
+                raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {d} must be between '
+                                 f"{m - s} and {m + s})")
+    if idx.size and (idx.min() < 0 or idx.max() >= int(np.prod(out_size))):
+        raise IndexError(f"{op}: an index ({int(idx.max())}) is out of range for the output size {out_size}")
+    y = MaxUnpoolNd.apply(x, Tensor._make(idx), out_size=out_size)
+    return y.squeeze(0) if unbatched else y
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+                 output_size: Any = None) -> Tensor:
+    """The inverse of :func:`max_pool1d` with ``return_indices=True``: each value back at its
+    index, zeros elsewhere (the output length ``(L - 1) stride - 2 pad + k`` unless given)."""
+    return _max_unpool(1, input, indices, kernel_size, stride, padding, output_size, "max_unpool1d")
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+                 output_size: Any = None) -> Tensor:
+    """The inverse of :func:`max_pool2d` (see :func:`max_unpool1d`)."""
+    return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size, "max_unpool2d")
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+                 output_size: Any = None) -> Tensor:
+    """The inverse of :func:`max_pool3d` (see :func:`max_unpool1d`)."""
+    return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size, "max_unpool3d")
+
+
 # =========================================================================== layers
 class _MaxPool(Module):
     _nd = 0
@@ -319,3 +364,36 @@ class AdaptiveMaxPool3d(_Adaptive):
     """Max pooling to a fixed ``(D, H, W)``, whatever the input's."""
 
     _nd, _fn = 3, AdaptiveMaxPool
+
+
+class _MaxUnpool(Module):
+    _nd = 0
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        kernel, stride, padding, _ = _window_args(self._nd, type(self).__name__, kernel_size, stride, padding)
+        self.kernel_size, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        return _max_unpool(self._nd, input, indices, self.kernel_size, self.stride, self.padding, output_size, self)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpool):
+    """The inverse of :class:`MaxPool1d`: ``forward(input, indices)`` puts each value back at its index."""
+
+    _nd = 1
+
+
+class MaxUnpool2d(_MaxUnpool):
+    """The inverse of :class:`MaxPool2d`: ``forward(input, indices)`` puts each value back at its index."""
+
+    _nd = 2
+
+
+class MaxUnpool3d(_MaxUnpool):
+    """The inverse of :class:`MaxPool3d`: ``forward(input, indices)`` puts each value back at its index."""
+
+    _nd = 3

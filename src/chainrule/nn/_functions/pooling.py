@@ -172,3 +172,30 @@ class AdaptiveMaxPool(Function):
         rows = np.arange(dx.shape[0])[:, None]
         np.add.at(dx, (rows, ctx.src.reshape(dx.shape[0], -1)), g.reshape(dx.shape[0], -1))
         return (dx.reshape(lead + (ctx.length,)),)
+
+
+class MaxUnpoolNd(Function):
+    """The inverse of max pooling: every pooled value written back at the position its index
+    names (flat within each channel's plane or volume), zeros elsewhere; backward reads the
+    gradient at those positions::
+
+        Y[n, c].flat[idx[n, c, j]] = X[n, c, j]      # [N, C, *out]
+        dX[n, c, j] = G[n, c].flat[idx[n, c, j]]
+    """
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, indices, *, out_size):
+        n, c = x.shape[:2]
+        flat_idx = indices.reshape(n, c, -1)
+        y = np.zeros((n, c, int(np.prod(out_size))), dtype=x.dtype)
+        np.put_along_axis(y, flat_idx, x.reshape(n, c, -1), axis=2)
+        ctx.flat_idx, ctx.x_shape = flat_idx, x.shape
+        return y.reshape((n, c) + tuple(out_size))
+
+    @staticmethod
+    def backward(ctx, g):
+        n, c = ctx.x_shape[:2]
+        dx = np.take_along_axis(g.reshape(n, c, -1), ctx.flat_idx, axis=2)
+        return dx.reshape(ctx.x_shape), None
