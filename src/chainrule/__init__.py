@@ -235,6 +235,7 @@ from .autograd.ops import (
     where,
     xlogy,
 )
+from .autograd.ops.special import digamma, erfc, erfinv, i0, lgamma, mvlgamma, polygamma, sinc
 from .creation import (
     arange,
     as_tensor,
@@ -325,7 +326,7 @@ def is_floating_point(input: Tensor) -> bool:  # noqa: A002
 # loaded on first use: `import chainrule` stays fast, needs NumPy alone, and changes nothing in the
 # process (chainrule.memory's malloc settings are an explicit opt-in)
 _LAZY_MODULES = ("nn", "optim", "data", "train", "lab", "viz", "utils", "autograd", "memory", "serialization",
-                 "onnx", "distributed")
+                 "onnx", "distributed", "special", "distributions")
 
 
 def __getattr__(name: str):

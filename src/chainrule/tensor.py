@@ -1698,6 +1698,62 @@ class Tensor:
 
         return linalg.inv(self)
 
+    # ------------------------------------------------------------------ special functions' methods
+    def lgamma(self) -> Tensor:
+        return _special_ops().lgamma(self)
+
+    def lgamma_(self) -> Tensor:
+        return self._apply_("lgamma_", _special_ops().lgamma)
+
+    def digamma(self) -> Tensor:
+        return _special_ops().digamma(self)
+
+    def digamma_(self) -> Tensor:
+        return self._apply_("digamma_", _special_ops().digamma)
+
+    def polygamma(self, n: builtins.int) -> Tensor:
+        return _special_ops().polygamma(n, self)
+
+    def polygamma_(self, n: builtins.int) -> Tensor:
+        return self._apply_("polygamma_", lambda x: _special_ops().polygamma(n, x))
+
+    def mvlgamma(self, p: builtins.int) -> Tensor:
+        return _special_ops().mvlgamma(self, p)
+
+    def mvlgamma_(self, p: builtins.int) -> Tensor:
+        return self._apply_("mvlgamma_", _special_ops().mvlgamma, p)
+
+    def erfc(self) -> Tensor:
+        return _special_ops().erfc(self)
+
+    def erfc_(self) -> Tensor:
+        return self._apply_("erfc_", _special_ops().erfc)
+
+    def erfinv(self) -> Tensor:
+        return _special_ops().erfinv(self)
+
+    def erfinv_(self) -> Tensor:
+        return self._apply_("erfinv_", _special_ops().erfinv)
+
+    def i0(self) -> Tensor:
+        return _special_ops().i0(self)
+
+    def i0_(self) -> Tensor:
+        return self._apply_("i0_", _special_ops().i0)
+
+    def sinc(self) -> Tensor:
+        return _special_ops().sinc(self)
+
+    def sinc_(self) -> Tensor:
+        return self._apply_("sinc_", _special_ops().sinc)
+
+
+def _special_ops() -> Any:
+    """chainrule.autograd.ops.special, imported on first use (it imports this module)."""
+    from .autograd.ops import special
+
+    return special
+
 
 def _unwrap(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
