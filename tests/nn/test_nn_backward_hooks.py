@@ -247,3 +247,44 @@ def test_grad_cam_on_a_small_cnn_equals_torch():
         weights = kept["grad"].mean(dim=(2, 3), keepdim=True)
         maps.append(lib.relu((weights * kept["act"]).sum(dim=1)))
     assert_close(maps[0], maps[1], np.float32)
+
+
+# ----------------------------------------------------------------------------- forward hook options
+def _hook_run(lib):
+    module = lib.nn.Linear(2, 2)
+    order: list[Any] = []
+    module.register_forward_hook(lambda m, a, o: order.append("a"))
+    module.register_forward_hook(lambda m, a, o: order.append("b"), prepend=True)
+    module.register_forward_pre_hook(lambda m, a, kw: order.append(("pre", len(a), dict(kw))), with_kwargs=True)
+    module.register_forward_hook(lambda m, a, kw, o: order.append(("kw", tuple(o.shape))), with_kwargs=True)
+    module.register_full_backward_hook(lambda m, gi, go: order.append("back a"))
+    module.register_full_backward_hook(lambda m, gi, go: order.append("back b"), prepend=True)
+    module(lib.ones(3, 2, requires_grad=True)).sum().backward()
+    return order
+
+
+def test_forward_hook_options_as_torch():
+    """prepend puts a hook first, with_kwargs passes the keyword arguments, and the orders match."""
+    assert _hook_run(chainrule) == _hook_run(torch)
+
+
+def test_with_kwargs_pre_hook_replaces_args_and_kwargs_and_always_call_runs_on_failure():
+    for lib in (chainrule, torch):
+        class Scale(lib.nn.Module):
+            def forward(self, x, *, factor=1.0):
+                if factor < 0:
+                    raise ValueError("negative factor")
+                return x * factor
+
+        module, seen = Scale(), []
+        handle = module.register_forward_pre_hook(lambda m, a, kw: (a, {"factor": 3.0}), with_kwargs=True)
+        assert module(lib.ones(2)).tolist() == [3.0, 3.0]
+        handle.remove()
+        module.register_forward_hook(lambda m, a, o, seen=seen: seen.append(o), always_call=True)
+        with pytest.raises(ValueError, match="negative factor"):
+            module(lib.ones(2), factor=-1.0)
+        assert seen == [None]
+        bad = module.register_forward_pre_hook(lambda m, a, kw: 5, with_kwargs=True)
+        with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args, new_kwargs\), but got 5"):
+            module(lib.ones(2))
+        bad.remove()

@@ -17,6 +17,7 @@ hooks are registered.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
@@ -60,12 +61,14 @@ class RemovableHandle:
 
     _ids = itertools.count()
 
-    def __init__(self, table: dict[int, Any]) -> None:
+    def __init__(self, table: dict[int, Any], *extra: dict[int, Any]) -> None:
         self.table = table
+        self.extra = extra  # tables of the hook's options (with_kwargs, always_call), keyed alike
         self.id = next(RemovableHandle._ids)
 
     def remove(self) -> None:
-        self.table.pop(self.id, None)
+        for table in (self.table, *self.extra):
+            table.pop(self.id, None)
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -141,6 +144,7 @@ class Module:
         setattr_(self, "_forward_hooks", {})
         setattr_(self, "_backward_pre_hooks", {})
         setattr_(self, "_backward_hooks", {})
+        setattr_(self, "_hook_options", {})  # hook id -> its options: "with_kwargs", "always_call"
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -154,47 +158,84 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        options = self._hook_options
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if "with_kwargs" in options.get(hook_id, ()):
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, "
+                                           f"new_kwargs), but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         backward_call = None
         if (self._backward_hooks or self._backward_pre_hooks) and _grad_mode.is_grad_enabled():
             backward_call = BackwardHookCall(self)
             args = backward_call.inputs(args)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
+        try:
+            out = self.forward(*args, **kwargs)
+        except BaseException:
+            for hook_id, hook in list(self._forward_hooks.items()):  # always_call hooks see the failure too
+                if "always_call" in options.get(hook_id, ()):
+                    with contextlib.suppress(Exception):
+                        self._run_forward_hook(hook_id, hook, args, kwargs, None)
+            raise
+        for hook_id, hook in list(self._forward_hooks.items()):
+            result = self._run_forward_hook(hook_id, hook, args, kwargs, out)
             if result is not None:
                 out = result
         return out if backward_call is None else backward_call.outputs(out)
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """``hook(module, args)`` runs before ``forward``; it may return replacement args."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
+    def _run_forward_hook(self, hook_id: int, hook: Callable[..., Any], args: tuple[Any, ...],
+                          kwargs: dict[str, Any], out: Any) -> Any:
+        if "with_kwargs" in self._hook_options.get(hook_id, ()):
+            return hook(self, args, kwargs, out)
+        return hook(self, args, out)
+
+    def _add_hook(self, table: dict[int, Any], hook: Callable[..., Any], prepend: bool,
+                  **options: bool) -> RemovableHandle:
+        """Register ``hook`` in ``table`` (first, with ``prepend``) with its true ``options``."""
+        handle = RemovableHandle(table, self._hook_options)
+        if prepend:
+            rest = list(table.items())
+            table.clear()
+            table[handle.id] = hook
+            table.update(rest)
+        else:
+            table[handle.id] = hook
+        chosen = {name for name, on in options.items() if on}
+        if chosen:
+            self._hook_options[handle.id] = chosen
         return handle
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """``hook(module, args, output)`` runs after ``forward``; it may return a new output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args)`` runs before ``forward``; it may return replacement args. With
+        ``with_kwargs``: ``hook(module, args, kwargs)``, returning None or ``(args, kwargs)``;
+        ``prepend`` runs it before the hooks already registered."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs=with_kwargs)
 
-    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False) -> RemovableHandle:
+        """``hook(module, args, output)`` runs after ``forward``; it may return a new output. With
+        ``with_kwargs``: ``hook(module, args, kwargs, output)``; ``always_call`` runs it even when
+        ``forward`` raises; ``prepend`` runs it before the hooks already registered."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs=with_kwargs,
+                              always_call=always_call)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` runs once per backward pass through a call,
         when the gradients with respect to the call's positional inputs are known; it may return
         replacements for ``grad_input`` (see :mod:`chainrule.nn.backward_hooks`)."""
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._backward_hooks, hook, prepend)
 
-    def register_full_backward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """``hook(module, grad_output)`` runs once per backward pass through a call, when the
         gradients with respect to its outputs are known; it may return replacements for them."""
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     # ------------------------------------------------------------------ attributes
     def __getattr__(self, name: str) -> Any:
