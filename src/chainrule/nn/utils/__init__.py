@@ -15,11 +15,13 @@ import numpy as np
 
 from ...autograd import ops as _ops
 from ...tensor import Tensor
-from . import rnn
+from . import parametrizations, parametrize, rnn
+from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
     "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-    "parameters_to_vector", "vector_to_parameters",
+    "parameters_to_vector", "parametrizations", "parametrize", "remove_weight_norm", "rnn", "vector_to_parameters",
+    "weight_norm",
 ]
 
 
