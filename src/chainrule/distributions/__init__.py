@@ -1,0 +1,26 @@
+"""``chainrule.distributions``: probability distributions with PyTorch's interface.
+
+``Normal``, ``Uniform`` (reparameterised: ``rsample`` carries gradients to the parameters),
+``Bernoulli``, ``Categorical``, ``OneHotCategorical`` and ``Independent``, with ``sample``,
+``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` (Normal, Uniform), ``expand``
+and argument validation; ``kl_divergence`` with ``register_kl``; ``constraints``. Sampling draws
+from chainrule's generator, so ``chainrule.manual_seed`` makes it repeat.
+
+    dist = Categorical(logits=policy(state))
+    action = dist.sample()
+    loss = -(dist.log_prob(action) * advantage).mean()   # REINFORCE
+"""
+
+from . import constraints
+from .bernoulli import Bernoulli
+from .categorical import Categorical, OneHotCategorical
+from .distribution import Distribution
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .normal import Normal
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Categorical", "Distribution", "Independent", "Normal", "OneHotCategorical", "Uniform",
+    "constraints", "kl_divergence", "register_kl",
+]

@@ -1,0 +1,123 @@
+"""KL divergence KL(p || q) = E_p[log p(x) - log q(x)] between pairs of distributions.
+
+``register_kl(TypeP, TypeQ)`` registers a function for a pair of types; ``kl_divergence(p, q)``
+calls the one registered for the most specific pair of classes (p's first) that p and q are
+instances of.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..autograd.ops import log, where
+from ..tensor import Tensor
+from .bernoulli import Bernoulli, softplus
+from .categorical import Categorical, OneHotCategorical
+from .distribution import Distribution, sum_rightmost
+from .independent import Independent
+from .normal import Normal
+from .uniform import Uniform
+
+_KL_REGISTRY: dict[tuple[type, type], Callable[[Any, Any], Tensor]] = {}
+
+
+def register_kl(type_p: type, type_q: type) -> Callable[[Callable], Callable]:
+    """A decorator: ``@register_kl(Normal, Normal) def kl_normal_normal(p, q): ...``."""
+    if not (isinstance(type_p, type) and issubclass(type_p, Distribution)):
+        raise TypeError(f"Expected type_p to be a Distribution subclass but got {type_p}")
+    if not (isinstance(type_q, type) and issubclass(type_q, Distribution)):
+        raise TypeError(f"Expected type_q to be a Distribution subclass but got {type_q}")
+
+    def decorator(fun: Callable) -> Callable:
+        _KL_REGISTRY[type_p, type_q] = fun
+        return fun
+
+    return decorator
+
+
+def _dispatch(type_p: type, type_q: type) -> Callable | None:
+    matches = [(p, q) for p, q in _KL_REGISTRY if issubclass(type_p, p) and issubclass(type_q, q)]
+    if not matches:
+        return None
+    best = min(matches, key=lambda m: (type_p.__mro__.index(m[0]), type_q.__mro__.index(m[1])))
+    return _KL_REGISTRY[best]
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
+    """KL(p || q), one number per batch element."""
+    fun = _dispatch(type(p), type(q))
+    if fun is None:
+        raise NotImplementedError(f"No KL(p || q) is implemented for p type {type(p).__name__} "
+                                  f"and q type {type(q).__name__}")
+    return fun(p, q)
+
+
+def _infinite_where(mask: Any, value: Tensor, fill: float) -> Tensor:
+    return where(Tensor._make(mask), fill, value)
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal) -> Tensor:
+    """(r + ((mu_p - mu_q) / s_q)^2 - 1 - log r) / 2 with r = (s_p / s_q)^2."""
+    var_ratio = (p.scale / q.scale).pow(2)
+    t1 = ((p.loc - q.loc) / q.scale).pow(2)
+    return 0.5 * (var_ratio + t1 - 1 - log(var_ratio))
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
+    """p log(p / q) + (1 - p) log((1 - p) / (1 - q)), written with the logits: log p =
+    -softplus(-l); +inf where q puts 0 on an outcome p can take, 0 terms where p is 0 (or 1)."""
+    pp, qp = p.probs._data, q.probs._data
+    t1 = p.probs * (softplus(-q.logits) - softplus(-p.logits))
+    t1 = _infinite_where(qp == 0, t1, math.inf)
+    t1 = _infinite_where(pp == 0, t1, 0.0)
+    t2 = (1 - p.probs) * (softplus(q.logits) - softplus(p.logits))
+    t2 = _infinite_where(qp == 1, t2, math.inf)
+    t2 = _infinite_where(pp == 1, t2, 0.0)
+    return t1 + t2
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
+    """sum_k p_k (log p_k - log q_k); +inf where q_k = 0 < p_k, and 0 log 0 = 0."""
+    t = p.probs * (p.logits - q.logits)
+    shape = t.shape
+    t = _infinite_where(np.broadcast_to(q.probs._data == 0, shape), t, math.inf)
+    t = _infinite_where(np.broadcast_to(p.probs._data == 0, shape), t, 0.0)
+    return t.sum(-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
+    """log((b_q - a_q) / (b_p - a_p)), +inf unless [a_p, b_p] lies within [a_q, b_q]."""
+    result = log((q.high - q.low) / (p.high - p.low))
+    outside = (q.low._data > p.low._data) | (q.high._data < p.high._data)
+    return _infinite_where(outside, result, math.inf)
+
+
+@register_kl(Uniform, Normal)
+def _kl_uniform_normal(p: Uniform, q: Normal) -> Tensor:
+    """-log(b - a) + log(s sqrt(2 pi)) + E_p[(x - mu)^2] / (2 s^2), with
+    E_p[(x - mu)^2] = ((b - mu)^3 - (a - mu)^3) / (3 (b - a))."""
+    common = p.high - p.low
+    t1 = log(math.sqrt(math.pi * 2) * q.scale / common)
+    t2 = (common.pow(2) / 12 + (p.high + p.low - 2 * q.loc).pow(2) / 4) / q.scale.pow(2)
+    return t1 + 0.5 * t2
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError("KL between Independents with different reinterpreted_batch_ndims "
+                                  f"({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})")
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)

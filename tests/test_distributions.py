@@ -1,0 +1,353 @@
+"""chainrule.distributions against torch.distributions: log_prob, entropy, cdf, icdf, mean,
+variance and kl_divergence values and their gradients with respect to the parameters (float32
+and float64, broadcast batch shapes), sampling statistics on 10^5 seeded draws, the exact
+reparameterisation gradient of rsample, shapes, expand, validation errors and reprs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chainrule
+from chainrule import distributions as D
+from torch_oracle import assert_close, broadcastable, check, float_dtypes, randn, seeds
+
+
+def _uniform(shape, low, high, dtype, seed=0):
+    return np.random.default_rng(seed).uniform(low, high, shape).astype(dtype)
+
+
+def _probs(shape, dtype, seed=0):
+    return _uniform(shape, 0.05, 0.95, dtype, seed)
+
+
+# ------------------------------------------------------------------ Normal
+@settings(max_examples=20, deadline=None)
+@given(shapes=broadcastable(3, max_dims=3), dtype=float_dtypes, seed=seeds)
+def test_normal_equals_torch(shapes, dtype, seed):
+    loc, scale, value = randn(shapes[0], dtype, seed), _uniform(shapes[1], 0.3, 2, dtype, seed), randn(shapes[2], dtype,
+                                                                                                        seed + 1)
+
+    def fn(lib, m, s, x):
+        d = lib.distributions.Normal(m, s)
+        return d.log_prob(x), d.cdf(x), d.entropy(), d.mean, d.variance, d.stddev, d.mode
+
+    check(fn, loc, scale, value, seed=seed)
+    p = _uniform(shapes[2], 0.02, 0.98, dtype, seed)
+    check(lambda lib, m, s, q: lib.distributions.Normal(m, s).icdf(q), loc, scale, p, seed=seed)
+
+
+@settings(max_examples=15, deadline=None)
+@given(shapes=broadcastable(4, max_dims=3), dtype=float_dtypes, seed=seeds)
+def test_normal_kl_equals_torch(shapes, dtype, seed):
+    arrays = [randn(shapes[0], dtype, seed), _uniform(shapes[1], 0.3, 2, dtype, seed),
+              randn(shapes[2], dtype, seed + 1), _uniform(shapes[3], 0.3, 2, dtype, seed + 1)]
+
+    def fn(lib, m1, s1, m2, s2):
+        N = lib.distributions.Normal
+        return lib.distributions.kl_divergence(N(m1, s1), N(m2, s2))
+
+    check(fn, *arrays, seed=seed)
+
+
+def test_normal_with_numbers_and_broadcast_batch_shape():
+    c, t = D.Normal(chainrule.zeros(3, 1), chainrule.ones(4)), torch.distributions.Normal(torch.zeros(3, 1),
+                                                                                         torch.ones(4))
+    assert tuple(c.batch_shape) == tuple(t.batch_shape) == (3, 4)
+    assert tuple(c.event_shape) == tuple(t.event_shape) == ()
+    assert tuple(c.sample((5, 2)).shape) == tuple(t.sample((5, 2)).shape) == (5, 2, 3, 4)
+    n = D.Normal(0.0, 1.0)
+    assert n.loc.dtype == chainrule.float32 and n.batch_shape == ()
+    assert_close(n.log_prob(chainrule.tensor([0.5, -1.0])),
+                 torch.distributions.Normal(0.0, 1.0).log_prob(torch.tensor([0.5, -1.0])))
+    d64 = D.Normal(chainrule.zeros(2, dtype=chainrule.float64), 2.0)
+    assert d64.scale.dtype == chainrule.float64
+
+
+def test_normal_rsample_gradient_is_the_reparameterisation(dtype):
+    loc = chainrule.tensor(randn((3, 2), dtype, 1), requires_grad=True)
+    scale = chainrule.tensor(_uniform((3, 2), 0.5, 2, dtype, 2), requires_grad=True)
+    chainrule.manual_seed(7)
+    x = D.Normal(loc, scale).rsample((4,))
+    assert x.requires_grad and tuple(x.shape) == (4, 3, 2)
+    eps = (x._data - loc._data) / scale._data  # the noise that was drawn
+    x.sum().backward()
+    np.testing.assert_array_equal(loc.grad._data, np.full((3, 2), 4, dtype=dtype))
+    np.testing.assert_allclose(scale.grad._data, eps.sum(0), rtol=1e-6 if dtype == np.float32 else 1e-14)
+    chainrule.manual_seed(7)
+    again = D.Normal(loc, scale).sample((4,))
+    assert not again.requires_grad
+    np.testing.assert_array_equal(again._data, x._data)  # the same seed, the same draw
+
+
+# ------------------------------------------------------------------ Uniform
+@settings(max_examples=15, deadline=None)
+@given(shapes=broadcastable(3, max_dims=3), dtype=float_dtypes, seed=seeds)
+def test_uniform_equals_torch(shapes, dtype, seed):
+    low = randn(shapes[0], dtype, seed)
+    high = (low + _uniform(shapes[0], 0.5, 2, dtype, seed)).astype(dtype)
+    shape = np.broadcast_shapes(shapes[0], shapes[2])
+    frac = _uniform(shape, 0.05, 0.95, dtype, seed)
+    value = (low + frac * (high - low)).astype(dtype)
+
+    def fn(lib, a, b, x):
+        d = lib.distributions.Uniform(a, b)
+        return d.log_prob(x), d.cdf(x), d.entropy(), d.mean, d.variance, d.stddev
+
+    check(fn, low, high, value, seed=seed)
+    check(lambda lib, a, b, q: lib.distributions.Uniform(a, b).icdf(q), low, high, frac, seed=seed)
+
+    def kl(lib, a, b, m, s):
+        U, N = lib.distributions.Uniform, lib.distributions.Normal
+        return (lib.distributions.kl_divergence(U(a, b), U(a - 1, b + 0.5)),
+                lib.distributions.kl_divergence(U(a, b), N(m, s)))
+
+    check(kl, low, high, randn(shapes[1], dtype, seed), _uniform(shapes[1], 0.5, 2, dtype, seed), seed=seed)
+
+
+def test_uniform_kl_is_infinite_outside_and_log_prob_outside_without_validation(dtype):
+    U = D.Uniform
+    tu = torch.distributions.Uniform
+    a, b = np.array([0.0, 0.0], dtype), np.array([1.0, 1.0], dtype)
+    qa, qb = np.array([0.5, -1.0], dtype), np.array([2.0, 2.0], dtype)
+    got = D.kl_divergence(U(chainrule.tensor(a), chainrule.tensor(b)), U(chainrule.tensor(qa), chainrule.tensor(qb)))
+    want = torch.distributions.kl_divergence(tu(torch.tensor(a), torch.tensor(b)),
+                                             tu(torch.tensor(qa), torch.tensor(qb)))
+    assert_close(got, want)
+    x = np.array([-0.5, 0.5], dtype)
+    assert_close(U(chainrule.tensor(a), chainrule.tensor(b), validate_args=False).log_prob(chainrule.tensor(x)),
+                 tu(torch.tensor(a), torch.tensor(b), validate_args=False).log_prob(torch.tensor(x)))
+
+
+# ------------------------------------------------------------------ Bernoulli
+@settings(max_examples=15, deadline=None)
+@given(shapes=broadcastable(2, max_dims=3), dtype=float_dtypes, seed=seeds, by=st.sampled_from(["probs", "logits"]))
+def test_bernoulli_equals_torch(shapes, dtype, seed, by):
+    param = _probs(shapes[0], dtype, seed) if by == "probs" else randn(shapes[0], dtype, seed, 2.0)
+    value = (np.random.default_rng(seed).random(shapes[1]) < 0.5).astype(dtype)
+
+    def fn(lib, w, x):
+        d = lib.distributions.Bernoulli(**{by: w})
+        return d.log_prob(x), d.entropy(), d.mean, d.variance, d.probs, d.logits
+
+    check(fn, param, value, grad=[True, False], seed=seed)
+
+    def kl(lib, w, v):
+        B = lib.distributions.Bernoulli
+        return lib.distributions.kl_divergence(B(**{by: w}), B(**{by: v}))
+
+    # torch's Bernoulli KL masks in place: p and q of one shape
+    other = _probs(shapes[0], dtype, seed + 1) if by == "probs" else randn(shapes[0], dtype, seed + 1)
+    check(kl, param, other, seed=seed)
+
+
+def test_bernoulli_clamps_probabilities_at_zero_and_one(dtype):
+    p = np.array([0.0, 1.0, 0.5, 1e-9], dtype)
+    check(lambda lib, w: (lib.distributions.Bernoulli(probs=w).logits,
+                          lib.distributions.Bernoulli(probs=w).entropy()), p)
+    q = np.array([0.0, 0.5, 1.0, 0.2], dtype)
+    got = D.kl_divergence(D.Bernoulli(chainrule.tensor(p)), D.Bernoulli(chainrule.tensor(q)))
+    want = torch.distributions.kl_divergence(torch.distributions.Bernoulli(torch.tensor(p)),
+                                             torch.distributions.Bernoulli(torch.tensor(q)))
+    assert_close(got, want)
+
+
+# ------------------------------------------------------------------ Categorical, OneHotCategorical
+@settings(max_examples=15, deadline=None)
+@given(batch=st.lists(st.integers(1, 3), max_size=2), k=st.integers(2, 5), dtype=float_dtypes, seed=seeds,
+       by=st.sampled_from(["probs", "logits"]), sample_dims=st.integers(0, 2))
+def test_categorical_equals_torch(batch, k, dtype, seed, by, sample_dims):
+    shape = (*batch, k)
+    param = _uniform(shape, 0.1, 2, dtype, seed) if by == "probs" else randn(shape, dtype, seed, 2.0)
+    value = np.random.default_rng(seed).integers(0, k, (2,) * sample_dims + tuple(batch))
+
+    def fn(lib, w, x):
+        d = lib.distributions.Categorical(**{by: w})
+        return d.log_prob(x), d.entropy(), d.probs, d.logits
+
+    check(fn, param, value, seed=seed)
+
+    def kl(lib, w, v):
+        C = lib.distributions.Categorical
+        return lib.distributions.kl_divergence(C(**{by: w}), C(**{by: v}))
+
+    other = _uniform(shape, 0.1, 2, dtype, seed + 1) if by == "probs" else randn(shape, dtype, seed + 1)
+    check(kl, param, other, seed=seed)
+
+    def one_hot(lib, w, v):
+        O = lib.distributions.OneHotCategorical
+        d = O(**{by: w})
+        x = lib.tensor(np.eye(k, dtype=dtype)[value])
+        return d.log_prob(x), d.entropy(), d.mean, d.variance, lib.distributions.kl_divergence(d, O(**{by: v}))
+
+    check(one_hot, param, other, seed=seed)
+
+
+def test_categorical_with_zero_probabilities_equals_torch(dtype):
+    p = np.array([[0.0, 0.3, 0.7], [0.5, 0.5, 0.0]], dtype)
+    q = np.array([[0.2, 0.0, 0.8], [0.5, 0.25, 0.25]], dtype)
+
+    def fn(lib, a, b):
+        C = lib.distributions.Categorical
+        return C(probs=a).entropy(), C(probs=a).logits, lib.distributions.kl_divergence(C(probs=a), C(probs=b))
+
+    check(fn, p, q)
+
+
+def test_categorical_shapes_mean_mode_and_enumerate_support():
+    logits = randn((2, 3, 4), np.float32, 3)
+    c, t = D.Categorical(logits=chainrule.tensor(logits)), torch.distributions.Categorical(logits=torch.tensor(logits))
+    assert tuple(c.batch_shape) == tuple(t.batch_shape) == (2, 3)
+    assert tuple(c.event_shape) == () and tuple(c.param_shape) == (2, 3, 4)
+    s = c.sample((5,))
+    assert s.dtype == chainrule.int64 and tuple(s.shape) == (5, 2, 3)
+    assert_close(c.mode, t.mode)
+    assert_close(c.mean, t.mean)
+    assert_close(c.enumerate_support(), t.enumerate_support())
+    assert_close(c.enumerate_support(expand=False), t.enumerate_support(expand=False))
+    o = D.OneHotCategorical(logits=chainrule.tensor(logits))
+    to = torch.distributions.OneHotCategorical(logits=torch.tensor(logits))
+    assert tuple(o.event_shape) == (4,) and tuple(o.sample((3,)).shape) == (3, 2, 3, 4)
+    assert_close(o.mode, to.mode)
+    assert_close(o.enumerate_support(), to.enumerate_support())
+    b = D.Bernoulli(chainrule.tensor(_probs((3,), np.float32)))
+    assert_close(b.enumerate_support(), torch.distributions.Bernoulli(torch.tensor(_probs((3,), np.float32)))
+                 .enumerate_support())
+
+
+# ------------------------------------------------------------------ Independent
+def test_independent_equals_torch(dtype):
+    loc, scale, x = randn((2, 3), dtype, 1), _uniform((2, 3), 0.5, 2, dtype, 2), randn((4, 2, 3), dtype, 3)
+
+    def fn(lib, m, s, v):
+        d = lib.distributions.Independent(lib.distributions.Normal(m, s), 1)
+        q = lib.distributions.Independent(lib.distributions.Normal(m * 0.5, s + 1), 1)
+        return d.log_prob(v), d.entropy(), d.mean, d.variance, lib.distributions.kl_divergence(d, q)
+
+    check(fn, loc, scale, x)
+    d = D.Independent(D.Normal(chainrule.tensor(loc), chainrule.tensor(scale)), 1)
+    t = torch.distributions.Independent(torch.distributions.Normal(torch.tensor(loc), torch.tensor(scale)), 1)
+    assert tuple(d.batch_shape) == tuple(t.batch_shape) == (2,)
+    assert tuple(d.event_shape) == tuple(t.event_shape) == (3,)
+    assert d.has_rsample and tuple(d.rsample((5,)).shape) == (5, 2, 3)
+    assert tuple(d.expand((4, 2)).batch_shape) == (4, 2)
+    assert repr(d) == repr(t).replace("torch.", "chainrule.")
+    with pytest.raises(ValueError, match="reinterpreted_batch_ndims"):
+        D.Independent(D.Normal(chainrule.tensor(loc), chainrule.tensor(scale)), 3)
+
+
+# ------------------------------------------------------------------ sampling statistics
+def test_sample_statistics_match_the_distribution():
+    chainrule.manual_seed(0)
+    n = 100_000
+    normal = D.Normal(chainrule.tensor([1.0, -2.0]), chainrule.tensor([0.5, 3.0]))
+    x = normal.sample((n,))._data
+    np.testing.assert_allclose(x.mean(0), [1.0, -2.0], atol=4 * 3.0 / np.sqrt(n))
+    np.testing.assert_allclose(x.var(0), [0.25, 9.0], rtol=0.02)
+    u = D.Uniform(chainrule.tensor([0.0, -1.0]), chainrule.tensor([1.0, 3.0])).rsample((n,))._data
+    np.testing.assert_allclose(u.mean(0), [0.5, 1.0], atol=0.02)
+    np.testing.assert_allclose(u.var(0), [1 / 12, 16 / 12], rtol=0.02)
+    assert u.min() >= -1 and u[:, 0].max() < 1
+    b = D.Bernoulli(probs=chainrule.tensor([0.1, 0.7])).sample((n,))._data
+    assert set(np.unique(b)) <= {0.0, 1.0}
+    np.testing.assert_allclose(b.mean(0), [0.1, 0.7], atol=0.01)
+    p = np.array([[0.1, 0.0, 0.6, 0.3], [0.25, 0.25, 0.25, 0.25]], np.float32)
+    c = D.Categorical(probs=chainrule.tensor(p)).sample((n,))._data
+    freq = np.stack([(c == k).mean(0) for k in range(4)], -1)
+    np.testing.assert_allclose(freq, p, atol=0.01)
+    assert not np.any(c[:, 0] == 1)  # a zero-probability category is never drawn
+
+
+def test_sampling_repeats_with_the_seed_and_has_no_graph():
+    loc = chainrule.tensor([0.0, 1.0], requires_grad=True)
+    for make in (lambda: D.Normal(loc, 1.0), lambda: D.Bernoulli(logits=loc), lambda: D.Uniform(loc, loc + 1),
+                 lambda: D.Categorical(logits=loc)):
+        chainrule.manual_seed(3)
+        first = make().sample((10,))
+        chainrule.manual_seed(3)
+        second = make().sample((10,))
+        np.testing.assert_array_equal(first._data, second._data)
+        assert not first.requires_grad
+
+
+# ------------------------------------------------------------------ validation, expand, repr
+def _error(fn):
+    with pytest.raises(Exception) as info:
+        fn()
+    return info.type, str(info.value).replace("torch.", "chainrule.")
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.distributions.Normal(0.0, -1.0),
+    lambda lib: lib.distributions.Uniform(1.0, 0.0),
+    lambda lib: lib.distributions.Bernoulli(probs=1.5),
+    lambda lib: lib.distributions.Bernoulli(),
+    lambda lib: lib.distributions.Bernoulli(probs=0.3, logits=0.1),
+    lambda lib: lib.distributions.Categorical(probs=lib.tensor(1.0)),
+    lambda lib: lib.distributions.Categorical(probs=lib.tensor([-1.0, 2.0])),
+    lambda lib: lib.distributions.Bernoulli(probs=0.3).log_prob(lib.tensor(0.5)),
+    lambda lib: lib.distributions.Normal(lib.zeros(3), 1.0).log_prob(lib.zeros(2)),
+    lambda lib: lib.distributions.Categorical(logits=lib.zeros(3)).log_prob(lib.tensor([3])),
+    lambda lib: lib.distributions.Uniform(0.0, 1.0).log_prob(lib.tensor([1.5])),
+    lambda lib: lib.distributions.OneHotCategorical(logits=lib.zeros(3)).log_prob(lib.zeros(2)),
+])
+def test_validation_errors_equal_torch(make):
+    assert _error(lambda: make(chainrule)) == _error(lambda: make(torch))
+
+
+def test_no_validation_when_turned_off():
+    d = D.Normal(0.0, -1.0, validate_args=False)
+    assert_close(d.log_prob(chainrule.tensor(0.0)),
+                 torch.distributions.Normal(0.0, -1.0, validate_args=False).log_prob(torch.tensor(0.0)))
+    with pytest.raises(NotImplementedError, match="No KL"):
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Bernoulli(0.3))
+    with pytest.raises(NotImplementedError, match="rsample"):
+        D.Bernoulli(0.3).rsample()
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.distributions.Normal(0.0, 1.0),
+    lambda lib: lib.distributions.Normal(lib.zeros(3, 1), lib.ones(4)),
+    lambda lib: lib.distributions.Normal(lib.zeros(1), 1.0),
+    lambda lib: lib.distributions.Bernoulli(probs=0.3),
+    lambda lib: lib.distributions.Bernoulli(logits=lib.zeros(2)),
+    lambda lib: lib.distributions.Categorical(logits=lib.zeros(3)),
+    lambda lib: lib.distributions.Categorical(probs=lib.ones(2, 3)),
+    lambda lib: lib.distributions.OneHotCategorical(probs=lib.ones(2, 3)),
+    lambda lib: lib.distributions.Uniform(0.0, 2.0),
+])
+def test_repr_shapes_and_support_equal_torch(make):
+    c, t = make(chainrule), make(torch)
+    assert repr(c) == repr(t).replace("torch.", "chainrule.")
+    assert repr(c.support) == repr(t.support)
+    assert (tuple(c.batch_shape), tuple(c.event_shape)) == (tuple(t.batch_shape), tuple(t.event_shape))
+    assert c.has_rsample == t.has_rsample
+    e, te = c.expand((5, *c.batch_shape)), t.expand((5, *t.batch_shape))
+    assert (tuple(e.batch_shape), tuple(e.event_shape)) == (tuple(te.batch_shape), tuple(te.event_shape))
+    assert tuple(e.sample().shape) == tuple(te.sample().shape)
+
+
+def test_expand_keeps_values_and_gradients(dtype):
+    loc, scale, x = randn((3,), dtype, 1), _uniform((3,), 0.5, 2, dtype, 2), randn((2, 3), dtype, 3)
+    check(lambda lib, m, s, v: lib.distributions.Normal(m, s).expand((2, 3)).log_prob(v), loc, scale, x)
+    check(lambda lib, w: lib.distributions.Categorical(logits=w).expand((2, 3)).entropy(), randn((3, 4), dtype, 4))
+    check(lambda lib, w: lib.distributions.Bernoulli(probs=w).expand((2, 3)).entropy(), _probs((3,), dtype))
+
+
+def test_register_kl_for_a_new_pair():
+    class Shifted(D.Normal):
+        pass
+
+    @D.register_kl(Shifted, D.Normal)
+    def _kl(p, q):
+        return chainrule.zeros(p.batch_shape)
+
+    p = Shifted(chainrule.zeros(2), 1.0)
+    assert_close(D.kl_divergence(p, D.Normal(0.0, 2.0)), torch.zeros(2))
+    # the more specific registration wins; the plain Normal pair still applies to Normal, Shifted
+    assert_close(D.kl_divergence(D.Normal(chainrule.zeros(2), 1.0), p), torch.zeros(2))
+    with pytest.raises(TypeError, match="Distribution subclass"):
+        D.register_kl(int, D.Normal)
