@@ -351,3 +351,58 @@ def test_register_kl_for_a_new_pair():
     assert_close(D.kl_divergence(D.Normal(chainrule.zeros(2), 1.0), p), torch.zeros(2))
     with pytest.raises(TypeError, match="Distribution subclass"):
         D.register_kl(int, D.Normal)
+
+
+# ------------------------------------------------------------------ MultivariateNormal
+def _spd(shape, k, dtype, seed):
+    a = np.random.default_rng(seed).standard_normal((*shape, k, k))
+    return (a @ np.swapaxes(a, -1, -2) + k * np.eye(k)).astype(dtype)
+
+
+@pytest.mark.parametrize("by", ["covariance_matrix", "precision_matrix", "scale_tril"])
+@pytest.mark.parametrize(("loc_batch", "cov_batch"), [((), ()), ((2,), ()), ((), (3,)), ((4, 1), (3,))])
+def test_multivariate_normal_equals_torch(dtype, by, loc_batch, cov_batch):
+    k = 3
+    loc = randn((*loc_batch, k), dtype, 1)
+    matrix = _spd(cov_batch, k, dtype, 2)
+    if by == "scale_tril":
+        matrix = np.linalg.cholesky(matrix.astype(np.float64)).astype(dtype)
+    value = randn((2, *np.broadcast_shapes(loc_batch, cov_batch), k), dtype, 3)
+    q_loc, q_cov = randn((k,), dtype, 4), _spd((), k, dtype, 5)
+
+    def fn(lib, m, c, x, qm, qc):
+        if by == "scale_tril":  # keep the gradient to the lower triangle, as a factor has
+            c = lib.tril(c)
+        d = lib.distributions.MultivariateNormal(m, **{by: c})
+        q = lib.distributions.MultivariateNormal(qm, covariance_matrix=qc)
+        return (d.log_prob(x), d.entropy(), d.mean, d.variance, d.covariance_matrix, d.scale_tril,
+                lib.distributions.kl_divergence(d, q), lib.distributions.kl_divergence(q, d))
+
+    check(fn, loc, matrix, value, q_loc, q_cov)
+
+
+def test_multivariate_normal_shapes_sampling_and_errors():
+    k = 2
+    loc = chainrule.tensor(np.array([1.0, -1.0]), requires_grad=True)
+    cov = chainrule.tensor(np.array([[2.0, 0.6], [0.6, 1.0]]))
+    d = D.MultivariateNormal(loc, cov)
+    t = torch.distributions.MultivariateNormal(torch.tensor([1.0, -1.0], dtype=torch.float64),
+                                               torch.tensor([[2.0, 0.6], [0.6, 1.0]], dtype=torch.float64))
+    assert repr(d) == repr(t).replace("torch.", "chainrule.")
+    assert (tuple(d.batch_shape), tuple(d.event_shape)) == ((), (k,))
+    chainrule.manual_seed(1)
+    x = d.rsample((100_000,))
+    np.testing.assert_allclose(x._data.mean(0), [1.0, -1.0], atol=0.02)
+    np.testing.assert_allclose(np.cov(x._data.T), cov._data, atol=0.03)
+    x.sum().backward()
+    np.testing.assert_array_equal(loc.grad._data, [100_000.0, 100_000.0])
+    e = d.expand((3,))
+    assert tuple(e.batch_shape) == (3,) and tuple(e.sample((2,)).shape) == (2, 3, k)
+    for make in (lambda lib: lib.distributions.MultivariateNormal(lib.zeros(2)),
+                 lambda lib: lib.distributions.MultivariateNormal(lib.tensor(0.0), lib.eye(2)),
+                 lambda lib: lib.distributions.MultivariateNormal(lib.zeros(2), -lib.eye(2)),
+                 lambda lib: lib.distributions.MultivariateNormal(lib.zeros(2), scale_tril=lib.ones(2, 2)),
+                 lambda lib: lib.distributions.MultivariateNormal(lib.zeros(2), lib.tensor([1.0, 2.0]))):
+        assert _error(lambda make=make: make(chainrule)) == _error(lambda make=make: make(torch))
+    with pytest.raises(chainrule.ShapeError, match="does not match loc"):
+        D.MultivariateNormal(chainrule.zeros(3), chainrule.eye(2))

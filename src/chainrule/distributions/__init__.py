@@ -1,6 +1,6 @@
 """``chainrule.distributions``: probability distributions with PyTorch's interface.
 
-``Normal``, ``Uniform`` (reparameterised: ``rsample`` carries gradients to the parameters),
+``Normal``, ``MultivariateNormal``, ``Uniform`` (reparameterised: ``rsample`` carries gradients to the parameters),
 ``Bernoulli``, ``Categorical``, ``OneHotCategorical`` and ``Independent``, with ``sample``,
 ``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` (Normal, Uniform), ``expand``
 and argument validation; ``kl_divergence`` with ``register_kl``; ``constraints``. Sampling draws
@@ -17,10 +17,12 @@ from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Independent", "Normal", "OneHotCategorical", "Uniform",
+    "Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal", "Normal", "OneHotCategorical",
+    "Uniform",
     "constraints", "kl_divergence", "register_kl",
 ]

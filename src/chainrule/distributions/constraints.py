@@ -185,6 +185,36 @@ class _IndependentConstraint(Constraint):
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
+class _LowerCholesky(Constraint):
+    """Lower triangular matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        x = _array(value)
+        lower = np.all((np.tril(x) == x).reshape(x.shape[:-2] + (-1,)), axis=-1)
+        return _bools(lower & np.all(np.diagonal(x, axis1=-2, axis2=-1) > 0, axis=-1))
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric (within 1e-6) matrices with a Cholesky factor."""
+
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        x = _array(value)
+        symmetric = np.all(np.isclose(x, np.swapaxes(x, -1, -2), atol=1e-6).reshape(x.shape[:-2] + (-1,)), axis=-1)
+        flat = x.reshape((-1,) + x.shape[-2:])
+        ok = np.empty(flat.shape[0], dtype=bool)
+        for i, matrix in enumerate(flat):  # one factorisation a matrix: the check is its success
+            try:
+                np.linalg.cholesky(matrix)
+                ok[i] = True
+            except np.linalg.LinAlgError:
+                ok[i] = False
+        return _bools(symmetric & ok.reshape(x.shape[:-2]))
+
+
 dependent = _Dependent()
 real = _Real()
 boolean = _Boolean()
@@ -196,6 +226,8 @@ one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
 real_vector = _IndependentConstraint(real, 1)
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq
 less_than = _LessThan
@@ -206,7 +238,8 @@ independent = _IndependentConstraint
 
 __all__ = [
     "Constraint", "boolean", "dependent", "greater_than", "greater_than_eq", "half_open_interval",
-    "independent", "integer_interval", "interval", "is_dependent", "less_than", "nonnegative",
-    "nonnegative_integer", "one_hot", "positive", "positive_integer", "real", "real_vector", "simplex",
+    "independent", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky", "nonnegative",
+    "nonnegative_integer", "one_hot", "positive", "positive_definite", "positive_integer", "real", "real_vector",
+    "simplex",
     "unit_interval",
 ]

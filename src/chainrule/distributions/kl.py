@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 
 from ..autograd.ops import log, where
+from ..linalg import solve
 from ..tensor import Tensor
 from .bernoulli import Bernoulli, softplus
 from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution, sum_rightmost
 from .independent import Independent
+from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
 from .normal import Normal
 from .uniform import Uniform
 
@@ -121,3 +123,18 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
         raise NotImplementedError("KL between Independents with different reinterpreted_batch_ndims "
                                   f"({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})")
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+    """(tr(Sigma_q^-1 Sigma_p) + (mu_q - mu_p)^T Sigma_q^-1 (mu_q - mu_p) - k + log det Sigma_q
+    - log det Sigma_p) / 2, with tr(Sigma_q^-1 Sigma_p) = |L_q^-1 L_p|_F^2."""
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Multivariate Normals with different event shapes "
+                         "cannot be computed")
+    lp, lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    shape = np.broadcast_shapes(tuple(lp.shape), tuple(lq.shape))
+    trace = solve(lq.expand(shape), lp.expand(shape)).pow(2).sum((-2, -1))
+    mahalanobis = _batch_mahalanobis(lq, q.loc - p.loc)
+    k = p.event_shape[0]
+    return 0.5 * (trace + mahalanobis - k) + _half_log_det(lq) - _half_log_det(lp)
