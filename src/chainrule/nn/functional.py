@@ -400,6 +400,25 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     return _norm.LayerNorm.apply(input, weight, bias, k=len(shape), eps=eps)
 
 
+def rms_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,  # noqa: A002
+             eps: float | None = None) -> Tensor:
+    """Root-mean-square normalisation (Zhang & Sennrich, 2019): each sample divided by the root
+    mean square of its trailing ``normalized_shape`` dims, then scaled,
+    ``y = x / sqrt(mean(x^2) + eps) * weight`` (no centring, no shift); ``eps`` defaults to the
+    dtype's machine epsilon, as PyTorch."""
+    _tensor(input, "rms_norm")
+    _floating(input, "rms_norm")
+    shape = normalized_shape_tuple(normalized_shape)
+    check_layer_norm_input(f"rms_norm(normalized_shape={shape})", input._data.shape, shape)
+    if weight is not None and weight._data.shape != shape:
+        raise ShapeError(f"rms_norm: weight must have shape {shape}, got {tuple(weight._data.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(-len(shape), 0))
+    y = input * ((input * input).mean(dim=dims, keepdim=True) + eps).rsqrt()
+    return y if weight is None else y * weight
+
+
 def check_layer_norm_input(name: str, got: tuple[int, ...], shape: tuple[int, ...]) -> None:
     k = len(shape)
     if len(got) < k or tuple(got[len(got) - k:]) != shape:
@@ -1061,7 +1080,7 @@ __all__ += [
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "conv_transpose3d", "dropout1d",
     "dropout3d", "max_pool3d",
 ]
-__all__ += ["embedding_bag", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
+__all__ += ["embedding_bag", "max_unpool1d", "max_unpool2d", "max_unpool3d", "rms_norm"]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 __all__ += ["scaled_dot_product_attention"]
 __all__ += ["interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample"]

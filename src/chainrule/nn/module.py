@@ -584,6 +584,8 @@ class Module:
                 raise TypeError(f"load_state_dict: could not read '{key}' as an array: {e}") from e
             if arr.dtype.kind not in "biuf":
                 raise TypeError(f"load_state_dict: '{key}' holds dtype {arr.dtype}, not numbers")
+            if hasattr(target, "materialize"):  # a lazy module's tensor takes the saved shape
+                target.materialize(arr.shape)
             if arr.shape != target._data.shape:
                 if target._data.ndim == 0 and arr.shape == (1,):  # legacy scalars saved as [1]
                     arr = arr.reshape(())
