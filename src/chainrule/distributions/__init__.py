@@ -1,10 +1,11 @@
 """``chainrule.distributions``: probability distributions with PyTorch's interface.
 
-``Normal``, ``MultivariateNormal``, ``Uniform`` (reparameterised: ``rsample`` carries gradients to the parameters),
-``Bernoulli``, ``Categorical``, ``OneHotCategorical`` and ``Independent``, with ``sample``,
-``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` (Normal, Uniform), ``expand``
-and argument validation; ``kl_divergence`` with ``register_kl``; ``constraints``. Sampling draws
-from chainrule's generator, so ``chainrule.manual_seed`` makes it repeat.
+``Normal``, ``MultivariateNormal``, ``Uniform``, ``Gamma`` and ``Exponential`` (reparameterised:
+``rsample`` carries gradients to the parameters), ``Bernoulli``, ``Categorical``,
+``OneHotCategorical`` and ``Independent``, with ``sample``, ``log_prob``, ``entropy``, ``mean``,
+``variance``, ``cdf``/``icdf`` (Normal, Uniform, Exponential), ``expand`` and argument validation;
+``kl_divergence`` with ``register_kl``; ``constraints``. Sampling draws from chainrule's
+generator, so ``chainrule.manual_seed`` makes it repeat.
 
     dist = Categorical(logits=policy(state))
     action = dist.sample()
@@ -15,6 +16,7 @@ from . import constraints
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution
+from .gamma import Exponential, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
@@ -22,7 +24,6 @@ from .normal import Normal
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal", "Normal", "OneHotCategorical",
-    "Uniform",
-    "constraints", "kl_divergence", "register_kl",
+    "Bernoulli", "Categorical", "Distribution", "Exponential", "Gamma", "Independent", "MultivariateNormal",
+    "Normal", "OneHotCategorical", "Uniform", "constraints", "kl_divergence", "register_kl",
 ]

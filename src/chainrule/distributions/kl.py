@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 
 from ..autograd.ops import log, where
+from ..autograd.ops.special import digamma, lgamma
 from ..linalg import solve
 from ..tensor import Tensor
 from .bernoulli import Bernoulli, softplus
 from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution, sum_rightmost
+from .gamma import Exponential, Gamma
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
 from .normal import Normal
@@ -138,3 +140,20 @@ def _kl_multivariatenormal_multivariatenormal(p: MultivariateNormal, q: Multivar
     mahalanobis = _batch_mahalanobis(lq, q.loc - p.loc)
     k = p.event_shape[0]
     return 0.5 * (trace + mahalanobis - k) + _half_log_det(lq) - _half_log_det(lp)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    """a_q log(b_p / b_q) + lgamma(a_q) - lgamma(a_p) + (a_p - a_q) digamma(a_p) + (b_q - b_p) a_p / b_p."""
+    t1 = q.concentration * log(p.rate / q.rate)
+    t2 = lgamma(q.concentration) - lgamma(p.concentration)
+    t3 = (p.concentration - q.concentration) * digamma(p.concentration)
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
+    """r - 1 - log r with r = rate_q / rate_p."""
+    ratio = q.rate / p.rate
+    return -log(ratio) + ratio - 1
