@@ -72,6 +72,11 @@ CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("ASGD", {"lr": 0.05, "lambd": 0.01, "t0": 5}),
     ("ASGD", {"lr": 0.05, "alpha": 0.5, "t0": 3, "weight_decay": 0.1}),
     ("ASGD", {"lr": 0.05, "t0": 10, "maximize": True}),
+    ("Adafactor", {}),
+    ("Adafactor", {"lr": 0.05}),
+    ("Adafactor", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adafactor", {"lr": 0.02, "beta2_decay": -0.5, "eps": (1e-6, 1e-2)}),
+    ("Adafactor", {"lr": 0.1, "d": 2.0, "maximize": True}),
 ]
 
 

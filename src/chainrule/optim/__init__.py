@@ -3,8 +3,9 @@
 Gradient descent ``θ ← θ - η ∇θ J(θ)`` (:class:`SGD`, with momentum and Nesterov momentum) and
 the adaptive methods (:class:`Adagrad`, :class:`Adadelta`, :class:`RMSprop`, :class:`Adamax`,
 :class:`Adam`, :class:`AdamW`, :class:`NAdam`, :class:`RAdam`), the sign-based :class:`Rprop`,
-averaged SGD (:class:`ASGD`) and the quasi-Newton :class:`LBFGS`, each step for step equal to its
-PyTorch namesake. Usage is PyTorch's::
+averaged SGD (:class:`ASGD`), the memory-saving :class:`Adafactor` and the quasi-Newton
+:class:`LBFGS`, each step for step equal to its PyTorch namesake. Usage is
+PyTorch's::
 
     opt = chainrule.optim.Adam(model.parameters(), lr=1e-3)
     for x, y in loader:
@@ -15,6 +16,7 @@ PyTorch namesake. Usage is PyTorch's::
 
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
@@ -33,6 +35,7 @@ __all__ = [
     "LBFGS",
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
