@@ -19,7 +19,9 @@ from ..autograd import ops as _ops
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import init
-from ._functions.conv import ConvNd, ConvTransposeNd, Fold, Unfold, out_size
+from ._functions.conv import ConvNd, ConvTransposeNd, out_size
+from ._functions.conv import Fold as FoldFunction
+from ._functions.conv import Unfold as UnfoldFunction
 from .module import Module
 from .parameter import Parameter
 
@@ -204,7 +206,7 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
         if n + 2 * p < d * (k - 1) + 1:
             raise ShapeError(f"unfold: the padded input {tuple(input._data.shape)} (padding {padding}) "
                              f"is smaller than the kernel {kernel} (dilation {dilation})")
-    y = Unfold.apply(x, kernel, dilation, padding, stride)
+    y = UnfoldFunction.apply(x, kernel, dilation, padding, stride)
     return y.squeeze(0) if unbatched else y
 
 
@@ -224,7 +226,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
     if rows % k or cols != blocks:
         raise ShapeError(f"fold: expected input [N, C*{k}, {blocks}] for output_size={size}, "
                          f"kernel_size={kernel}, got shape {tuple(input._data.shape)}")
-    y = Fold.apply(x, size, kernel, dilation, padding, stride)
+    y = FoldFunction.apply(x, size, kernel, dilation, padding, stride)
     return y.squeeze(0) if unbatched else y
 
 
@@ -392,3 +394,37 @@ class ConvTranspose3d(_ConvTranspose):
     ``weight [C_in, C_out/groups, kd, kh, kw]``."""
 
     _nd = 3
+
+
+class Fold(Module):
+    """Sliding blocks ``[N, C k, L]`` summed back into an image ``[N, C, *output_size]``
+    (the adjoint of :class:`Unfold`; see :func:`F.fold`)."""
+
+    def __init__(self, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+                 stride: Any = 1) -> None:
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Unfold(Module):
+    """The sliding blocks of an image ``[N, C, H, W]`` as columns ``[N, C k, L]`` (im2col, the
+    convolution's first step; see :func:`F.unfold`)."""
+
+    def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")

@@ -123,3 +123,18 @@ class Dropout3d(Dropout):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return dropout3d(input, self.p, self.training)
+
+
+class AlphaDropout(Dropout):
+    """Alpha dropout for SELU networks: dropped units take SELU's saturation value and the
+    output is rescaled to keep mean 0 and variance 1 (see :func:`F.alpha_dropout`)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels (see :func:`F.feature_alpha_dropout`)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.feature_alpha_dropout(input, self.p, self.training)

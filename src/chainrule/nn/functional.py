@@ -347,6 +347,132 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return _ops.mul(input, keep.astype(x.dtype) * (1 / (1 - p)))
 
 
+# =========================================================================== in place, random slopes, noise
+def _in_place(input: Tensor, op: str, value: Any) -> Tensor:  # noqa: A002
+    """``input`` overwritten with ``value`` (computed from it), as the ``*_`` functions do."""
+    return input._apply_(op, lambda _: value)
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """:func:`relu` written into ``input``."""
+    return _in_place(input, "relu_", relu(input))
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """:func:`elu` written into ``input``."""
+    return _in_place(input, "elu_", elu(input, alpha))
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """:func:`leaky_relu` written into ``input``."""
+    return _in_place(input, "leaky_relu_", leaky_relu(input, negative_slope))
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """:func:`hardtanh` written into ``input``."""
+    return _in_place(input, "hardtanh_", hardtanh(input, min_val, max_val))
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """:func:`threshold` written into ``input``."""
+    return _in_place(input, "threshold_", globals()["threshold"](input, threshold, value))
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """:func:`celu` written into ``input``."""
+    return _in_place(input, "celu_", celu(input, alpha))
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """:func:`selu` written into ``input``."""
+    return _in_place(input, "selu_", selu(input))
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,  # noqa: A002
+          inplace: bool = False, generator: Generator | None = None) -> Tensor:
+    """Randomised leaky ReLU (Xu et al., 2015): ``x`` for ``x >= 0``, ``a x`` otherwise, with a
+    slope ``a ~ U(lower, upper)`` drawn per element while training and ``(lower + upper) / 2`` in
+    evaluation; the gradient is the slope used."""
+    _floating(_tensor(input, "rrelu"), "rrelu")
+    x = input._data
+    if training:
+        slope = rng(generator).uniform(lower, upper, x.shape).astype(x.dtype)
+    else:
+        slope = np.asarray((lower + upper) / 2, dtype=x.dtype)
+    y = _ops.mul(input, np.where(x >= 0, x.dtype.type(1), slope))
+    return _in_place(input, "rrelu_", y) if inplace else y
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:  # noqa: A002
+    """:func:`rrelu` written into ``input``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+_SELU_ALPHA_PRIME = -1.7580993408473766  # -scale * alpha of SELU: the value SELU tends to at -inf
+
+
+def _alpha_dropout(op: str, input: Tensor, p: float, training: bool, feature: bool,  # noqa: A002
+                   generator: Generator | None) -> Tensor:
+    """Dropout that keeps SELU's self-normalisation: a dropped unit is set to SELU's negative
+    saturation ``alpha'`` instead of 0, and ``y = a (x keep + alpha' (1 - keep)) + b`` with
+    ``a = ((1 - p)(1 + p alpha'^2))^-1/2``, ``b = -a alpha' p`` keeps mean 0 and variance 1."""
+    _tensor(input, op)
+    p = check_dropout_p(p, op)
+    if not training or p == 0:
+        return input
+    x = input._data
+    if p == 1:
+        return _ops.mul(input, np.zeros_like(x))
+    shape = x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape
+    keep = (rng(generator).random(shape) >= p).astype(x.dtype)
+    a = ((1 - p) * (1 + p * _SELU_ALPHA_PRIME**2)) ** -0.5
+    b = -a * _SELU_ALPHA_PRIME * p
+    return _ops.mul(input, a * keep) + (a * _SELU_ALPHA_PRIME * (1 - keep) + b).astype(x.dtype)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False,  # noqa: A002
+                  generator: Generator | None = None) -> Tensor:
+    """Alpha dropout for SELU networks (Klambauer et al., 2017), element by element."""
+    return _alpha_dropout("alpha_dropout", input, p, training, False, generator)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False,  # noqa: A002
+                          generator: Generator | None = None) -> Tensor:
+    """Alpha dropout of whole channels (``[N, C, ...]``: one draw per ``[n, c]``)."""
+    return _alpha_dropout("feature_alpha_dropout", input, p, training, True, generator)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1, generator: Generator | None = None) -> Tensor:
+    """A differentiable sample from the categorical distribution ``softmax(logits)`` (Jang et al.,
+    2017): ``softmax((logits + g) / tau)`` with Gumbel noise ``g = -log(e)``, ``e ~ Exp(1)``; with
+    ``hard`` the one-hot of its arg-max in the forward pass, whose gradient is the soft sample's
+    (the straight-through estimator)."""
+    _floating(_tensor(logits, "gumbel_softmax"), "gumbel_softmax")
+    x = logits._data
+    gumbels = -np.log(rng(generator).exponential(1.0, x.shape)).astype(x.dtype)
+    y_soft = softmax(_ops.div(logits + gumbels, tau), dim)
+    if not hard:
+        return y_soft
+    axis = dim % x.ndim if x.ndim else 0
+    index = np.argmax(y_soft._data, axis=axis)
+    y_hard = np.zeros_like(x)
+    np.put_along_axis(y_hard, np.expand_dims(index, axis), 1, axis=axis)
+    return y_soft - y_soft.detach() + y_hard
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:  # noqa: A002
+    """The ``p``-norm distance between every pair of rows ``i < j`` of ``[N, M]``, in row-major
+    order: ``N (N - 1) / 2`` numbers (the upper triangle of ``cdist(x, x)``)."""
+    _floating(_tensor(input, "pdist"), "pdist")
+    if input._data.ndim != 2:
+        raise ShapeError(f"pdist only supports 2D tensors, got: {input._data.ndim}D")
+    n = input._data.shape[0]
+    i, j = np.triu_indices(n, 1)
+    diff = _ops.index_select(input, 0, Tensor._make(i)) - _ops.index_select(input, 0, Tensor._make(j))
+    return _ops.norm(diff, p, dim=1) if len(i) else Tensor._make(np.zeros(0, dtype=input._data.dtype))
+
+
 # =========================================================================== normalisation
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
@@ -855,6 +981,77 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     return _reduce(op, (margin + d_pos - d_neg).clamp(min=0), reduction)
 
 
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                                size_average: bool | None = None, reduce: bool | None = None,
+                                reduction: str = "mean") -> Tensor:
+    """One logistic loss per class for multi-label targets ``y`` in {0, 1}, averaged over the ``C``
+    classes: ``-(y log sigmoid(x) + (1 - y) log sigmoid(-x))`` (times ``weight``), then reduced."""
+    op = "multilabel_soft_margin_loss"
+    reduction = resolve(reduction, size_average, reduce, op)
+    _floating(_tensor(input, op), op)
+    _tensor(target, op, "target")
+    if tuple(target._data.shape) != tuple(input._data.shape):
+        raise ShapeError(f"{op}: target of shape {tuple(target._data.shape)} must have the input's shape "
+                         f"{tuple(input._data.shape)}")
+    y = target.to(input.dtype)
+    loss = -(y * logsigmoid(input) + (1 - y) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(dim=-1) / input._data.shape[-1]
+    return _reduce(op, loss, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  # noqa: A002
+                           reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: for each sample, the target classes are ``target``'s entries up to the
+    first -1, and ``sum_{j target} sum_{i not target} max(0, 1 - (x_j - x_i)) / C``."""
+    op = "multilabel_margin_loss"
+    reduction = resolve(reduction, size_average, reduce, op)
+    _floating(_tensor(input, op), op)
+    _tensor(target, op, "target")
+    x, t = input._data, target._data
+    if t.shape != x.shape or x.ndim not in (1, 2) or t.dtype.kind not in "iu":
+        raise ShapeError(f"{op}: expected input [N, C] or [C] and integer target of the same shape, got input "
+                         f"{tuple(x.shape)} and target {tuple(t.shape)} of dtype {t.dtype}")
+    x2, t2 = x.reshape(-1, x.shape[-1]), t.reshape(-1, t.shape[-1])
+    c = x2.shape[1]
+    is_target = np.zeros(x2.shape, dtype=bool)
+    pairs_j, pairs_i, rows = [], [], []
+    for n, row in enumerate(t2):
+        stop = np.flatnonzero(row < 0)
+        labels = row[: stop[0] if stop.size else c]
+        if labels.size and (labels.min() < 0 or labels.max() >= c):
+            raise IndexError(f"{op}: target {int(labels.max())} is out of bounds for {c} classes")
+        is_target[n, labels] = True
+        others = np.flatnonzero(~is_target[n])
+        jj, ii = np.meshgrid(labels, others, indexing="ij")
+        pairs_j.append(jj.reshape(-1))
+        pairs_i.append(ii.reshape(-1))
+        rows.append(np.full(jj.size, n))
+    flat = input.reshape(-1, c)
+    row, j, i = (np.concatenate(a).astype(np.int64) for a in (rows, pairs_j, pairs_i))
+    gap = 1 - (flat[row, j] - flat[row, i])
+    per_pair = gap.clamp(min=0) / c
+    loss = _ops.index_add(Tensor._make(np.zeros(flat.shape[0], dtype=x.dtype)), 0, Tensor._make(row), per_pair)
+    return _reduce(op, loss.reshape(x.shape[:-1]), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Any = None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """``max(0, d(a, p) - d(a, n) + margin)`` with any distance ``d`` (default: the pairwise
+    2-norm distance); ``swap`` uses ``min(d(a, n), d(p, n))`` as the negative distance."""
+    op = "triplet_margin_with_distance_loss"
+    reduction = resolve(reduction, None, None, op)
+    if margin <= 0:
+        raise ValueError(f"{op}: expected margin to be greater than 0, got {margin} instead")
+    distance = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        d_neg = _ops.minimum(d_neg, distance(positive, negative))
+    return _reduce(op, (margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,  # noqa: A002
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """``(log var + (x - y)^2 / var) / 2`` (``full``: plus ``log(2 pi) / 2``): the negative
@@ -1062,6 +1259,9 @@ from .pooling import (  # noqa: E402
     avg_pool1d,
     avg_pool2d,
     avg_pool3d,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
     max_pool1d,
     max_pool2d,
     max_pool3d,
@@ -1069,7 +1269,7 @@ from .pooling import (  # noqa: E402
     max_unpool2d,
     max_unpool3d,
 )
-from .upsampling import interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
+from .upsampling import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
 
 __all__ += [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -1081,6 +1281,12 @@ __all__ += [
     "dropout3d", "max_pool3d",
 ]
 __all__ += ["embedding_bag", "max_unpool1d", "max_unpool2d", "max_unpool3d", "rms_norm"]
+__all__ += [
+    "alpha_dropout", "celu_", "elu_", "feature_alpha_dropout", "gumbel_softmax", "hardtanh_", "leaky_relu_",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "pdist", "relu_", "rrelu", "rrelu_", "selu_",
+    "threshold_", "triplet_margin_with_distance_loss",
+]
+__all__ += ["channel_shuffle", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 __all__ += ["scaled_dot_product_attention"]
 __all__ += ["interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample"]

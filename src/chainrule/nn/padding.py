@@ -1,8 +1,9 @@
 """Padding layers over :func:`chainrule.nn.functional.pad`: ConstantPad/ZeroPad (a fixed value),
-ReflectionPad (mirrored without repeating the edge) and ReplicationPad (the edge repeated).
+ReflectionPad (mirrored without repeating the edge), ReplicationPad (the edge repeated) and
+CircularPad (wrapped around), in 1, 2 and 3 dims.
 
 ``padding`` is one int for every side, or ``(left, right)`` for 1d, ``(left, right, top,
-bottom)`` for 2d, as in PyTorch.
+bottom)`` for 2d, ``(left, right, top, bottom, front, back)`` for 3d, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -112,3 +113,49 @@ class ReplicationPad2d(ReplicationPad1d):
     """Pad the last two dims by repeating their edge values."""
 
     dims = 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with ``value``."""
+
+    dims = 3
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros."""
+
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ReflectionPad3d(ReflectionPad1d):
+    """Pad the last three dims with their mirror image, the edges not repeated."""
+
+    dims = 3
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    """Pad the last three dims by repeating their edge values."""
+
+    dims = 3
+
+
+class CircularPad1d(_PadNd):
+    """Pad the last dim by wrapping around (``abc -> bcabcab``): the signal taken as periodic."""
+
+    mode = "circular"
+
+
+class CircularPad2d(CircularPad1d):
+    """Pad the last two dims by wrapping around."""
+
+    dims = 2
+
+
+class CircularPad3d(CircularPad1d):
+    """Pad the last three dims by wrapping around."""
+
+    dims = 3

@@ -6,6 +6,7 @@ the math, forward beside backward, is in :mod:`chainrule.nn._functions.pooling`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -231,6 +232,33 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
     return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size, "max_unpool3d")
 
 
+def _lp_pool(nd: int, input: Tensor, norm_type: float, kernel_size: Any, stride: Any, ceil_mode: bool,  # noqa: A002
+             op: str) -> Tensor:
+    """``(sum over the window of x^p)^(1/p)``, computed as PyTorch does: the average of ``x^p``
+    times the window size, its sign kept, to the power ``1/p``."""
+    kernel, stride, _, _ = _window_args(nd, op, kernel_size, stride, 0)
+    mean = _avg_pool(nd, input.pow(norm_type), kernel, stride, 0, ceil_mode, True, None, op)
+    return (mean.sign() * mean.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,  # noqa: A002
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling: each window's ``p``-norm (``p = inf``: max pooling, ``p = 1``: sum pooling)."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode, "lp_pool1d")
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,  # noqa: A002
+              ceil_mode: bool = False) -> Tensor:
+    """2-d power-average pooling (see :func:`lp_pool1d`)."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,  # noqa: A002
+              ceil_mode: bool = False) -> Tensor:
+    """3-d power-average pooling (see :func:`lp_pool1d`)."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode, "lp_pool3d")
+
+
 # =========================================================================== layers
 class _MaxPool(Module):
     _nd = 0
@@ -395,5 +423,38 @@ class MaxUnpool2d(_MaxUnpool):
 
 class MaxUnpool3d(_MaxUnpool):
     """The inverse of :class:`MaxPool3d`: ``forward(input, indices)`` puts each value back at its index."""
+
+    _nd = 3
+
+
+class _LPPool(Module):
+    _nd = 0
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return _lp_pool(self._nd, input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode, self)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPool):
+    """Power-average pooling over ``[N, C, L]``: each window's ``norm_type``-norm."""
+
+    _nd = 1
+
+
+class LPPool2d(_LPPool):
+    """Power-average pooling over ``[N, C, H, W]``."""
+
+    _nd = 2
+
+
+class LPPool3d(_LPPool):
+    """Power-average pooling over ``[N, C, D, H, W]``."""
 
     _nd = 3

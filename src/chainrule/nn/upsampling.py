@@ -191,6 +191,36 @@ class UpsamplingBilinear2d(Upsample):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
+    """``[N, C, *]`` with its channels interleaved across ``groups`` (ShuffleNet): viewed as
+    ``[N, g, C/g, *]``, the two channel dims swapped, and flattened back."""
+    if not isinstance(groups, int) or groups <= 0:
+        raise ValueError(f"channel_shuffle: Number of groups to divide channels in must be positive. Value of "
+                         f"groups:{groups}")
+    shape = tuple(input.shape)
+    if len(shape) < 3:
+        raise ShapeError(f"channel_shuffle: expected input of at least 3 dims [N, C, *], got shape {shape}")
+    n, c, *rest = shape
+    if c % groups:
+        raise ShapeError(f"channel_shuffle: Number of channels must be divisible by groups. Got {c} channels and "
+                         f"{groups} groups.")
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(shape)
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels across ``groups`` (see :func:`channel_shuffle`)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
+
+
 class PixelShuffle(Module):
     """``[*, C r^2, H, W]`` -> ``[*, C, H r, W r]`` (see :func:`pixel_shuffle`)."""
 
