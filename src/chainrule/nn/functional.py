@@ -1269,6 +1269,7 @@ from .pooling import (  # noqa: E402
     max_unpool2d,
     max_unpool3d,
 )
+from .spatial import affine_grid, grid_sample  # noqa: E402
 from .upsampling import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: E402
 
 __all__ += [
@@ -1286,7 +1287,7 @@ __all__ += [
     "multilabel_margin_loss", "multilabel_soft_margin_loss", "pdist", "relu_", "rrelu", "rrelu_", "selu_",
     "threshold_", "triplet_margin_with_distance_loss",
 ]
-__all__ += ["channel_shuffle", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
+__all__ += ["affine_grid", "channel_shuffle", "grid_sample", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 __all__ += ["scaled_dot_product_attention"]
 __all__ += ["interpolate", "pixel_shuffle", "pixel_unshuffle", "upsample"]
