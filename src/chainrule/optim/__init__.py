@@ -4,7 +4,8 @@ Gradient descent ``θ ← θ - η ∇θ J(θ)`` (:class:`SGD`, with momentum and
 the adaptive methods (:class:`Adagrad`, :class:`Adadelta`, :class:`RMSprop`, :class:`Adamax`,
 :class:`Adam`, :class:`AdamW`, :class:`NAdam`, :class:`RAdam`), the sign-based :class:`Rprop`,
 averaged SGD (:class:`ASGD`), the memory-saving :class:`Adafactor` and the quasi-Newton
-:class:`LBFGS`, each step for step equal to its PyTorch namesake. Usage is
+:class:`LBFGS`, each step for step equal to its PyTorch namesake; :mod:`.swa_utils` averages the
+weights along a run (stochastic weight averaging, exponential moving averages). Usage is
 PyTorch's::
 
     opt = chainrule.optim.Adam(model.parameters(), lr=1e-3)
@@ -14,7 +15,7 @@ PyTorch's::
         opt.step()
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
@@ -46,4 +47,5 @@ __all__ = [
     "RMSprop",
     "Rprop",
     "lr_scheduler",
+    "swa_utils",
 ]
