@@ -63,6 +63,7 @@ from .loss import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
@@ -186,7 +187,7 @@ __all__ += [
     "LazyInstanceNorm3d", "LazyLinear", "UninitializedBuffer", "UninitializedParameter",
 ]
 __all__ += [
-    "AlphaDropout", "ChannelShuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad3d",
+    "AlphaDropout", "CTCLoss", "ChannelShuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad3d",
     "FeatureAlphaDropout", "Fold", "LPPool1d", "LPPool2d", "LPPool3d", "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss", "RReLU", "ReflectionPad3d", "ReplicationPad3d", "TripletMarginWithDistanceLoss",
     "Unfold", "ZeroPad3d",

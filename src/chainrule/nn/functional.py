@@ -1052,6 +1052,48 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     return _reduce(op, (margin + d_pos - d_neg).clamp(min=0), reduction)
 
 
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification: the negative log-probability of each target sequence
+    summed over all its alignments to the frames (see :mod:`._functions.ctc`). ``log_probs``
+    ``[T, N, C]`` (or ``[T, C]``), ``targets`` ``[N, S]`` padded or all concatenated; ``mean`` divides
+    each loss by its target length, then averages; ``zero_infinity`` zeroes impossible alignments."""
+    from ._functions.ctc import CTCLossFunction
+
+    op = "ctc_loss"
+    reduction = resolve(reduction, None, None, op)
+    _floating(_tensor(log_probs, op), op)
+    unbatched = log_probs._data.ndim == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    frames, batch, classes = lp._data.shape
+    lengths_in = np.atleast_1d(np.asarray(input_lengths._data if isinstance(input_lengths, Tensor) else input_lengths))
+    lengths_t = np.atleast_1d(np.asarray(target_lengths._data if isinstance(target_lengths, Tensor)
+                                         else target_lengths)).astype(np.int64)
+    t = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
+    if unbatched:
+        t = t.reshape(1, -1)
+    if len(lengths_in) != batch or len(lengths_t) != batch:
+        raise ShapeError(f"{op}: expected input_lengths and target_lengths of {batch} entries (one a sequence), got "
+                         f"{len(lengths_in)} and {len(lengths_t)}")
+    if (lengths_in > frames).any():
+        raise RuntimeError(f"{op}: Expected input_lengths to have value at most {frames}, but got value "
+                           f"{int(lengths_in.max())}")
+    if not 0 <= blank < classes:
+        raise ValueError(f"{op}: blank must be in label range [0, {classes}), got {blank}")
+    if t.ndim == 1:  # all targets concatenated
+        starts = np.concatenate([[0], np.cumsum(lengths_t)[:-1]])
+        rows = [t[s:s + n] for s, n in zip(starts, lengths_t)]
+    else:
+        rows = [t[i] for i in range(batch)]
+    losses = CTCLossFunction.apply(lp, targets=rows, input_lengths=lengths_in, target_lengths=lengths_t,
+                                   blank=blank, zero_infinity=bool(zero_infinity))
+    if reduction == "none":
+        return losses.squeeze(0) if unbatched else losses
+    if reduction == "sum":
+        return losses.sum()
+    return (losses / Tensor._make(np.maximum(lengths_t, 1).astype(lp._data.dtype))).mean()
+
+
 def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,  # noqa: A002
                       eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """``(log var + (x - y)^2 / var) / 2`` (``full``: plus ``log(2 pi) / 2``): the negative
@@ -1287,6 +1329,7 @@ __all__ += [
     "multilabel_margin_loss", "multilabel_soft_margin_loss", "pdist", "relu_", "rrelu", "rrelu_", "selu_",
     "threshold_", "triplet_margin_with_distance_loss",
 ]
+__all__ += ["ctc_loss"]
 __all__ += ["affine_grid", "channel_shuffle", "grid_sample", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
 __all__ += ["cosine_similarity", "normalize", "pairwise_distance"]
 __all__ += ["scaled_dot_product_attention"]
