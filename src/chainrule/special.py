@@ -1,10 +1,11 @@
 """``chainrule.special``: the special functions under PyTorch's ``torch.special`` names.
 
 Each is differentiable. The gamma family (``gammaln``, ``digamma``/``psi``, ``polygamma``,
-``multigammaln``), the error-function family (``erf``, ``erfc``, ``erfinv``, ``ndtr``, ``ndtri``,
-``log_ndtr``), the modified Bessel functions (``i0``, ``i0e``, ``i1``, ``i1e``), ``sinc``,
-``xlogy``, ``xlog1py`` and ``entr`` are computed in ``chainrule.autograd.ops.special``; the rest
-are chainrule's ordinary ops under their ``torch.special`` names.
+``multigammaln``, ``gammainc``, ``gammaincc``), the error-function family (``erf``, ``erfc``,
+``erfinv``, ``ndtr``, ``ndtri``, ``log_ndtr``), the modified Bessel functions (``i0``, ``i0e``,
+``i1``, ``i1e``), ``sinc``, ``xlogy``, ``xlog1py`` and ``entr`` are computed in
+``chainrule.autograd.ops.special``; the rest are chainrule's ordinary ops under their
+``torch.special`` names.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .autograd.ops.special import (
     entr,
     erfc,
     erfinv,
+    gammainc,
+    gammaincc,
     i0,
     i0e,
     i1,
@@ -60,7 +63,7 @@ def log_softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noq
 
 
 __all__ = [
-    "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1",
-    "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
-    "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
+    "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln",
+    "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr",
+    "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
 ]

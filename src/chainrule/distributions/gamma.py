@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.ops import clamp, log, log1p, xlogy
-from ..autograd.ops.special import digamma, lgamma, standard_gamma_grad_array
+from ..autograd.ops.special import digamma, gammainc, lgamma, standard_gamma_grad_array
 from ..random import rng
 from ..tensor import Size, Tensor
 from . import constraints
@@ -90,6 +90,12 @@ class Gamma(Distribution):
             self._validate_sample(value)
         a, b = self.concentration, self.rate
         return xlogy(a, b) + xlogy(a - 1, value) - b * value - lgamma(a)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        """P(alpha, beta x), the regularised lower incomplete gamma function."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
 
     def entropy(self) -> Tensor:
         """alpha - log(beta) + lgamma(alpha) + (1 - alpha) digamma(alpha)."""
