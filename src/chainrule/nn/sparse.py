@@ -16,6 +16,37 @@ from .parameter import Parameter
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
+def _padding_row(name: str, padding_idx: int | None, num_embeddings: int) -> int | None:
+    """``padding_idx`` as a row number (a negative one counts from the end), checked."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{name}: padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
+    return padding_idx % num_embeddings
+
+
+def _table(module: Module, name: str, _weight: Any, dtype: Any, requires_grad: bool) -> None:
+    """``module.weight`` [num_embeddings, embedding_dim]: a copy of ``_weight``, or ``N(0, 1)``
+    with the padding row zero (``module.reset_parameters()``)."""
+    shape = (module.num_embeddings, module.embedding_dim)
+    if _weight is None:
+        module.weight = Parameter(np.empty(shape, dtype=_dt.as_dtype(dtype)))
+        module.reset_parameters()
+        return
+    w = _weight._data if isinstance(_weight, Tensor) else np.asarray(_weight)
+    if w.shape != shape:
+        raise ValueError(f"{name}: _weight of shape {w.shape} does not match [num_embeddings, embedding_dim] = "
+                         f"{list(shape)}")
+    module.weight = Parameter(w.copy(), requires_grad=requires_grad)
+
+
+def _reset_table(module: Module) -> None:
+    """PyTorch's default: ``N(0, 1)``, then the padding row set to zero."""
+    init.normal_(module.weight)
+    if module.padding_idx is not None:
+        module.weight._data[module.padding_idx] = 0
+
+
 class Embedding(Module):
     """``y = weight[input]``: integer ids ``[*]`` to vectors ``[*, embedding_dim]``.
 
@@ -35,31 +66,15 @@ class Embedding(Module):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"Embedding: {name} must be a non-negative int, got {v!r}")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx must be within num_embeddings "
-                                 f"({num_embeddings}), got {padding_idx}")
-            padding_idx = padding_idx % num_embeddings
+        padding_idx = _padding_row("Embedding", padding_idx, num_embeddings)
         if sparse:
             raise NotImplementedError("Embedding: sparse gradients are not supported; use sparse=False")
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        shape = (self.num_embeddings, self.embedding_dim)
-        if _weight is None:
-            self.weight = Parameter(np.empty(shape, dtype=_dt.as_dtype(dtype)))
-            self.reset_parameters()
-        else:
-            w = _weight._data if isinstance(_weight, Tensor) else np.asarray(_weight)
-            if w.shape != shape:
-                raise ValueError(f"Embedding: _weight of shape {w.shape} does not match "
-                                 f"[num_embeddings, embedding_dim] = {list(shape)}")
-            self.weight = Parameter(w.copy(), requires_grad=not _freeze)
+        _table(self, "Embedding", _weight, dtype, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
-        """PyTorch's default: ``N(0, 1)``, then the padding row set to zero."""
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        _reset_table(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
@@ -103,31 +118,16 @@ class EmbeddingBag(Module):
                  padding_idx: int | None = None, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"EmbeddingBag: padding_idx must be within num_embeddings "
-                                 f"({num_embeddings}), got {padding_idx}")
-            padding_idx %= num_embeddings
+        padding_idx = _padding_row("EmbeddingBag", padding_idx, num_embeddings)
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"mode has to be one of sum, mean or max, got {mode!r}")
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.mode, self.sparse, self.padding_idx = mode, sparse, padding_idx
         self.include_last_offset = include_last_offset
-        shape = (self.num_embeddings, self.embedding_dim)
-        if _weight is None:
-            self.weight = Parameter(np.empty(shape, dtype=_dt.as_dtype(dtype)))
-            self.reset_parameters()
-        else:
-            w = _weight._data if isinstance(_weight, Tensor) else np.asarray(_weight)
-            if w.shape != shape:
-                raise ValueError(f"EmbeddingBag: _weight of shape {w.shape} does not match "
-                                 f"[num_embeddings, embedding_dim] = {list(shape)}")
-            self.weight = Parameter(w.copy())
+        _table(self, "EmbeddingBag", _weight, dtype, requires_grad=True)
 
     def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        _reset_table(self)
 
     def forward(self, input: Tensor, offsets: Tensor | None = None,  # noqa: A002
                 per_sample_weights: Tensor | None = None) -> Tensor:
