@@ -377,6 +377,24 @@ def test_swalr_state_dict_round_trip_resumes_the_schedule():
     assert resumed.anneal_func(0.5) == 0.5  # the linear curve, restored from its name
 
 
+def test_torch_swalr_state_dict_loads_and_continues_as_torch():
+    opt, topt = two_group_optimizers()
+    tsched = tswa.SWALR(topt, swa_lr=[0.05, 0.01], anneal_epochs=7, anneal_strategy="linear")
+    for _ in range(3):
+        topt.step()
+        tsched.step()
+    sched = swa.SWALR(opt, swa_lr=[0.05, 0.01])
+    sched.load_state_dict(tsched.state_dict())
+    for group, tgroup in zip(opt.param_groups, topt.param_groups, strict=True):
+        group["lr"] = tgroup["lr"]
+    for epoch in range(8):
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
+        assert_same_rates(sched.get_last_lr(), tsched.get_last_lr(), f"epoch {epoch}")
+
+
 def test_swalr_errors_are_torchs():
     opt, topt = two_group_optimizers()
     cases = [
