@@ -513,3 +513,60 @@ def test_gamma_cdf_equals_torch(dtype):
     c.sum().backward()
     t.sum().backward()
     np.testing.assert_allclose(got.rate.grad._data, want.rate.grad.numpy(), rtol=tol)
+
+
+# ------------------------------------------------------------------ Laplace, Poisson
+@settings(max_examples=15, deadline=None)
+@given(shapes=broadcastable(3, max_dims=3), dtype=float_dtypes, seed=seeds)
+def test_laplace_and_poisson_equal_torch(shapes, dtype, seed):
+    loc, scale = randn(shapes[0], dtype, seed), _uniform(shapes[1], 0.3, 2, dtype, seed + 1)
+    value = randn(shapes[2], dtype, seed + 2, 2.0)
+
+    def laplace(lib, m, s, x):
+        d = lib.distributions.Laplace(m, s)
+        q = lib.distributions.Laplace(m * 0.5 + 0.3, s * 1.5)
+        return (d.log_prob(x), d.cdf(x), d.entropy(), d.mean, d.mode, d.variance, d.stddev,
+                lib.distributions.kl_divergence(d, q))
+
+    check(laplace, loc, scale, value, seed=seed)
+    p = _uniform(shapes[2], 0.02, 0.98, dtype, seed)
+    check(lambda lib, m, s, q: lib.distributions.Laplace(m, s).icdf(q), loc, scale, p, seed=seed)
+    rate = _uniform(shapes[0], 0.2, 9, dtype, seed)
+    counts = np.random.default_rng(seed).integers(0, 12, shapes[2]).astype(dtype)
+
+    def poisson(lib, r, k):
+        d = lib.distributions.Poisson(r)
+        return d.log_prob(k), d.mean, d.mode, d.variance, lib.distributions.kl_divergence(d, lib.distributions.Poisson(
+            r * 0.7 + 0.1))
+
+    check(poisson, rate, counts, grad=[True, False], seed=seed)
+
+
+def test_laplace_and_poisson_sampling_edges_and_errors():
+    chainrule.manual_seed(4)
+    n = 100_000
+    scale = chainrule.tensor([0.5, 2.0], requires_grad=True)
+    x = D.Laplace(chainrule.tensor([1.0, -1.0]), scale).rsample((n,))
+    np.testing.assert_allclose(x._data.mean(0), [1.0, -1.0], atol=0.03)
+    np.testing.assert_allclose(x._data.var(0), [0.5, 8.0], rtol=0.03)
+    x.sum().backward()  # d(sample)/d(scale) = (sample - loc) / scale
+    np.testing.assert_allclose(scale.grad._data, ((x._data - [1.0, -1.0]) / [0.5, 2.0]).sum(0), rtol=1e-4)
+    k = D.Poisson(chainrule.tensor([0.5, 7.0])).sample((n,))._data
+    np.testing.assert_allclose(k.mean(0), [0.5, 7.0], rtol=0.02)
+    np.testing.assert_allclose(k.var(0), [0.5, 7.0], rtol=0.04)
+    assert np.all(k == np.floor(k))
+    rate, counts = np.array([2.0, 0.0, 0.0], np.float32), np.array([0.0, 0.0, 1.0], np.float32)
+    assert_close(D.Poisson(chainrule.tensor(rate)).log_prob(chainrule.tensor(counts)),
+                 torch.distributions.Poisson(torch.tensor(rate)).log_prob(torch.tensor(counts)))
+    for make in (lambda lib: lib.distributions.Poisson(-1.0),
+                 lambda lib: lib.distributions.Poisson(2.0).log_prob(lib.tensor(1.5)),
+                 lambda lib: lib.distributions.Laplace(0.0, 0.0),
+                 lambda lib: lib.distributions.Poisson(2.0).entropy()):
+        assert _error(lambda make=make: make(chainrule))[0] == _error(lambda make=make: make(torch))[0]
+    for make in (lambda lib: lib.distributions.Laplace(lib.zeros(3), 2.0),
+                 lambda lib: lib.distributions.Poisson(lib.ones(2, 1))):
+        c, t = make(chainrule), make(torch)
+        assert repr(c) == repr(t).replace("torch.", "chainrule.") and repr(c.support) == repr(t.support)
+        assert c.has_rsample == t.has_rsample
+        e, te = c.expand((4, *c.batch_shape)), t.expand((4, *t.batch_shape))
+        assert tuple(e.sample().shape) == tuple(te.sample().shape)

@@ -1,9 +1,10 @@
 """``chainrule.distributions``: probability distributions with PyTorch's interface.
 
-``Normal``, ``MultivariateNormal``, ``Uniform``, ``Gamma`` and ``Exponential`` (reparameterised:
-``rsample`` carries gradients to the parameters), ``Bernoulli``, ``Categorical``,
-``OneHotCategorical`` and ``Independent``, with ``sample``, ``log_prob``, ``entropy``, ``mean``,
-``variance``, ``cdf``/``icdf`` (Normal, Uniform, Exponential), ``expand`` and argument validation;
+``Normal``, ``MultivariateNormal``, ``Uniform``, ``Laplace``, ``Gamma`` and ``Exponential``
+(reparameterised: ``rsample`` carries gradients to the parameters), ``Bernoulli``,
+``Categorical``, ``OneHotCategorical``, ``Poisson`` and ``Independent``, with ``sample``,
+``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` (Normal, Uniform, Laplace,
+Exponential; Gamma's cdf), ``expand`` and argument validation;
 ``kl_divergence`` with ``register_kl``; ``constraints``. Sampling draws from chainrule's
 generator, so ``chainrule.manual_seed`` makes it repeat.
 
@@ -19,11 +20,14 @@ from .distribution import Distribution
 from .gamma import Exponential, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .poisson import Poisson
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Gamma", "Independent", "MultivariateNormal",
-    "Normal", "OneHotCategorical", "Uniform", "constraints", "kl_divergence", "register_kl",
+    "Bernoulli", "Categorical", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
+    "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform", "constraints", "kl_divergence",
+    "register_kl",
 ]

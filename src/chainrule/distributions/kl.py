@@ -22,8 +22,10 @@ from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution, sum_rightmost
 from .gamma import Exponential, Gamma
 from .independent import Independent
+from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
 from .normal import Normal
+from .poisson import Poisson
 from .uniform import Uniform
 
 _KL_REGISTRY: dict[tuple[type, type], Callable[[Any, Any], Tensor]] = {}
@@ -157,3 +159,17 @@ def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
     """r - 1 - log r with r = rate_q / rate_p."""
     ratio = q.rate / p.rate
     return -log(ratio) + ratio - 1
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    """-log r + |mu_p - mu_q| / b_q + r exp(-|mu_p - mu_q| / b_p) - 1, with r = b_p / b_q."""
+    ratio = p.scale / q.scale
+    distance = (p.loc - q.loc).abs()
+    return -log(ratio) + distance / q.scale + ratio * (-distance / p.scale).exp() - 1
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    """r_p (log r_p - log r_q) - (r_p - r_q)."""
+    return p.rate * (log(p.rate) - log(q.rate)) - (p.rate - q.rate)
