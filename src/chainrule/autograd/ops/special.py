@@ -312,7 +312,7 @@ def _check_n(n: Any) -> int:
     if isinstance(n, Tensor):
         n = n.item()
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"polygamma(): argument 'n' must be int, not {type(n).__name__}")
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}")
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     return int(n)
@@ -356,7 +356,7 @@ def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:  # 
     """The multivariate log-gamma function of dimension ``p``:
     ``ln Gamma_p(x) = p (p - 1) / 4 ln(pi) + sum_{i=1}^{p} ln Gamma(x + (1 - i) / 2)``."""
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
-        raise ValueError(f"mvlgamma(): p has to be greater than or equal to 1, got {p!r}")
+        raise RuntimeError(f"mvlgamma(): p has to be greater than or equal to 1, got {p!r}")
     x = float_operand(input)
     y = lgamma(x)
     for i in range(2, int(p) + 1):
