@@ -2,7 +2,7 @@
 
 Each is differentiable. The gamma family (``gammaln``, ``digamma``/``psi``, ``polygamma``,
 ``multigammaln``, ``gammainc``, ``gammaincc``), the error-function family (``erf``, ``erfc``,
-``erfinv``, ``ndtr``, ``ndtri``, ``log_ndtr``), the modified Bessel functions (``i0``, ``i0e``,
+``erfcx``, ``erfinv``, ``ndtr``, ``ndtri``, ``log_ndtr``), the modified Bessel functions (``i0``, ``i0e``,
 ``i1``, ``i1e``), ``sinc``, ``xlogy``, ``xlog1py`` and ``entr`` are computed in
 ``chainrule.autograd.ops.special``; the rest are chainrule's ordinary ops under their
 ``torch.special`` names.
@@ -20,6 +20,7 @@ from .autograd.ops.special import (
     digamma,
     entr,
     erfc,
+    erfcx,
     erfinv,
     gammainc,
     gammaincc,
@@ -63,7 +64,7 @@ def log_softmax(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:  # noq
 
 
 __all__ = [
-    "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln",
+    "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln",
     "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr",
     "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
 ]

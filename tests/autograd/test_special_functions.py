@@ -314,3 +314,11 @@ def test_gammainc_edges_equal_torch():
     for got, want in zip(_gammainc_pair(chainrule, chainrule.tensor(a), chainrule.tensor(x)),
                          _gammainc_pair(torch, torch.tensor(a), torch.tensor(x)), strict=True):
         np.testing.assert_array_equal(got._data, want.numpy())
+
+
+def test_erfcx_equals_torch(dtype):
+    x = np.concatenate([_uniform((40,), -8, 8, dtype), np.array([0.0, 24.9, 25.0, 26.0, 40.0, 1e6], dtype)])
+    check(lambda lib, t: lib.special.erfcx(t), x)
+    edges = np.array([-30.0, -np.inf, np.inf, np.nan, 1e10], dtype)
+    np.testing.assert_array_equal(chainrule.special.erfcx(chainrule.tensor(edges))._data,
+                                  torch.special.erfcx(torch.tensor(edges)).numpy())

@@ -440,6 +440,26 @@ def log_ndtr_array(x: np.ndarray) -> np.ndarray:
         return np.where(far, tail, y)
 
 
+def erfcx_array(x: np.ndarray) -> np.ndarray:
+    """The scaled complementary error function e^(x^2) erfc(x), in float64: the product directly
+    for x < 25 (+inf once e^(x^2) overflows, below about -26.6), the asymptotic series
+    ``1 / (x sqrt(pi)) sum_k (-1)^k (2k-1)!! / (2 x^2)^k`` above (where erfc underflows)."""
+    x = _in(x)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        near = np.where(x < 25, x, 0.0)
+        direct = np.exp(near * near) * erfc_array(near)
+        far = np.where(x >= 25, x, 25.0)
+        inv = 1 / (2 * far * far)
+        term, series = np.ones_like(far), np.ones_like(far)
+        for k in range(1, 10):
+            term = -term * (2 * k - 1) * inv
+            series = series + term
+        y = np.where(x < 25, direct, series / (far * _SQRT_PI))
+        y = np.where(x == np.inf, 0.0, y)
+        y = np.where(x == -np.inf, np.inf, y)
+        return np.where(np.isnan(x), np.nan, y)
+
+
 _TWO_OVER_SQRT_PI = 2 / _SQRT_PI
 
 
@@ -463,7 +483,11 @@ LogNdtr = _unary("LogNdtr", lambda x: _out(log_ndtr_array(x), x),
                  _safe(lambda g, x, y: g * _out(np.exp(-0.5 * _in(x) ** 2 - _LOG_SQRT_2PI - _in(y)), x)),
                  "Y = ln Phi(X);  dX = G phi(X) / Phi(X) = G e^{ln phi(X) - Y}", "xy")
 
+Erfcx = _unary("Erfcx", lambda x: _out(erfcx_array(x), x),
+               _safe(lambda g, x, y: g * _out(2 * _in(x) * _in(y) - _TWO_OVER_SQRT_PI, x)),
+               "Y = e^(X^2) erfc(X);  dX = G (2 X Y - 2 / sqrt(pi))", "xy")
 erfc = _form("erfc", Erfc, floating=True)
+erfcx = _form("erfcx", Erfcx, floating=True)
 erfinv = _form("erfinv", Erfinv, floating=True)
 ndtr = _form("ndtr", Ndtr, floating=True)
 ndtri = _form("ndtri", Ndtri, floating=True)
