@@ -288,3 +288,52 @@ def test_with_kwargs_pre_hook_replaces_args_and_kwargs_and_always_call_runs_on_f
         with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args, new_kwargs\), but got 5"):
             module(lib.ones(2))
         bad.remove()
+
+
+# ----------------------------------------------------------------------------- state_dict hooks, extra state
+def _state_run(lib):
+    class WithExtra(lib.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = lib.nn.Linear(2, 2)
+            self.count = 3
+
+        def get_extra_state(self):
+            return {"count": self.count}
+
+        def set_extra_state(self, state):
+            self.count = state["count"]
+
+    model = lib.nn.Sequential(WithExtra())
+    state = model.state_dict()
+    keys = list(state)
+    copy = lib.nn.Sequential(WithExtra())
+    copy[0].count = 0
+    copy.load_state_dict(state)
+    restored = copy[0].count
+
+    def rename(module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
+        if prefix + "w" in state_dict:
+            state_dict[prefix + "weight"] = state_dict.pop(prefix + "w")
+
+    copy[0].lin.register_load_state_dict_pre_hook(rename)
+    old = {"0.lin.w": state["0.lin.weight"], "0.lin.bias": state["0.lin.bias"], "0._extra_state": {"count": 7}}
+    renamed = str(copy.load_state_dict(old)), copy[0].count, "0.lin.w" in old
+    copy.register_load_state_dict_post_hook(lambda module, incompatible: incompatible.missing_keys.clear())
+    forgiven = str(copy.load_state_dict({"0._extra_state": {"count": 1}}, strict=True)), copy[0].count
+    prefixes = []
+    copy.register_state_dict_pre_hook(lambda module, prefix, keep_vars: prefixes.append(prefix))
+    def drop_bias(module, sd, prefix, meta):
+        del sd["0.lin.bias"]
+
+    handle = copy.register_state_dict_post_hook(drop_bias)
+    trimmed = list(copy.state_dict())
+    handle.remove()
+    copy.register_state_dict_post_hook(lambda module, sd, prefix, meta: sd)
+    with pytest.raises(RuntimeError, match="state_dict post-hook must return None"):
+        copy.state_dict()
+    return keys, state["0._extra_state"], restored, renamed, forgiven, trimmed, prefixes
+
+
+def test_state_dict_hooks_and_extra_state_as_torch():
+    assert _state_run(chainrule) == _state_run(torch)

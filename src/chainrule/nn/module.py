@@ -31,6 +31,8 @@ from ..tensor import Tensor
 from .backward_hooks import BackwardHookCall
 from .parameter import Parameter
 
+_EXTRA_STATE = "_extra_state"  # the state_dict key of a module's get_extra_state()
+
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What ``load_state_dict(strict=False)`` could not match."""
@@ -543,17 +545,60 @@ class Module:
         as detached Tensors sharing memory with the module (``keep_vars=True``: the objects)."""
         if destination is None:
             destination = OrderedDict()
+        for hook in list(self.__dict__.get("_state_dict_pre_hooks", {}).values()):
+            hook(self, prefix, keep_vars)
         for name, p in self._parameters.items():
             if p is not None:
                 destination[prefix + name] = p if keep_vars else Tensor._make(p._data)
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else Tensor._make(b._data)
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".",
                                   keep_vars=keep_vars)
+        for hook in list(self.__dict__.get("_state_dict_post_hooks", {}).values()):
+            if hook(self, destination, prefix, {}) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
+
+    def get_extra_state(self) -> Any:
+        """State beyond parameters and buffers, saved under ``_extra_state`` in the state_dict: a
+        module that has some defines this and :meth:`set_extra_state`."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. Please "
+                           "define get_extra_state() in your module to save state beyond parameters and buffers.")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Take back what :meth:`get_extra_state` returned (``load_state_dict`` calls it)."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. Please "
+                           "define set_extra_state() in your module to load the state saved by get_extra_state().")
+
+    def _add_state_hook(self, table: str, hook: Callable[..., Any]) -> RemovableHandle:
+        hooks = self.__dict__.setdefault(table, {})  # made on first use: most modules have none
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, prefix, keep_vars)`` runs before ``state_dict`` collects this module's entries."""
+        return self._add_state_hook("_state_dict_pre_hooks", hook)
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after them; it may edit ``state_dict``."""
+        return self._add_state_hook("_state_dict_post_hooks", hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` runs before ``load_state_dict`` reads the entries; it may edit ``state_dict``
+        (rename an old checkpoint's keys, say)."""
+        return self._add_state_hook("_load_state_dict_pre_hooks", hook)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, incompatible_keys)`` runs after loading, before a strict load's check; it may
+        clear entries of ``incompatible_keys.missing_keys`` / ``.unexpected_keys`` in place."""
+        return self._add_state_hook("_load_state_dict_post_hooks", hook)
 
     def _state_targets(self) -> dict[str, Tensor]:
         """The tensors a state_dict entry is loaded into, by key (shared ones under each name)."""
@@ -570,13 +615,23 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        modules = dict(self.named_modules())
+        if any("_load_state_dict_pre_hooks" in m.__dict__ for m in modules.values()):
+            state_dict = OrderedDict(state_dict)  # the hooks may edit it, the caller's stays as it is
+            for name, module in modules.items():
+                for hook in list(module.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+                    hook(module, state_dict, name + "." if name else "", {}, strict, [], [], [])
         targets = self._state_targets()
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
         mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = []
         loads: list[tuple[Tensor, np.ndarray]] = []
+        extra: list[tuple[Module, Any]] = []
         for key, target in targets.items():
             if key not in state_dict:
+                continue
+            if key == _EXTRA_STATE or key.endswith("." + _EXTRA_STATE):  # a module's own state
+                extra.append((modules[key[: -len(_EXTRA_STATE)].rstrip(".")], state_dict[key]))
                 continue
             try:
                 arr = _as_array(state_dict[key])
@@ -593,6 +648,10 @@ class Module:
                     mismatched.append((key, tuple(arr.shape), tuple(target._data.shape)))
                     continue
             loads.append((target, arr))
+        incompatible = _IncompatibleKeys(missing, unexpected)
+        for module in modules.values():
+            for hook in list(module.__dict__.get("_load_state_dict_post_hooks", {}).values()):
+                hook(module, incompatible)
         errors = []
         if strict and missing:
             errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
@@ -615,7 +674,9 @@ class Module:
                 target._data = np.array(arr, dtype=arr.dtype)
             else:
                 np.copyto(target._data, arr, casting="unsafe")
-        return _IncompatibleKeys(missing, unexpected)
+        for module, state in extra:
+            module.set_extra_state(state)
+        return incompatible
 
     # ------------------------------------------------------------------ printing
     def _get_name(self) -> str:
