@@ -1,6 +1,6 @@
 """``chainrule.distributions``: probability distributions with PyTorch's interface.
 
-``Normal``, ``MultivariateNormal``, ``Uniform``, ``Laplace``, ``Gamma`` and ``Exponential``
+``Normal``, ``MultivariateNormal``, ``Uniform``, ``Laplace``, ``Gamma``, ``Beta`` and ``Exponential``
 (reparameterised: ``rsample`` carries gradients to the parameters), ``Bernoulli``,
 ``Categorical``, ``OneHotCategorical``, ``Poisson`` and ``Independent``, with ``sample``,
 ``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` (Normal, Uniform, Laplace,
@@ -15,6 +15,7 @@ generator, so ``chainrule.manual_seed`` makes it repeat.
 
 from . import constraints
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution
 from .gamma import Exponential, Gamma
@@ -27,7 +28,7 @@ from .poisson import Poisson
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
+    "Bernoulli", "Beta", "Categorical", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
     "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform", "constraints", "kl_divergence",
     "register_kl",
 ]

@@ -18,6 +18,7 @@ from ..autograd.ops.special import digamma, lgamma
 from ..linalg import solve
 from ..tensor import Tensor
 from .bernoulli import Bernoulli, softplus
+from .beta import Beta
 from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution, sum_rightmost
 from .gamma import Exponential, Gamma
@@ -173,3 +174,15 @@ def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
 def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
     """r_p (log r_p - log r_q) - (r_p - r_q)."""
     return p.rate * (log(p.rate) - log(q.rate)) - (p.rate - q.rate)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    """log B(a_q, b_q) - log B(a_p, b_p) + (a_p - a_q) digamma(a_p) + (b_p - b_q) digamma(b_p)
+    + (a_q + b_q - a_p - b_p) digamma(a_p + b_p)."""
+    a_p, b_p, a_q, b_q = p.concentration1, p.concentration0, q.concentration1, q.concentration0
+    sum_p, sum_q = a_p + b_p, a_q + b_q
+    t1 = lgamma(a_q) + lgamma(b_q) + lgamma(sum_p)
+    t2 = lgamma(a_p) + lgamma(b_p) + lgamma(sum_q)
+    t3 = (a_p - a_q) * digamma(a_p) + (b_p - b_q) * digamma(b_p)
+    return t1 - t2 + t3 + (sum_q - sum_p) * digamma(sum_p)
