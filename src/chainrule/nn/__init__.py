@@ -111,7 +111,7 @@ from .padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
-from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -187,8 +187,8 @@ __all__ += [
     "LazyInstanceNorm3d", "LazyLinear", "UninitializedBuffer", "UninitializedParameter",
 ]
 __all__ += [
-    "AlphaDropout", "CTCLoss", "ChannelShuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad3d",
-    "FeatureAlphaDropout", "Fold", "LPPool1d", "LPPool2d", "LPPool3d", "MultiLabelMarginLoss",
+    "AlphaDropout", "Buffer", "CTCLoss", "ChannelShuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d",
+    "ConstantPad3d", "FeatureAlphaDropout", "Fold", "LPPool1d", "LPPool2d", "LPPool3d", "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss", "RReLU", "ReflectionPad3d", "ReplicationPad3d", "TripletMarginWithDistanceLoss",
     "Unfold", "ZeroPad3d",
 ]

@@ -29,7 +29,7 @@ from .. import dtypes as _dt
 from ..autograd import grad_mode as _grad_mode
 from ..tensor import Tensor
 from .backward_hooks import BackwardHookCall
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
 _EXTRA_STATE = "_extra_state"  # the state_dict key of a module's get_extra_state()
 
@@ -257,6 +257,10 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         params = d.get("_parameters")
+        if isinstance(value, Buffer):  # nn.Buffer: registered as a plain tensor
+            self._forget(name, keep="_buffers")
+            self.register_buffer(name, Tensor._make(value._data), persistent=value.persistent)
+            return
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")

@@ -91,3 +91,17 @@ class UninitializedBuffer(_Uninitialized, Tensor):
     def __init__(self, requires_grad: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__(np.empty(0, dtype=np.dtype(dtype) if dtype is not None else np.float32),
                          requires_grad=requires_grad)
+
+
+class Buffer(Tensor):
+    """A tensor that a Module registers as a buffer when assigned as an attribute
+    (``self.mean = nn.Buffer(zeros(3))``), persistent (in the state_dict) or not, as
+    ``torch.nn.Buffer``; the module keeps it as a plain tensor."""
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data: Any = None, *, persistent: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
+        super().__init__(data._data if isinstance(data, Tensor) else data)
+        self.persistent = persistent
