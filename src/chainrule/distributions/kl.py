@@ -20,6 +20,7 @@ from ..tensor import Tensor
 from .bernoulli import Bernoulli, softplus
 from .beta import Beta
 from .categorical import Categorical, OneHotCategorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution, sum_rightmost
 from .gamma import Exponential, Gamma
 from .independent import Independent
@@ -186,3 +187,14 @@ def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
     t2 = lgamma(a_p) + lgamma(b_p) + lgamma(sum_q)
     t3 = (a_p - a_q) * digamma(a_p) + (b_p - b_q) * digamma(b_p)
     return t1 - t2 + t3 + (sum_q - sum_p) * digamma(sum_p)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    """lgamma(sum p) - lgamma(sum q) - sum_i (lgamma(p_i) - lgamma(q_i))
+    + sum_i (p_i - q_i) (digamma(p_i) - digamma(sum p))."""
+    sum_p, sum_q = p.concentration.sum(-1), q.concentration.sum(-1)
+    t1 = lgamma(sum_p) - lgamma(sum_q)
+    t2 = (lgamma(p.concentration) - lgamma(q.concentration)).sum(-1)
+    t3 = (p.concentration - q.concentration) * (digamma(p.concentration) - digamma(sum_p).unsqueeze(-1))
+    return t1 - t2 + t3.sum(-1)
