@@ -689,3 +689,30 @@ def test_dirichlet_sampling_shapes_and_errors():
                  lambda lib: lib.distributions.Dirichlet(lib.tensor([1.0, -1.0])),
                  lambda lib: lib.distributions.Dirichlet(lib.ones(3)).log_prob(lib.tensor([0.5, 0.6, 0.1]))):
         assert _error(lambda make=make: make(chainrule)) == _error(lambda make=make: make(torch))
+
+
+def test_utils_equal_torch(dtype):
+    from torch.distributions import utils as tu
+
+    from chainrule.distributions import utils as cu
+
+    p = np.array([0.0, 0.3, 1.0], dtype)
+    for name in ("probs_to_logits", "clamp_probs"):
+        assert_close(getattr(cu, name)(chainrule.tensor(p)), getattr(tu, name)(torch.tensor(p)), what=name)
+    assert_close(cu.probs_to_logits(chainrule.tensor(p), is_binary=True), tu.probs_to_logits(torch.tensor(p), True))
+    logits = randn((2, 3), dtype)
+    assert_close(cu.logits_to_probs(chainrule.tensor(logits)), tu.logits_to_probs(torch.tensor(logits)))
+    assert_close(cu.logits_to_probs(chainrule.tensor(logits), True), tu.logits_to_probs(torch.tensor(logits), True))
+    a, b = cu.broadcast_all(chainrule.zeros(3, 1, dtype=chainrule.float64), 2.0)
+    assert tuple(b.shape) == (3, 1) and b.dtype == chainrule.float64
+
+
+def test_default_validation_can_be_turned_off():
+    try:
+        D.Distribution.set_default_validate_args(False)
+        D.Normal(0.0, -1.0)
+        D.Bernoulli(probs=2.0).log_prob(chainrule.tensor(0.5))
+    finally:
+        D.Distribution.set_default_validate_args(True)
+    with pytest.raises(ValueError, match="GreaterThan"):
+        D.Normal(0.0, -1.0)
