@@ -1,6 +1,7 @@
-"""Special functions: lgamma, digamma, polygamma, mvlgamma, erfc, erfinv, ndtr, ndtri, log_ndtr,
-the modified Bessel functions i0, i0e, i1, i1e, sinc, xlog1py and entr, each forward beside its
-backward.
+"""Special functions: lgamma, digamma, polygamma, mvlgamma, gammainc, gammaincc, erfc, erfcx,
+erfinv, ndtr, ndtri, log_ndtr, the modified Bessel functions i0, i0e, i1, i1e, sinc, xlog1py and
+entr, each forward beside its backward; and the derivatives of the gamma and beta CDFs in their
+parameters, which the Gamma, Beta and Dirichlet distributions differentiate their samples with.
 
 The numerics are written here in NumPy (no SciPy): every value is computed in float64 and rounded
 to the input's dtype. ``G`` below is the incoming gradient dLoss/dOut, of the output's shape.
@@ -15,6 +16,8 @@ to the input's dtype. ``G`` below is the incoming gradient dLoss/dOut, of the ou
   ``psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x)``. ``d polygamma(n, x) / dx = polygamma(n + 1, x)``.
 - ``erfinv``: a closed-form first guess refined by Halley steps on ``erf`` (on ``erfc`` near
   +-1, where ``1 - |x|`` is exact), so the result is exact to float64 rounding.
+- ``gammainc``: the series below x = a + 1, the continued fraction of Q = 1 - P above (modified
+  Lentz), its parameter derivative carried through the same recurrence (forward mode).
 - ``i0``, ``i1``: the power series for |x| <= 30, the asymptotic expansion above; the scaled
   forms ``i0e = e^-|x| i0`` and ``i1e = e^-|x| i1`` never overflow.
 """
@@ -596,11 +599,11 @@ def bessel_scaled_array(nu: int, x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, -y, y) if nu == 1 else y  # I1 is odd, I0 even
 
 
-def _i0(x):
+def _i0(x: np.ndarray) -> np.ndarray:
     return bessel_scaled_array(0, x) * np.exp(np.abs(_in(x)))
 
 
-def _i1(x):
+def _i1(x: np.ndarray) -> np.ndarray:
     return bessel_scaled_array(1, x) * np.exp(np.abs(_in(x)))
 
 
