@@ -236,6 +236,8 @@ from .autograd.ops import (
     xlogy,
 )
 from .autograd.ops.special import digamma, erfc, erfinv, i0, lgamma, mvlgamma, polygamma, sinc
+from .autograd.ops.special import gammainc as igamma
+from .autograd.ops.special import gammaincc as igammac
 from .creation import (
     arange,
     as_tensor,

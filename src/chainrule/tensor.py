@@ -1747,6 +1747,12 @@ class Tensor:
     def sinc_(self) -> Tensor:
         return self._apply_("sinc_", _special_ops().sinc)
 
+    def igamma(self, other: Tensor) -> Tensor:
+        return _special_ops().gammainc(self, other)
+
+    def igammac(self, other: Tensor) -> Tensor:
+        return _special_ops().gammaincc(self, other)
+
 
 def _special_ops() -> Any:
     """chainrule.autograd.ops.special, imported on first use (it imports this module)."""
