@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import numbers
 import warnings
 from collections import defaultdict
@@ -112,19 +113,47 @@ class Optimizer:
             self.add_param_group(group)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        # record that step() ran, so a scheduler can warn when it is stepped first (as PyTorch);
-        # the base's step records it itself, a subclass's own step() is wrapped
+        # a subclass's own step(), state_dict() and load_state_dict() run the hooks too (and step
+        # records that it ran, so a scheduler can warn when it is stepped first, as PyTorch)
         super().__init_subclass__(**kwargs)
-        step = cls.__dict__.get("step")
-        if step is not None and not getattr(step, "_records_call", False):
+        for name in _HOOKED:
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_hooked", False):
+                setattr(cls, name, _hooked(name)(method))
 
-            @functools.wraps(step)
-            def recorded_step(self: Optimizer, *args: Any, **kw: Any) -> Any:
-                self._opt_called = True
-                return step(self, *args, **kw)
+    # ------------------------------------------------------------------ hooks
+    def _hook_table(self, name: str) -> dict[int, Any]:
+        return self.__dict__.setdefault(name, {})  # made on first use: most optimisers have none
 
-            recorded_step._records_call = True  # type: ignore[attr-defined]
-            cls.step = recorded_step  # type: ignore[method-assign]
+    def _add_hook(self, name: str, hook: Callable[..., Any]) -> _HookHandle:
+        table = self._hook_table(name)
+        handle = _HookHandle(table)
+        table[handle.id] = hook
+        return handle
+
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> _HookHandle:
+        """``hook(optimizer, args, kwargs)`` runs before each ``step``; it may return ``(args, kwargs)``."""
+        return self._add_hook("_step_pre_hooks", hook)
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> _HookHandle:
+        """``hook(optimizer, args, kwargs)`` runs after each ``step``."""
+        return self._add_hook("_step_post_hooks", hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> _HookHandle:
+        """``hook(optimizer)`` runs before ``state_dict`` is made."""
+        return self._add_hook("_state_dict_pre_hooks", hook)
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any], prepend: bool = False) -> _HookHandle:
+        """``hook(optimizer, state_dict)`` runs after; it may return a replacement state_dict."""
+        return self._add_hook("_state_dict_post_hooks", hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> _HookHandle:
+        """``hook(optimizer, state_dict)`` runs before loading; it may return a replacement state_dict."""
+        return self._add_hook("_load_state_dict_pre_hooks", hook)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any], prepend: bool = False) -> _HookHandle:
+        """``hook(optimizer)`` runs after loading."""
+        return self._add_hook("_load_state_dict_post_hooks", hook)
 
     # ------------------------------------------------------------------ groups
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -241,7 +270,6 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimisation step; ``closure`` re-evaluates the loss and returns it."""
-        self._opt_called = True
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
             self._step_group(group)
@@ -501,6 +529,86 @@ def check_common(owner: str, group: dict[str, Any]) -> None:
         check_nonnegative(owner, "eps", group["eps"], "epsilon")
     if "weight_decay" in group:
         check_nonnegative(owner, "weight_decay", group["weight_decay"])
+
+
+_HOOKED = ("step", "state_dict", "load_state_dict")  # the methods whose hooks run at the outermost call
+
+
+class _HookHandle:
+    """Returned by the ``register_*_hook`` methods; ``handle.remove()`` unregisters the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, table: dict[int, Any]) -> None:
+        self.table, self.id = table, next(_HookHandle._ids)
+
+    def remove(self) -> None:
+        self.table.pop(self.id, None)
+
+
+def _run_step(self: Optimizer, method: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    self._opt_called = True
+    for hook in list(self.__dict__.get("_step_pre_hooks", {}).values()):
+        result = hook(self, args, kwargs)
+        if result is not None:
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
+            args, kwargs = result
+    out = method(self, *args, **kwargs)
+    for hook in list(self.__dict__.get("_step_post_hooks", {}).values()):
+        hook(self, args, kwargs)
+    return out
+
+
+def _run_state_dict(self: Optimizer, method: Callable[..., Any], args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> Any:
+    for hook in list(self.__dict__.get("_state_dict_pre_hooks", {}).values()):
+        hook(self)
+    state = method(self, *args, **kwargs)
+    for hook in list(self.__dict__.get("_state_dict_post_hooks", {}).values()):
+        result = hook(self, state)
+        state = state if result is None else result
+    return state
+
+
+def _run_load_state_dict(self: Optimizer, method: Callable[..., Any], args: tuple[Any, ...],
+                         kwargs: dict[str, Any]) -> Any:
+    state, *rest = args
+    for hook in list(self.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+        result = hook(self, state)
+        state = state if result is None else result
+    method(self, state, *rest, **kwargs)
+    for hook in list(self.__dict__.get("_load_state_dict_post_hooks", {}).values()):
+        hook(self)
+
+
+_RUNNERS = {"step": _run_step, "state_dict": _run_state_dict, "load_state_dict": _run_load_state_dict}
+
+
+def _hooked(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap an optimiser's ``step``/``state_dict``/``load_state_dict`` so that its hooks run once,
+    around the outermost call (a subclass's method calling its base's does not run them twice)."""
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+            busy = "_in_" + name
+            if self.__dict__.get(busy):
+                return method(self, *args, **kwargs)
+            self.__dict__[busy] = True
+            try:
+                return _RUNNERS[name](self, method, args, kwargs)
+            finally:
+                self.__dict__[busy] = False
+
+        wrapper._hooked = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+for _name in _HOOKED:  # the base class's own methods
+    setattr(Optimizer, _name, _hooked(_name)(Optimizer.__dict__[_name]))
 
 
 def lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
