@@ -99,16 +99,20 @@ def test_rms_norm_layer_equals_torch(dtype):
               randn((3, 2, 4), dtype, 4))
 
 
+def _stats(lib):
+    class Stats(lib.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.total = lib.nn.Buffer(lib.ones(2))
+            self.scratch = lib.nn.Buffer(lib.zeros(1), persistent=False)
+
+    return Stats()
+
+
 def test_buffer_assignment_registers_a_buffer_as_torch():
     results = []
     for lib in (chainrule, torch):
-        class Stats(lib.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.total = lib.nn.Buffer(lib.ones(2))
-                self.scratch = lib.nn.Buffer(lib.zeros(1), persistent=False)
-
-        module = Stats()
+        module = _stats(lib)
         results.append((list(module.state_dict()), [n for n, _ in module.named_buffers()],
                         type(module.total).__name__, module.total.tolist()))
     assert results[0] == results[1]
