@@ -301,7 +301,8 @@ from .legacy import (  # PyTorch's pre-0.4 typed tensor classes, still used by t
     LongTensor,
     ShortTensor,
 )
-from .linalg import cdist, det, inverse, logdet, slogdet, tensordot
+from .linalg import cdist, det, inverse, logdet, matrix_power, pinverse, slogdet, tensordot
+from .linalg import cholesky_top_level as cholesky
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
 
@@ -328,7 +329,7 @@ def is_floating_point(input: Tensor) -> bool:  # noqa: A002
 # loaded on first use: `import chainrule` stays fast, needs NumPy alone, and changes nothing in the
 # process (chainrule.memory's malloc settings are an explicit opt-in)
 _LAZY_MODULES = ("nn", "optim", "data", "train", "lab", "viz", "utils", "autograd", "memory", "serialization",
-                 "onnx", "distributed", "special", "distributions")
+                 "onnx", "distributed", "special", "distributions", "func", "testing")
 
 
 def __getattr__(name: str):

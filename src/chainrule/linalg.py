@@ -11,6 +11,7 @@ level. Every function batches over leading dims, as PyTorch's does; the gradient
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
@@ -535,3 +536,16 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
 
         return into(out, y, op)
     return y
+
+
+# ------------------------------------------------------------------ the top-level forms (torch.pinverse, ...)
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+    """``torch.pinverse``: :func:`pinv` with singular values below ``rcond * s_max`` dropped."""
+    return pinv(input, rtol=rcond)
+
+
+def cholesky_top_level(input: Tensor, upper: bool = False) -> Tensor:  # noqa: A002
+    """``torch.cholesky`` (deprecated there in favour of ``torch.linalg.cholesky``, which it equals)."""
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    return cholesky(input, upper=upper)

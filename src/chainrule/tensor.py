@@ -1608,6 +1608,21 @@ class Tensor:
     def msort(self) -> Tensor:
         return _ops.msort(self)
 
+    def matrix_power(self, n: int) -> Tensor:
+        from . import linalg
+
+        return linalg.matrix_power(self, n)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        from . import linalg
+
+        return linalg.pinverse(self, rcond)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        from . import linalg
+
+        return linalg.cholesky(self, upper=upper)
+
     # statistics and splits (autograd/ops/statistics.py, shape.py)
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
         return _ops.kthvalue(self, k, dim, keepdim)

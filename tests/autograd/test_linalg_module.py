@@ -362,3 +362,17 @@ def test_product_errors():
         chainrule.linalg.cross(chainrule.ones(2, 3), chainrule.ones(3))
     with pytest.raises(chainrule.ShapeError, match="square"):
         chainrule.linalg.matrix_power(chainrule.ones(2, 3), 2)
+
+
+def test_top_level_and_tensor_forms_equal_torch():
+    """torch.matrix_power, torch.pinverse, torch.cholesky and their Tensor methods, and the
+    submodules reached as attributes of the package, as after ``import torch``."""
+    import warnings
+
+    a = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(lambda lib, x: (lib.matrix_power(x, 3), x.matrix_power(-2), lib.pinverse(x[:, :2]), x.pinverse(),
+                              lib.cholesky(x), x.cholesky(upper=True)), a)
+    for name in ("linalg", "special", "distributions", "func", "testing"):
+        assert getattr(chainrule, name).__name__ == f"chainrule.{name}"
