@@ -25,6 +25,7 @@ from .autograd import grad_mode as _grad_mode
 from .device import CPU, check_device, is_device
 from .device import device as _device
 from .errors import ShapeError
+from .random import rng as _rng
 from .utils.hooks import RemovableHandle
 from .utils.keywords import numpy_keywords
 
@@ -200,6 +201,56 @@ class Tensor:
 
     def element_size(self) -> int:
         return int(self._data.itemsize)
+
+    @property
+    def itemsize(self) -> int:
+        return int(self._data.itemsize)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements (not bytes, as PyTorch) between neighbours along each dim."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[_ops.normalize_dim(dim, self._data.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        """Where this tensor starts in the memory it views, in elements."""
+        base = self._data
+        while base.base is not None and isinstance(base.base, np.ndarray):
+            base = base.base
+        offset = self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return offset // self._data.itemsize
+
+    def data_ptr(self) -> int:
+        return int(self._data.__array_interface__["data"][0])
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    @property
+    def mH(self) -> Tensor:
+        return _ops.adjoint(self)
+
+    @property
+    def H(self) -> Tensor:
+        if self._data.ndim > 2:
+            raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self._data.ndim}-D tensor.")
+        return _ops.adjoint(self) if self._data.ndim == 2 else self
+
+    def adjoint(self) -> Tensor:
+        return _ops.adjoint(self)
+
+    def conj(self) -> Tensor:
+        return self if self._data.dtype.kind != "c" else Tensor._make(np.conj(self._data))
+
+    def resolve_conj(self) -> Tensor:
+        return self
+
+    def resolve_neg(self) -> Tensor:
+        return self
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -378,6 +429,18 @@ class Tensor:
 
     def bool(self) -> Tensor:
         return _ops.to_dtype(self, _dt.bool_)
+
+    def half(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.float16)
+
+    def short(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.int16)
+
+    def char(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.int8)
+
+    def byte(self) -> Tensor:
+        return _ops.to_dtype(self, _dt.uint8)
 
     def cpu(self) -> Tensor:
         return self
@@ -1607,6 +1670,154 @@ class Tensor:
 
     def msort(self) -> Tensor:
         return _ops.msort(self)
+
+    def acosh(self) -> Tensor:
+        return _ops.acosh(self)
+
+    def asinh(self) -> Tensor:
+        return _ops.asinh(self)
+
+    def atanh(self) -> Tensor:
+        return _ops.atanh(self)
+
+    arccosh, arcsinh, arctanh = acosh, asinh, atanh
+
+    def acosh_(self) -> Tensor:
+        return self._apply_("acosh_", _ops.acosh)
+
+    def asinh_(self) -> Tensor:
+        return self._apply_("asinh_", _ops.asinh)
+
+    def atanh_(self) -> Tensor:
+        return self._apply_("atanh_", _ops.atanh)
+
+    def absolute(self) -> Tensor:
+        return _ops.abs(self)
+
+    def positive(self) -> Tensor:
+        return _ops.positive(self)
+
+    def fmax(self, other: Any) -> Tensor:
+        return _ops.fmax(self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        return _ops.fmin(self, other)
+
+    def ldexp(self, other: Any) -> Tensor:
+        return _ops.ldexp(self, other)
+
+    def frexp(self) -> tuple[Tensor, Tensor]:
+        return _ops.frexp(self)
+
+    def nextafter(self, other: Any) -> Tensor:
+        return _ops.nextafter(self, other)
+
+    def gcd(self, other: Any) -> Tensor:
+        return _ops.gcd(self, other)
+
+    def lcm(self, other: Any) -> Tensor:
+        return _ops.lcm(self, other)
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        return _ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return _ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def bitwise_not(self) -> Tensor:
+        return _ops.bitwise_not(self)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _ops.nanmedian(self, dim, keepdim)
+
+    def renorm(self, p: Any, dim: int, maxnorm: Any) -> Tensor:
+        return _ops.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p: Any, dim: int, maxnorm: Any) -> Tensor:
+        return self._apply_("renorm_", _ops.renorm, p, dim, maxnorm)
+
+    def argwhere(self) -> Tensor:
+        return _ops.argwhere(self)
+
+    def select_scatter(self, src: Tensor, dim: int, index: int) -> Tensor:
+        return _ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src: Tensor, dim: int = 0, start: int | None = None, end: int | None = None,
+                      step: int = 1) -> Tensor:
+        return _ops.slice_scatter(self, src, dim, start, end, step)
+
+    def diagonal_scatter(self, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return _ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        from .nn import functional
+
+        return functional.hardshrink(self, lambd)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        return _ops.bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 0/1 samples, each 1 with probability ``p`` (a number or a tensor of them)."""
+        probs = np.broadcast_to(np.asarray(p._data if isinstance(p, Tensor) else p, dtype=np.float64),
+                                self._data.shape)
+        draws = _rng(generator).random(self._data.shape) < probs
+        return self._apply_("bernoulli_", lambda t: Tensor._make(draws.astype(t._data.dtype)))
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with samples of the exponential distribution of rate ``lambd``."""
+        draws = _rng(generator).exponential(1.0 / lambd, self._data.shape)
+        return self._apply_("exponential_", lambda t: Tensor._make(draws.astype(t._data.dtype)))
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Tensor:
+        """Fill with ``exp(N(mean, std^2))`` samples."""
+        draws = _rng(generator).lognormal(mean, std, self._data.shape)
+        return self._apply_("log_normal_", lambda t: Tensor._make(draws.astype(t._data.dtype)))
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with Cauchy samples ``median + sigma tan(pi (u - 1/2))``."""
+        draws = median + sigma * _rng(generator).standard_cauchy(self._data.shape)
+        return self._apply_("cauchy_", lambda t: Tensor._make(draws.astype(t._data.dtype)))
+
+    def geometric_(self, p: float, *, generator: Any = None) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        draws = _rng(generator).geometric(p, self._data.shape)
+        return self._apply_("geometric_", lambda t: Tensor._make(draws.astype(t._data.dtype)))
+
+    def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None) -> Tensor:
+        """Fill with integers drawn uniformly from ``[from_, to)`` (``random_(to)``: from 0; no bound:
+        up to the dtype's mantissa for floats, as PyTorch)."""
+        if to is None and from_ != 0:
+            from_, to = 0, from_
+        if to is None:
+            d = self._data.dtype
+            to = 2 ** (np.finfo(d).nmant + 1) if d.kind == "f" else int(np.iinfo(d).max) + (d.kind != "b")
+        draws = _rng(generator).integers(from_, to, self._data.shape)
+        return self._apply_("random_", lambda t: Tensor._make(draws.astype(t._data.dtype)))
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        """Summed over the broadcast dims down to ``size`` (the gradient of an ``expand`` to this shape)."""
+        target = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+        shape = self._data.shape
+        try:
+            expandable = np.broadcast_shapes(target, shape) == shape
+        except ValueError:
+            expandable = False
+        if not expandable:
+            raise RuntimeError(f"size {list(target)} is not expandable to size {list(shape)}.")
+        lead = len(shape) - len(target)
+        dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
+        out = _ops.sum(self, dims, keepdim=True) if dims else self
+        return _ops.reshape(out, target) if out._data.shape != target else out
 
     def matrix_power(self, n: int) -> Tensor:
         from . import linalg

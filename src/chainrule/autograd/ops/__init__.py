@@ -2,6 +2,16 @@
 
 from ._util import normalize_dim, numpy_keywords, shape_arg, unwrap_index
 from .activation import relu, sigmoid, tanh
+from .bitwise import (
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    gcd,
+    lcm,
+)
 from .compare import (
     all,
     allclose,
@@ -175,7 +185,7 @@ from .rounding import (
     true_divide,
     trunc,
 )
-from .sampling import multinomial, normal
+from .sampling import bernoulli, multinomial, normal, poisson
 from .shape import (
     atleast_1d,
     atleast_2d,
@@ -248,7 +258,7 @@ from .sort import (
     unique,
     unique_consecutive,
 )
-from .statistics import corrcoef, cov, kthvalue, mode, nanquantile, quantile, std_mean, var_mean
+from .statistics import corrcoef, cov, kthvalue, mode, nanmedian, nanquantile, quantile, std_mean, var_mean
 
 __all__ = [
     "abs", "acos", "add", "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "addr", "all", "allclose",
@@ -281,3 +291,25 @@ __all__ += [
     "corrcoef", "cov", "dsplit", "hsplit", "isin", "kthvalue", "mode", "nanquantile", "quantile",
     "searchsorted", "std_mean", "unflatten", "var_mean", "vsplit",
 ]
+__all__ += [
+    "acosh", "adjoint", "arccosh", "arcsinh", "arctanh", "argwhere", "asinh", "atanh", "bernoulli", "bitwise_and",
+    "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "diagonal_scatter",
+    "fmax", "fmin", "frexp", "gcd", "lcm", "ldexp", "nanmedian", "nextafter", "poisson", "positive", "renorm",
+    "select_scatter", "slice_scatter",
+]
+from .elementwise import (  # noqa: E402
+    acosh,
+    arccosh,
+    arcsinh,
+    arctanh,
+    asinh,
+    atanh,
+    fmax,
+    fmin,
+    frexp,
+    ldexp,
+    nextafter,
+    positive,
+)
+from .reduce import renorm  # noqa: E402
+from .shape import adjoint, argwhere, diagonal_scatter, select_scatter, slice_scatter  # noqa: E402

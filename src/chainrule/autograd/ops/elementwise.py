@@ -211,6 +211,10 @@ Sinh = _unary("Sinh", _safe(np.sinh), _safe(lambda g, x, y: g * np.cosh(x)), "Y 
 Cosh = _unary("Cosh", _safe(np.cosh), _safe(lambda g, x, y: g * np.sinh(x)), "Y = cosh(X);  dX = G sinh(X)")
 _erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; math.erf is exact to the last bit
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+Asinh = _unary("Asinh", np.arcsinh, lambda g, x, y: g / np.sqrt(x * x + 1), "Y = asinh(X);  dX = G / sqrt(X^2 + 1)")
+Acosh = _unary("Acosh", _safe(np.arccosh), _safe(lambda g, x, y: g / np.sqrt(x * x - 1)),
+               "Y = acosh(X);  dX = G / sqrt(X^2 - 1)")
+Atanh = _unary("Atanh", _safe(np.arctanh), _safe(lambda g, x, y: g / (1 - x * x)), "Y = atanh(X);  dX = G / (1 - X^2)")
 Erf = _unary("Erf", lambda x: np.asarray(_erf(x)).astype(x.dtype),
              lambda g, x, y: g * (_TWO_OVER_SQRT_PI * np.exp(-x * x)).astype(x.dtype, copy=False),
              "Y = erf(X);  dX = G (2 / sqrt(pi)) e^{-X^2}")
@@ -641,6 +645,12 @@ NanToZero = _unary("NanToZero", lambda x: np.where(np.isnan(x), x.dtype.type(0),
 Exp2 = _unary("Exp2", np.exp2, lambda g, x, y: g * y * np.asarray(_LN2, y.dtype), "Y = 2^X;  dX = G Y ln 2", "y")
 
 
+Fmax = _binary("Fmax", np.fmax, lambda g, a, b, y: (g * ((a >= b) | np.isnan(b)), g * ~((a >= b) | np.isnan(b))),
+               "Y = max(A, B), the other where one is NaN;  dA = G where A was taken (ties: A), dB = G elsewhere")
+Fmin = _binary("Fmin", np.fmin, lambda g, a, b, y: (g * ((a <= b) | np.isnan(b)), g * ~((a <= b) | np.isnan(b))),
+               "Y = min(A, B), the other where one is NaN;  dA = G where A was taken (ties: A), dB = G elsewhere")
+
+
 class Logit(Function):
     """Y = log(X / (1 - X)), X first clamped to [eps, 1 - eps] when eps is given;
     dX = G / (X (1 - X)), 0 outside [eps, 1 - eps]."""
@@ -670,6 +680,40 @@ hypot = _form("hypot", Hypot, binary=True)
 xlogy = _form("xlogy", XLogY, binary=True)
 copysign = _form("copysign", CopySign, binary=True)
 exp2 = _form("exp2", Exp2, floating=True)
+
+
+asinh = _form("asinh", Asinh, floating=True)
+acosh = _form("acosh", Acosh, floating=True)
+atanh = _form("atanh", Atanh, floating=True)
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+fmax = _form("fmax", Fmax, binary=True)
+fmin = _form("fmin", Fmin, binary=True)
+
+
+def ldexp(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input * 2^other`` (a float result)."""
+    y = mul(float_operand(input), pow(2.0, float_operand(other)))
+    return y if out is None else into(out, y, "ldexp")
+
+
+def frexp(input: Tensor) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``(mantissa, exponent)`` with ``input = mantissa * 2^exponent``, ``0.5 <= |mantissa| < 1``
+    (int32 exponents); no gradient, as in PyTorch."""
+    mantissa, exponent = np.frexp(as_operand(input))
+    return Tensor._make(mantissa), Tensor._make(exponent.astype(np.int32))
+
+
+def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The next float after ``input`` towards ``other`` (no gradient)."""
+    y = Tensor._make(np.asarray(np.nextafter(as_operand(input), as_operand(other))))
+    return y if out is None else into(out, y, "nextafter")
+
+
+def positive(input: Tensor) -> Tensor:  # noqa: A002
+    """``input`` itself (``+x``); a bool tensor is refused, as PyTorch."""
+    if as_operand(input).dtype == np.bool_:
+        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002

@@ -515,3 +515,19 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
     count = np.sum(~np.isnan(input._data), axis=axes, keepdims=keepdim).astype(input._data.dtype)
     y = Div.apply(nansum(input, dim, keepdim), np.asarray(count))
     return y if dtype is None else to_dtype(y, as_dtype(dtype))
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
+    """Each slice ``input.select(dim, i)`` whose ``p``-norm exceeds ``maxnorm`` scaled down to
+    norm ``maxnorm`` (``x maxnorm / (||x|| + 1e-7)``); the others unchanged."""
+    x = input._data
+    axis = normalize_dim(dim, x.ndim, "renorm")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"renorm: expected a floating point tensor, got {wrap(x.dtype)}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    others = tuple(d for d in range(x.ndim) if d != axis)
+    norms = norm(input, p, dim=others, keepdim=True) if others else input.abs()
+    over = (norms > maxnorm).to(input.dtype)  # 1 where the slice is too long
+    scale = over * (maxnorm / (norms + 1e-7) - 1) + 1  # maxnorm / (||x|| + 1e-7) there, 1 elsewhere
+    return input * scale

@@ -110,3 +110,25 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
         samples = np.argsort(finish, axis=1, kind="stable")[:, :num_samples]
     y = Tensor._make(samples.astype(np.int64).reshape(p.shape[:-1] + (num_samples,)))
     return y if out is None else into(out, y, "multinomial")
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None,  # noqa: A002
+              out: Tensor | None = None) -> Tensor:
+    """0/1 samples, each 1 with the probability ``input`` holds there (or with ``p`` for every
+    element), in ``input``'s float dtype; no gradient."""
+    probs = np.asarray(as_operand(input))
+    if probs.dtype.kind != "f":
+        raise TypeError(f"bernoulli(): expected a floating point tensor of probabilities, got {wrap(probs.dtype)}")
+    prob = probs if p is None else np.full(np.shape(probs), p)
+    if np.any((prob < 0) | (prob > 1)):
+        raise ValueError("bernoulli(): the probabilities must be in [0, 1]")
+    y = Tensor._make((rng(generator).random(probs.shape) < prob).astype(probs.dtype))
+    return y if out is None else into(out, y, "bernoulli")
+
+
+def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
+    """Poisson counts with the rates ``input`` (float, the input's dtype); no gradient."""
+    rates = np.asarray(as_operand(input))
+    if np.any(rates < 0):
+        raise ValueError("poisson(): the rates must be non-negative")
+    return Tensor._make(rng(generator).poisson(rates).astype(rates.dtype))

@@ -1075,3 +1075,71 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     index = np.array(list(pick(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     return reshape(Take.apply(input, [(0, index.reshape(-1))]), index.shape, "combinations")
+
+
+
+class WriteRegion(Function):
+    """Y = X with the region ``view(Y)`` replaced by S (the out-of-place ``x[region] = s``);
+    dX = G with the region zeroed, dS = the region of G."""
+
+    array_io = True
+
+    @staticmethod
+    def forward(ctx, x, src, view):
+        y = x.copy()
+        view(y)[...] = src
+        ctx.view = view
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_src = ctx.needs_input_grad[:2]
+        dx = dsrc = None
+        if need_x:
+            dx = g.copy()
+            ctx.view(dx)[...] = 0
+        if need_src:
+            dsrc = np.array(ctx.view(g))
+        return dx, dsrc, None
+
+
+def _write_region(input: Tensor, src: Tensor, view: Any, op: str) -> Tensor:  # noqa: A002
+    region = view(input._data)
+    if tuple(np.shape(region)) != tuple(src._data.shape):
+        raise ShapeError(f"{op}(): expected src to have a size equal to the slice of self. src size = "
+                         f"{list(src._data.shape)}, slice size = {list(np.shape(region))}")
+    return WriteRegion.apply(input, src, view)
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    """``input`` with ``src`` written at ``index`` of ``dim`` (the out-of-place ``x.select(dim, i)[...] = src``)."""
+    axis = normalize_dim(dim, input._data.ndim, "select_scatter")
+    return _write_region(input, src, _indexer((slice(None),) * axis + (index,)), "select_scatter")
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: int | None = None,  # noqa: A002
+                  end: int | None = None, step: int = 1) -> Tensor:
+    """``input`` with ``src`` written at ``start:end:step`` of ``dim``."""
+    axis = normalize_dim(dim, input._data.ndim, "slice_scatter")
+    return _write_region(input, src, _indexer((slice(None),) * axis + (slice(start, end, step),)), "slice_scatter")
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """``input`` with ``src`` written on its diagonal (``offset``, ``dim1``, ``dim2`` as :func:`diagonal`)."""
+    n = input._data.ndim
+    axis1, axis2 = normalize_dim(dim1, n, "diagonal_scatter"), normalize_dim(dim2, n, "diagonal_scatter")
+    view = _diagonal_view(offset, axis1, axis2)
+    return _write_region(input, src, view, "diagonal_scatter")
+
+
+def argwhere(input: Tensor) -> Tensor:  # noqa: A002
+    """The indices of the nonzero elements, one row each: ``[n, ndim]`` int64."""
+    return Tensor._make(np.argwhere(input._data).astype(np.int64))
+
+
+def adjoint(input: Tensor) -> Tensor:  # noqa: A002
+    """The conjugate transpose of the last two dims (for real tensors, the transpose ``mT``)."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{input._data.ndim}-D tensor.")
+    return transpose(input, -2, -1)

@@ -1,4 +1,4 @@
-"""Statistics of a sample: var_mean, std_mean, kthvalue, mode, quantile, nanquantile, cov, corrcoef.
+"""Statistics of a sample: var_mean, std_mean, kthvalue, mode, nanmedian, quantile, nanquantile, cov, corrcoef.
 
 Each is built from differentiable pieces (sort, gather, sums and products), so its gradient is
 theirs: a quantile's flows to the one or two sample values it interpolates between,
@@ -22,6 +22,7 @@ from .sort import sort
 
 KthvalueResult = namedtuple("kthvalue", ["values", "indices"])  # torch.return_types.kthvalue
 ModeResult = namedtuple("mode", ["values", "indices"])
+NanmedianResult = namedtuple("nanmedian", ["values", "indices"])
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -196,3 +197,26 @@ def corrcoef(input: Tensor) -> Tensor:  # noqa: A002
         return c / c
     d = c.diagonal().sqrt()
     return (c / d[:, None] / d[None, :]).clamp(-1, 1)
+
+
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """:func:`median` of the values that are not NaN: the lower of the two middle ones (NaN only for
+    a slice of NaN alone); with ``dim``, ``(values, indices)``."""
+    x = input._data
+    flat = dim is None
+    source = input.reshape(-1) if flat else input
+    axis = 0 if flat else normalize_dim(dim, x.ndim, "nanmedian")
+    if source._data.ndim == 0:
+        return input if flat else NanmedianResult(input, Tensor._make(np.asarray(0)))
+    data = source._data
+    order = np.argsort(data, axis=axis, kind="stable")  # NaN sorts last
+    count = np.sum(~np.isnan(data), axis=axis, keepdims=True) if data.dtype.kind == "f" else \
+        np.full(data.shape[:axis] + (1,) + data.shape[axis + 1:], data.shape[axis])
+    k = np.maximum(count - 1, 0) // 2  # the lower middle among the values that count
+    index = np.take_along_axis(order, k, axis=axis)
+    values = gather(source, axis, Tensor._make(index))
+    if flat:
+        return values.reshape(())
+    if not keepdim:
+        values, index = values.squeeze(axis), np.squeeze(index, axis)
+    return NanmedianResult(values, Tensor._make(index.astype(np.int64)))
