@@ -11,7 +11,7 @@ from ..autograd.ops import clamp, where, xlogy
 from ..autograd.ops._util import unbroadcast
 from ..autograd.ops.special import beta_sample_grad_array, digamma, lgamma
 from ..random import rng
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all
 
@@ -55,12 +55,7 @@ class Beta(Distribution):
         super().__init__(self._c1.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Beta:
-        new = self._get_checked_instance(Beta, _instance)
-        batch_shape = Size(batch_shape)
-        new._c1, new._c0 = self._c1.expand(batch_shape), self._c0.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(batch_shape, _instance, "_c1", "_c0")
 
     @property
     def concentration1(self) -> Tensor:

@@ -154,6 +154,17 @@ class Distribution:
     def _extended_shape(self, sample_shape: Any = ()) -> Size:
         return Size(tuple(_size(sample_shape, "sample_shape")) + tuple(self._batch_shape) + tuple(self._event_shape))
 
+    def _expanded(self, batch_shape: Any, _instance: Any, *names: str) -> Any:
+        """``expand`` for a family whose parameters ``names`` all have the batch shape: each
+        parameter expanded (a view, no copy) on a new instance of the same class."""
+        new = self._get_checked_instance(type(self), _instance)
+        batch_shape = Size(batch_shape)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def _get_checked_instance(self, cls: type, instance: Any) -> Any:
         if instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(
@@ -241,3 +252,27 @@ class Distribution:
         shown = ", ".join(f"{p}: {_format_value(v) if v.numel() == 1 else v.shape}" for p, v in zip(params, values,
                                                                                                  strict=True))
         return f"{type(self).__name__}({shown})"
+
+
+class LocationScale(Distribution):
+    """A family with a location ``loc`` and a scale ``scale``, broadcast together into the batch
+    shape (Normal, Laplace): their shared construction, ``expand``, and ``mean = mode = loc``."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Any:
+        return self._expanded(batch_shape, _instance, "loc", "scale")
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc

@@ -9,40 +9,15 @@ import numpy as np
 
 from ..autograd.ops import abs, expm1, log, log1p, sign  # noqa: A004
 from ..random import rng
-from ..tensor import Size, Tensor
-from . import constraints
-from .distribution import Distribution, broadcast_all
+from ..tensor import Tensor
+from .distribution import LocationScale
 
 
-class Laplace(Distribution):
+class Laplace(LocationScale):
     """Laplace(loc, scale): ``p(x) = exp(-|x - loc| / scale) / (2 scale)``.
 
     ``rsample`` inverts the CDF at ``u ~ U(eps - 1, 1)``: ``loc - scale sign(u) log(1 - |u|)``.
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Laplace:
-        new = self._get_checked_instance(Laplace, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc, new.scale = self.loc.expand(batch_shape), self.scale.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

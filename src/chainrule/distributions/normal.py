@@ -7,14 +7,13 @@ from typing import Any
 
 from ..autograd.ops import erf, log
 from ..autograd.ops.special import erfinv
-from ..tensor import Size, Tensor
-from . import constraints
-from .distribution import Distribution, broadcast_all, normal_noise
+from ..tensor import Tensor
+from .distribution import LocationScale, normal_noise
 
 _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
 
-class Normal(Distribution):
+class Normal(LocationScale):
     """The normal (Gaussian) distribution with mean ``loc`` and standard deviation ``scale``:
 
         p(x) = exp(-(x - loc)^2 / (2 scale^2)) / (scale sqrt(2 pi))
@@ -22,30 +21,6 @@ class Normal(Distribution):
     ``rsample`` is ``loc + scale * eps`` with ``eps ~ N(0, 1)``: its gradient is 1 for loc and
     eps for scale. ``Normal(loc [3, 1], scale [4])`` has batch_shape [3, 4].
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Normal:
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = Size(batch_shape)
-        new.loc, new.scale = self.loc.expand(batch_shape), self.scale.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:

@@ -8,7 +8,7 @@ from ..autograd import no_grad
 from ..autograd.ops import floor, xlogy
 from ..autograd.ops.special import lgamma
 from ..random import rng
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all
 
@@ -25,12 +25,7 @@ class Poisson(Distribution):
         super().__init__(self.rate.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Poisson:
-        new = self._get_checked_instance(Poisson, _instance)
-        batch_shape = Size(batch_shape)
-        new.rate = self.rate.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expanded(batch_shape, _instance, "rate")
 
     @property
     def mean(self) -> Tensor:
