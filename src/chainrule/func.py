@@ -61,6 +61,21 @@ def _fresh_leaves(tree: Any) -> tuple[Any, list[Tensor]]:
     return rebuild(fresh), [t for t in fresh if isinstance(t, Tensor)]
 
 
+def _regroup(trees: Sequence[Any], found: Sequence[Any], leaves: list[Tensor]) -> list[Any]:
+    """The gradients ``found`` (one per tensor leaf of ``trees``, in order; None: zeros) put back
+    into the trees' structures."""
+    found = [Tensor._make(np.zeros(leaf.shape, dtype=leaf._data.dtype)) if g is None else g
+             for g, leaf in zip(found, leaves)]
+    out, at = [], 0
+    for tree in trees:
+        flat, rebuild = _flatten(tree)
+        n = sum(isinstance(t, Tensor) for t in flat)
+        it = iter(found[at:at + n])
+        out.append(rebuild([next(it) if isinstance(t, Tensor) else t for t in flat]))
+        at += n
+    return out
+
+
 # ------------------------------------------------------------------ grad, vjp, jacrev
 def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False) -> Callable[..., Any]:
@@ -91,15 +106,7 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
                                f"{type(value).__name__} of shape {tuple(getattr(value, 'shape', ()))}")
         every = [leaf for leaves in leaf_lists for leaf in leaves]
         found = _grad(value, every, allow_unused=True) if value.requires_grad and every else (None,) * len(every)
-        found = [Tensor._make(np.zeros(leaf.shape, dtype=leaf._data.dtype)) if g is None else g
-                 for g, leaf in zip(found, every)]
-        grads, at = [], 0
-        for tree in trees:
-            leaves, rebuild = _flatten(tree)
-            n = sum(isinstance(t, Tensor) for t in leaves)
-            it = iter(found[at:at + n])
-            grads.append(rebuild([next(it) if isinstance(t, Tensor) else t for t in leaves]))
-            at += n
+        grads = _regroup(trees, found, every)
         out = grads[0] if isinstance(argnums, int) else tuple(grads)
         value = value.detach()
         return (out, (value, aux)) if has_aux else (out, value)
@@ -133,16 +140,7 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
         pairs = [(o, v) for o, v in zip(out_leaves, vs) if isinstance(o, Tensor) and o.requires_grad]
         found = _grad([o for o, _ in pairs], every, grad_outputs=[v for _, v in pairs], retain_graph=True,
                       allow_unused=True) if pairs and every else (None,) * len(every)
-        found = [Tensor._make(np.zeros(leaf.shape, dtype=leaf._data.dtype)) if g is None else g
-                 for g, leaf in zip(found, every)]
-        out, at = [], 0
-        for tree in fresh:
-            flat, rebuild = _flatten(tree)
-            n = sum(isinstance(t, Tensor) for t in flat)
-            it = iter(found[at:at + n])
-            out.append(rebuild([next(it) if isinstance(t, Tensor) else t for t in flat]))
-            at += n
-        return tuple(out)
+        return tuple(_regroup(fresh, found, every))
 
     detached = _flatten(output)[1]([o.detach() if isinstance(o, Tensor) else o for o in out_leaves])
     return (detached, vjp_fn, aux) if has_aux else (detached, vjp_fn)

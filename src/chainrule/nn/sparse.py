@@ -40,6 +40,18 @@ def _table(module: Module, name: str, _weight: Any, dtype: Any, requires_grad: b
     module.weight = Parameter(w.copy(), requires_grad=requires_grad)
 
 
+def _table_options(module: Module) -> str:
+    """The options of the table that differ from their defaults, as the reprs list them."""
+    s = ""
+    if module.max_norm is not None:
+        s += f", max_norm={module.max_norm}"
+    if module.norm_type != 2:
+        s += f", norm_type={module.norm_type}"
+    if module.scale_grad_by_freq:
+        s += ", scale_grad_by_freq=True"
+    return s
+
+
 def _reset_table(module: Module) -> None:
     """PyTorch's default: ``N(0, 1)``, then the padding row set to zero."""
     init.normal_(module.weight)
@@ -96,13 +108,7 @@ class Embedding(Module):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += ", scale_grad_by_freq=True"
-        return s
+        return s + _table_options(self)
 
 
 class EmbeddingBag(Module):
@@ -148,13 +154,7 @@ class EmbeddingBag(Module):
         return bag
 
     def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += ", scale_grad_by_freq=True"
+        s = f"{self.num_embeddings}, {self.embedding_dim}" + _table_options(self)
         s += f", mode='{self.mode}'"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"

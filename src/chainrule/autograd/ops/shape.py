@@ -1078,9 +1078,9 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
 
 
 
-class WriteRegion(Function):
+class WriteRegion(ViewWrite):
     """Y = X with the region ``view(Y)`` replaced by S (the out-of-place ``x[region] = s``);
-    dX = G with the region zeroed, dS = the region of G."""
+    dX = G with the region zeroed, dS = the region of G (``ViewWrite``'s backward)."""
 
     array_io = True
 
@@ -1090,17 +1090,6 @@ class WriteRegion(Function):
         view(y)[...] = src
         ctx.view = view
         return y
-
-    @staticmethod
-    def backward(ctx, g):
-        need_x, need_src = ctx.needs_input_grad[:2]
-        dx = dsrc = None
-        if need_x:
-            dx = g.copy()
-            ctx.view(dx)[...] = 0
-        if need_src:
-            dsrc = np.array(ctx.view(g))
-        return dx, dsrc, None
 
 
 def _write_region(input: Tensor, src: Tensor, view: Any, op: str) -> Tensor:  # noqa: A002

@@ -157,35 +157,36 @@ class Identity(BasePruningMethod):
         return default_mask
 
 
-class RandomUnstructured(BasePruningMethod):
+class _Unstructured(BasePruningMethod):
+    """Zero the ``amount`` entries that score lowest."""
+
+    def __init__(self, amount: Any) -> None:
+        _check_amount(amount)
+        self.amount = amount
+
+    def _scores(self, t: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+        k = _count(self.amount, t.size)
+        mask = default_mask.copy()
+        if k:
+            mask.reshape(-1)[np.argsort(self._scores(t).reshape(-1), kind="stable")[:k]] = 0
+        return mask
+
+
+class RandomUnstructured(_Unstructured):
     """Zero ``amount`` entries chosen at random."""
 
-    def __init__(self, amount: Any) -> None:
-        _check_amount(amount)
-        self.amount = amount
-
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        k = _count(self.amount, t.size)
-        mask = default_mask.copy()
-        if k:
-            chosen = np.argsort(rng(None).random(t.size))[-k:]
-            mask.reshape(-1)[chosen] = 0
-        return mask
+    def _scores(self, t: np.ndarray) -> np.ndarray:
+        return rng(None).random(t.shape)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Zero the ``amount`` entries of smallest absolute value."""
 
-    def __init__(self, amount: Any) -> None:
-        _check_amount(amount)
-        self.amount = amount
-
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        k = _count(self.amount, t.size)
-        mask = default_mask.copy()
-        if k:
-            mask.reshape(-1)[np.argsort(np.abs(t).reshape(-1), kind="stable")[:k]] = 0
-        return mask
+    def _scores(self, t: np.ndarray) -> np.ndarray:
+        return np.abs(t)
 
 
 def _slice_norms(t: np.ndarray, n: Any, dim: int) -> np.ndarray:
