@@ -10,7 +10,7 @@ from ..autograd.function import Function
 from ..autograd.ops import clamp, where, xlogy
 from ..autograd.ops.special import beta_sample_grad_array, digamma, lgamma
 from ..random import rng
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 
@@ -58,11 +58,9 @@ class Dirichlet(Distribution):
         super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Dirichlet:
-        new = self._get_checked_instance(Dirichlet, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._fresh(batch_shape, _instance, self.event_shape)
+        batch_shape = new.batch_shape
         new.concentration = self.concentration.expand((*batch_shape, *self.event_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @property

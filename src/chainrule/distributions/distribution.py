@@ -157,11 +157,16 @@ class Distribution:
     def _expanded(self, batch_shape: Any, _instance: Any, *names: str) -> Any:
         """``expand`` for a family whose parameters ``names`` all have the batch shape: each
         parameter expanded (a view, no copy) on a new instance of the same class."""
-        new = self._get_checked_instance(type(self), _instance)
-        batch_shape = Size(batch_shape)
+        new = self._fresh(batch_shape, _instance)
         for name in names:
-            setattr(new, name, getattr(self, name).expand(batch_shape))
-        Distribution.__init__(new, batch_shape, validate_args=False)
+            setattr(new, name, getattr(self, name).expand(new.batch_shape))
+        return new
+
+    def _fresh(self, batch_shape: Any, _instance: Any, event_shape: Any = ()) -> Any:
+        """A new instance of this class with the given shapes and this one's validation setting,
+        its parameters still to be set (what every ``expand`` starts from)."""
+        new = self._get_checked_instance(type(self), _instance)
+        Distribution.__init__(new, Size(batch_shape), event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
 

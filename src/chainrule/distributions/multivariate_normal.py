@@ -82,15 +82,13 @@ class MultivariateNormal(Distribution):
         return inv(self.covariance_matrix)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> MultivariateNormal:
-        new = self._get_checked_instance(MultivariateNormal, _instance)
-        batch_shape = Size(batch_shape)
+        new = self._fresh(batch_shape, _instance, self._event_shape)
+        batch_shape = new.batch_shape
         k = self._event_shape[0]
         new.loc = self.loc.expand((*batch_shape, k))
         new._unbroadcasted = self._unbroadcasted
         name = self._unbroadcasted[0]
         setattr(new, name, getattr(self, name).expand((*batch_shape, k, k)))
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
         return new
 
     @property
