@@ -1,13 +1,14 @@
 """The three contenders of a step benchmark, built from the same initial weights and batch.
 
 ``chainrule`` and ``pytorch`` run the identical user code (:func:`bench.models.train_step`);
-``numpy floor`` is :class:`bench.floor.NumpyMLP`. With ``reference=True`` two more join:
+``numpy floor`` is :class:`bench.floor.NumpyMLP`. With ``reference=True`` three more join:
 ``numpy floor, per-parameter Adam`` (the floor with Adam run once per parameter, the best a
-parameter-at-a-time optimiser can do in NumPy) and ``chainrule reference``, chainrule's step with
-the fast backend switched off
-(:func:`chainrule.backend.disabled`): the lecture's NumPy alone. All of them start from PyTorch's
-initialisation, so their losses agree step by step (:func:`agreement` checks it): they do the
-same arithmetic.
+parameter-at-a-time optimiser can do in NumPy), ``chainrule reference``, chainrule's step with
+the fast backend switched off (:func:`chainrule.backend.disabled`): the lecture's NumPy alone, and
+``chainrule reference ops, no framework``, the same reference ops and Adam update called directly
+(:class:`bench.reference_ops.ReferenceOps`): the reference's arithmetic without graph or modules.
+All of them start from PyTorch's initialisation, so their losses agree step by step
+(:func:`agreement` checks it): they do the same arithmetic.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import chainrule
 
 from .floor import NumpyMLP
 from .models import batch, linear_layers, mlp, numpy_state, train_step
+from .reference_ops import ReferenceOps
 
 Step = Callable[[], object]
 
@@ -48,6 +50,8 @@ def mlp_steps(sizes: Sequence[int], n: int, *, lr: float = 1e-3, seed: int = 0,
         per_parameter = NumpyMLP(sizes, n, lr=lr, per_parameter_adam=True)
         per_parameter.load(linear_layers(state))
         steps["numpy floor, per-parameter Adam"] = lambda: per_parameter.step(x, y)
+        ops = ReferenceOps(linear_layers(state), lr=lr)
+        steps["chainrule reference ops, no framework"] = ReferenceStep(lambda: ops.step(x, y))
     return steps
 
 

@@ -7,7 +7,9 @@ contender, ``chainrule reference``, is chainrule with its fast backend off (``CH
 path): the lecture's NumPy alone, against the hand-written floor. A fifth, ``numpy floor,
 per-parameter Adam``, is the floor with Adam run one parameter at a time, as the reference (and
 PyTorch's single-tensor Adam) updates: what the reference's way of updating costs before any of
-its own overhead.
+its own overhead. A sixth, ``chainrule reference ops, no framework``, calls the reference ops'
+forward and backward and Adam's update directly (:mod:`bench.reference_ops`): the reference's
+arithmetic alone, so that the full reference step over it is what the framework adds.
 """
 
 from __future__ import annotations
@@ -44,12 +46,17 @@ def ratios(timings: dict[str, Any]) -> dict[str, float]:
         result["per-parameter floor/numpy floor"] = med[per_parameter] / med["numpy floor"]
         if "chainrule reference" in med:
             result["chainrule reference/per-parameter floor"] = med["chainrule reference"] / med[per_parameter]
+    ops = "chainrule reference ops, no framework"
+    if ops in med:
+        result["reference ops/numpy floor"] = med[ops] / med["numpy floor"]
+        if "chainrule reference" in med:
+            result["chainrule reference/reference ops"] = med["chainrule reference"] / med[ops]
     return result
 
 
 def measure(sizes: Sequence[int], batch: int, *, blocks: int, block_seconds: float,
             warmup: int, settle: float) -> dict[str, Any]:
-    """Interleaved medians of the four contenders' step times for one MLP and batch size."""
+    """Interleaved medians of the contenders' step times for one MLP and batch size."""
     losses = check_agreement(sizes, batch, reference=True)
     timings, per_block = interleaved(mlp_steps(sizes, batch, reference=True), blocks=blocks,
                                      block_seconds=block_seconds, warmup=warmup, settle=settle,

@@ -43,9 +43,9 @@ def test_step_benchmarks_compare_equal_work(smoke: tuple[Path, subprocess.Comple
     for key in "ab":
         result = runs[key]["result"]
         losses = result["first_losses"]
-        per_parameter = "numpy floor, per-parameter Adam"
-        assert set(losses) == {"chainrule", "pytorch", "numpy floor", "chainrule reference", per_parameter}
-        for name in ("chainrule", "numpy floor", "chainrule reference", per_parameter):
+        per_parameter, ops = "numpy floor, per-parameter Adam", "chainrule reference ops, no framework"
+        assert set(losses) == {"chainrule", "pytorch", "numpy floor", "chainrule reference", per_parameter, ops}
+        for name in ("chainrule", "numpy floor", "chainrule reference", per_parameter, ops):
             np.testing.assert_allclose(losses[name], losses["pytorch"], rtol=1e-4)
         assert losses["pytorch"][-1] < losses["pytorch"][0]  # the steps train
         for t in result["timings"].values():
@@ -53,7 +53,8 @@ def test_step_benchmarks_compare_equal_work(smoke: tuple[Path, subprocess.Comple
         assert set(result["ratios"]) == {"chainrule/pytorch", "chainrule/numpy floor", "pytorch/numpy floor",
                                          "chainrule reference/numpy floor", "chainrule reference/pytorch",
                                          "per-parameter floor/numpy floor",
-                                         "chainrule reference/per-parameter floor"}
+                                         "chainrule reference/per-parameter floor",
+                                         "reference ops/numpy floor", "chainrule reference/reference ops"}
 
 
 def test_recipe_memory_and_scripts(smoke: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -144,3 +145,26 @@ def test_per_parameter_floor_is_the_same_arithmetic() -> None:
         assert flat.step(x, y) == per_parameter.step(x, y)
     np.testing.assert_array_equal(flat.theta, per_parameter.theta)
     np.testing.assert_array_equal(flat.v, per_parameter.v)
+
+
+def test_reference_ops_alone_are_the_reference_step() -> None:
+    """The reference's arithmetic called without the framework makes exactly the reference path's
+    steps: the same losses and the same parameters, bit for bit."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.models import batch, linear_layers, mlp, numpy_state, train_step
+        from bench.reference_ops import ReferenceOps
+    finally:
+        sys.path.remove(str(ROOT))
+    sizes = [12, 9, 9, 4]
+    chainrule.manual_seed(0)
+    model = mlp(chainrule.nn, sizes)
+    ops = ReferenceOps(linear_layers(numpy_state(model)))
+    x, y = batch(sizes, 8)
+    step = train_step(chainrule.nn.functional, model, chainrule.optim.Adam(model.parameters(), lr=1e-3),
+                      chainrule.from_numpy(x), chainrule.from_numpy(y))
+    with chainrule.backend.disabled():
+        for _ in range(3):
+            assert ops.step(x, y) == step().item()
+    for got, want in zip(ops.params, model.parameters()):
+        np.testing.assert_array_equal(got, want.detach().numpy())

@@ -188,8 +188,15 @@ def _class_index_loss(ctx, log_p, p, target, w, eps, ignore_index, reduction, sh
         return loss.reshape(target.shape)
     if reduction == "sum":
         return loss.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):  # every target ignored: 0 / 0 = NaN, as PyTorch
-        return loss.sum() / loss.dtype.type(denom)
+    return _mean(loss.sum(), denom)
+
+
+def _mean(total: np.ndarray, denom) -> np.ndarray:
+    """``total / denom`` in the loss's dtype; every target ignored gives 0 / 0 = NaN, as PyTorch."""
+    if denom:
+        return total / total.dtype.type(denom)
+    with np.errstate(divide="ignore", invalid="ignore"):  # NumPy's warning is only set up when needed
+        return total / total.dtype.type(denom)
 
 
 def _probability_loss(ctx, log_p, p, target, w, eps, reduction, shape):
@@ -240,8 +247,7 @@ class NLLLoss(Function):
             return loss.reshape(target.shape)
         if reduction == "sum":
             return loss.sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(loss.sum() / ctx.denom)
+        return np.asarray(_mean(loss.sum(), ctx.denom))
 
     @staticmethod
     def backward(ctx, g):
