@@ -6,50 +6,12 @@ PyTorch (``DataLoader(batch_size=None)`` switches batching off, as there).
 ``chainrule.data.datasets`` holds the bundled data sets.
 """
 
-from . import datasets
-from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
-from .dataset import (
-    ChainDataset,
-    ConcatDataset,
-    Dataset,
-    IterableDataset,
-    StackDataset,
-    Subset,
-    TensorDataset,
-    random_split,
-)
+from . import dataloader, dataset, datasets, sampler
+from .dataloader import *  # noqa: F403
+from .dataset import *  # noqa: F403
 from .distributed import DistributedSampler
-from .sampler import (
-    BatchSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-)
+from .sampler import *  # noqa: F403
 from .scaling import make_scaler, scale_splits
 
-__all__ = [
-    "BatchSampler",
-    "ChainDataset",
-    "ConcatDataset",
-    "DataLoader",
-    "Dataset",
-    "DistributedSampler",
-    "IterableDataset",
-    "RandomSampler",
-    "Sampler",
-    "SequentialSampler",
-    "StackDataset",
-    "Subset",
-    "SubsetRandomSampler",
-    "TensorDataset",
-    "WeightedRandomSampler",
-    "datasets",
-    "default_collate",
-    "default_convert",
-    "get_worker_info",
-    "make_scaler",
-    "random_split",
-    "scale_splits",
-]
+__all__ = [*dataloader.__all__, *dataset.__all__, *sampler.__all__, "DistributedSampler", "datasets",
+           "make_scaler", "scale_splits"]

@@ -45,6 +45,8 @@ from ..tensor import Tensor
 from .dataset import Dataset, IterableDataset, Subset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
+
 
 def default_convert(data: Any) -> Any:
     """A sample as ``DataLoader(batch_size=None)`` hands it out: NumPy arrays become tensors.

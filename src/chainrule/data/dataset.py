@@ -23,6 +23,9 @@ from ..errors import ShapeError
 from ..random import Generator, rng
 from ..tensor import Tensor
 
+__all__ = ["ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "StackDataset", "Subset",
+           "TensorDataset", "random_split"]
+
 
 class Dataset:
     """Base class of map-style datasets: subclass it and define ``__getitem__`` and ``__len__``."""

@@ -16,6 +16,9 @@ import numpy as np
 from ..random import Generator, rng
 from ..tensor import Tensor
 
+__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler"]
+
 
 class Sampler:
     """Base class of samplers: an iterable of dataset indices, usually with a ``__len__``."""

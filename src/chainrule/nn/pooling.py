@@ -260,8 +260,19 @@ def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
 
 
 # =========================================================================== layers
-class _MaxPool(Module):
+class _Pool(Module):
+    """What the pooling layers share: ``_nd``, their number of spatial dims (set by each 1d/2d/3d
+    class), and a repr that shows the options named in ``_shown``."""
+
     _nd = 0
+    _shown: tuple[str, ...] = ()
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self._shown)
+
+
+class _MaxPool(_Pool):
+    _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
@@ -275,10 +286,6 @@ class _MaxPool(Module):
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return _max_pool(self._nd, input, self.kernel_size, self.stride, self.padding, self.dilation,
                          self.ceil_mode, self.return_indices, self)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class MaxPool1d(_MaxPool):
@@ -299,8 +306,8 @@ class MaxPool3d(_MaxPool):
     _nd = 3
 
 
-class _AvgPool(Module):
-    _nd = 0
+class _AvgPool(_Pool):
+    _shown = ("kernel_size", "stride", "padding")
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override: int | None = None) -> None:
@@ -315,9 +322,6 @@ class _AvgPool(Module):
         return _avg_pool(self._nd, input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                          self.count_include_pad, self.divisor_override, self)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
 
 class AvgPool1d(_AvgPool):
     """Average pooling over ``[N, C, L]``: each window's mean."""
@@ -327,6 +331,8 @@ class AvgPool1d(_AvgPool):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        # PyTorch keeps AvgPool1d's sizes as 1-tuples (its repr and state show them so)
+        self.kernel_size, self.stride, self.padding, _ = _window_args(1, "AvgPool1d", kernel_size, stride, padding)
 
 
 class AvgPool2d(_AvgPool):
@@ -341,8 +347,8 @@ class AvgPool3d(_AvgPool):
     _nd = 3
 
 
-class _Adaptive(Module):
-    _nd = 0
+class _Adaptive(_Pool):
+    _shown = ("output_size",)
     _fn: Any = None
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
@@ -353,9 +359,6 @@ class _Adaptive(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _adaptive(self._nd, self._fn, input, self.output_size, self)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(_Adaptive):
@@ -394,8 +397,8 @@ class AdaptiveMaxPool3d(_Adaptive):
     _nd, _fn = 3, AdaptiveMaxPool
 
 
-class _MaxUnpool(Module):
-    _nd = 0
+class _MaxUnpool(_Pool):
+    _shown = ("kernel_size", "stride", "padding")
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
@@ -404,9 +407,6 @@ class _MaxUnpool(Module):
 
     def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         return _max_unpool(self._nd, input, indices, self.kernel_size, self.stride, self.padding, output_size, self)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool1d(_MaxUnpool):
@@ -427,8 +427,8 @@ class MaxUnpool3d(_MaxUnpool):
     _nd = 3
 
 
-class _LPPool(Module):
-    _nd = 0
+class _LPPool(_Pool):
+    _shown = ("norm_type", "kernel_size", "stride", "ceil_mode")
 
     def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> None:
         super().__init__()
@@ -436,10 +436,6 @@ class _LPPool(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _lp_pool(self._nd, input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode, self)
-
-    def extra_repr(self) -> str:
-        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"ceil_mode={self.ceil_mode}")
 
 
 class LPPool1d(_LPPool):

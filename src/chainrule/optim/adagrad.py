@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Group, Optimizer, ParamsT, State, check_common, check_nonnegative
+from .optimizer import Group, Optimizer, ParamsT, State, check_common
 
 
 class Adagrad(Optimizer):
@@ -49,9 +49,7 @@ class Adagrad(Optimizer):
                 self._init_state(self.state[p], p._data, group)
 
     def _validate(self, group: Group) -> None:
-        check_common("Adagrad", group)
-        check_nonnegative("Adagrad", "lr_decay", group["lr_decay"])
-        check_nonnegative("Adagrad", "initial_accumulator_value", group["initial_accumulator_value"])
+        check_common("Adagrad", group, "lr_decay", "initial_accumulator_value")
 
     def _init_state(self, state: State, param: np.ndarray, group: Group) -> None:
         state["step"] = 0.0

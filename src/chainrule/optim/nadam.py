@@ -12,7 +12,6 @@ from .optimizer import (
     _scalar_dtype,
     check_betas,
     check_common,
-    check_nonnegative,
     moments_,
 )
 
@@ -63,9 +62,8 @@ class NAdam(Optimizer):
                                       differentiable=differentiable))
 
     def _validate(self, group: Group) -> None:
-        check_common("NAdam", group)
+        check_common("NAdam", group, "momentum_decay")
         check_betas("NAdam", group["betas"])
-        check_nonnegative("NAdam", "momentum_decay", group["momentum_decay"])
 
     def _init_state(self, state: State, param: np.ndarray, group: Group) -> None:
         super()._init_state(state, param, group)

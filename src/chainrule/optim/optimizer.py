@@ -522,13 +522,16 @@ def check_implementation(owner: str, group: dict[str, Any]) -> None:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
-def check_common(owner: str, group: dict[str, Any]) -> None:
-    """The checks every algorithm shares: lr >= 0, eps >= 0, weight_decay >= 0 (when present)."""
+def check_common(owner: str, group: dict[str, Any], *nonnegative: str) -> None:
+    """The checks every algorithm shares: lr >= 0, eps >= 0, weight_decay >= 0 (when present),
+    then each of the algorithm's own ``nonnegative`` hyperparameters >= 0."""
     check_nonnegative(owner, "lr", group["lr"], "learning rate")
     if "eps" in group:
         check_nonnegative(owner, "eps", group["eps"], "epsilon")
     if "weight_decay" in group:
         check_nonnegative(owner, "weight_decay", group["weight_decay"])
+    for name in nonnegative:
+        check_nonnegative(owner, name, group[name])
 
 
 _HOOKED = ("step", "state_dict", "load_state_dict")  # the methods whose hooks run at the outermost call

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Group, Optimizer, ParamsT, State, check_common, check_nonnegative, lerp_
+from .optimizer import Group, Optimizer, ParamsT, State, check_common, lerp_
 
 
 class RMSprop(Optimizer):
@@ -56,9 +56,7 @@ class RMSprop(Optimizer):
                                       maximize=maximize, differentiable=differentiable))
 
     def _validate(self, group: Group) -> None:
-        check_common("RMSprop", group)
-        check_nonnegative("RMSprop", "momentum", group["momentum"])
-        check_nonnegative("RMSprop", "alpha", group["alpha"])
+        check_common("RMSprop", group, "momentum", "alpha")
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Group) -> None:
         alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Group, Optimizer, ParamsT, State, check_common, check_nonnegative, check_real
+from .optimizer import Group, Optimizer, ParamsT, State, check_common, check_real
 
 
 class SGD(Optimizer):
@@ -67,8 +67,7 @@ class SGD(Optimizer):
                                       differentiable=differentiable, fused=fused))
 
     def _validate(self, group: Group) -> None:
-        check_common("SGD", group)
-        check_nonnegative("SGD", "momentum", group["momentum"])
+        check_common("SGD", group, "momentum")
         check_real("SGD", "dampening", group["dampening"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(

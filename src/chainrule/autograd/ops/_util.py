@@ -200,3 +200,10 @@ def check_index(index: Any, op: str, arg: str = "index") -> np.ndarray:
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{op}(): expected {arg} of dtype chainrule.int64 (or int32), got {wrap(arr.dtype)}")
     return arr
+
+
+def named(function: Any, name: str, doc: str | None) -> Any:
+    """``function``, made by a factory, as the public op ``name`` with its docstring."""
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function

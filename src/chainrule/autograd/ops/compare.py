@@ -13,7 +13,7 @@ import numpy as np
 
 from ...dtypes import wrap
 from ...tensor import Tensor
-from ._util import broadcast_error, into, normalize_dims, numpy_keywords
+from ._util import broadcast_error, into, named, normalize_dims, numpy_keywords
 from .elementwise import compare
 
 
@@ -42,9 +42,7 @@ def _element_test(name: str, fn: Any, doc: str) -> Any:
         y = Tensor._make(np.asarray(fn(_tensor(input, name, "input"))))
         return y if out is None else into(out, y, name)
 
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = doc
-    return function
+    return named(function, name, doc)
 
 
 signbit = _element_test("signbit", np.signbit, "Whether each element's sign bit is set (True for -0.0).")
@@ -106,9 +104,7 @@ def _comparison(name: str, ufunc: Any, doc: str) -> Any:
         y = compare(ufunc, input, other)
         return y if out is None else into(out, y, name)
 
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = doc
-    return function
+    return named(function, name, doc)
 
 
 eq = _comparison("eq", np.equal, "``input == other``, elementwise.")

@@ -140,13 +140,12 @@ class Inv(Function):
 
     @staticmethod
     def forward(ctx, a):
-        ctx.inv = np.linalg.inv(a)
-        return ctx.inv
+        ctx.inv_t = _mT(np.linalg.inv(a))  # A^-T, what backward multiplies by
+        return _mT(ctx.inv_t)
 
     @staticmethod
     def backward(ctx, g):
-        inv_t = _mT(ctx.inv)
-        return -(inv_t @ g @ inv_t)
+        return -(ctx.inv_t @ g @ ctx.inv_t)
 
 
 class Solve(Function):

@@ -15,7 +15,7 @@ import numpy as np
 from ...dtypes import as_dtype, wrap
 from ...tensor import Tensor
 from ..function import Function
-from ._util import as_operand, broadcast_error, float_operand, into, promote, shape_of, unbroadcast
+from ._util import as_operand, broadcast_error, float_operand, into, named, promote, shape_of, unbroadcast
 
 
 def _shapes(a: Any, b: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -379,9 +379,9 @@ def _minmax_backward(ctx, g, wins):
     """The winner takes the gradient; a tie splits it in halves (as PyTorch does)."""
     a, b = ctx.a, ctx.b
     share_a = np.where(wins(a, b), 1.0, np.where(np.equal(a, b), 0.5, 0.0)).astype(g.dtype)
-    da = unbroadcast(g * share_a, np.shape(a)) if ctx.needs_input_grad[0] else None
-    db = unbroadcast(g * (1 - share_a), np.shape(b)) if ctx.needs_input_grad[1] else None
-    return da, db
+    need_a, need_b = ctx.needs_input_grad
+    return (unbroadcast(g * share_a, np.shape(a)) if need_a else None,
+            unbroadcast(g * (1 - share_a), np.shape(b)) if need_b else None)
 
 
 class Where(Function):
@@ -420,10 +420,7 @@ def _form(name: str, op: Any, binary: bool = False, floating: bool = False) -> A
         y = op.apply(input, other)
         return y if out is None else into(out, y, name)
 
-    function = two if binary else one
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = op.__doc__
-    return function
+    return named(two if binary else one, name, op.__doc__)
 
 
 mul = _form("mul", Mul, binary=True)

@@ -344,12 +344,11 @@ class IndexPut(Function):
     @staticmethod
     def backward(ctx, g):
         need_x, need_v = ctx.needs_input_grad[:2]
-        dx = dv = None
+        dx = None
         if need_x:
             dx = g.copy()
             dx[ctx.index] = 0  # [*x.shape]: what was overwritten gets no gradient
-        if need_v:
-            dv = unbroadcast(g[ctx.index], ctx.value_shape).astype(ctx.value_dtype, copy=False)
+        dv = unbroadcast(g[ctx.index], ctx.value_shape).astype(ctx.value_dtype, copy=False) if need_v else None
         return dx, dv, None
 
 

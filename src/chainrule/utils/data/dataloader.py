@@ -1,5 +1,4 @@
 """``torch.utils.data.dataloader``'s names: ``from chainrule.utils.data.dataloader import DataLoader``."""
 
-from ...data.dataloader import DataLoader, default_collate, default_convert, get_worker_info
-
-__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
+from ...data.dataloader import *  # noqa: F403
+from ...data.dataloader import __all__  # noqa: F401  (the same names)

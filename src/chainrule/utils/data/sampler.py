@@ -1,13 +1,4 @@
 """``torch.utils.data.sampler``'s names: ``from chainrule.utils.data.sampler import Sampler``."""
 
-from ...data.sampler import (
-    BatchSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-)
-
-__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler"]
+from ...data.sampler import *  # noqa: F403
+from ...data.sampler import __all__  # noqa: F401  (the same names)
