@@ -20,6 +20,11 @@ def _uniform(shape, low, high, dtype, seed=0):
     return np.random.default_rng(seed).uniform(low, high, shape).astype(dtype)
 
 
+def _uniforms(shapes, ranges, dtype, seed):
+    """One array per shape, uniform in its ``(low, high)``, each drawn with a seed of its own."""
+    return [_uniform(shape, low, high, dtype, seed + i) for i, (shape, (low, high)) in enumerate(zip(shapes, ranges))]
+
+
 def _probs(shape, dtype, seed=0):
     return _uniform(shape, 0.05, 0.95, dtype, seed)
 
@@ -429,8 +434,7 @@ def _check_trigamma_grad(fn, *arrays, seed=0):
 @settings(max_examples=15, deadline=None)
 @given(shapes=broadcastable(3, max_dims=3), dtype=float_dtypes, seed=seeds)
 def test_gamma_and_exponential_equal_torch(shapes, dtype, seed):
-    a, b = _uniform(shapes[0], 0.3, 8, dtype, seed), _uniform(shapes[1], 0.3, 3, dtype, seed + 1)
-    x = _uniform(shapes[2], 0.05, 6, dtype, seed + 2)
+    a, b, x = _uniforms(shapes, [(0.3, 8), (0.3, 3), (0.05, 6)], dtype, seed)
 
     def fn(lib, c, r, v):
         d = lib.distributions.Gamma(c, r)
@@ -577,14 +581,12 @@ def test_laplace_and_poisson_sampling_edges_and_errors():
 @settings(max_examples=15, deadline=None)
 @given(shapes=broadcastable(3, max_dims=3), dtype=float_dtypes, seed=seeds)
 def test_beta_equals_torch(shapes, dtype, seed):
-    a, b = _uniform(shapes[0], 0.5, 6, dtype, seed), _uniform(shapes[1], 0.5, 6, dtype, seed + 1)
-    x = _uniform(shapes[2], 0.02, 0.98, dtype, seed + 2)
-
     def fn(lib, c1, c0, v):
         d = lib.distributions.Beta(c1, c0)
         mode = lib.distributions.Beta(c1 - 0.4, c0 - 0.4).mode  # some concentrations below 1
         return d.log_prob(v), d.mean, d.variance, d.mode, mode
 
+    a, b, x = _uniforms(shapes, [(0.5, 6), (0.5, 6), (0.02, 0.98)], dtype, seed)
     check(fn, a, b, x, seed=seed)
 
     def with_digamma(lib, c1, c0):

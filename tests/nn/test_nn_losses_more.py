@@ -57,36 +57,27 @@ def test_kl_div_zero_targets_count_zero_and_mean_warns():
 
 
 # --------------------------------------------------------------------------- margin losses
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("margin", [0.0, 0.5])
-@settings(max_examples=4, deadline=None)
-@given(shape=st.lists(st.integers(1, 6), min_size=1, max_size=2).map(tuple), seed=st.integers(0, 50))
-def test_margin_ranking(margin, reduction, dtype, shape, seed):
-    args = [rand(shape, dtype, seed), rand(shape, dtype, seed + 1), _signs(shape, seed, dtype)]
-    run(nn.MarginRankingLoss(margin, reduction=reduction),
-        torch.nn.MarginRankingLoss(margin, reduction=reduction), args, dtype)
+# losses of inputs and targets y = ±1: (module, options, number of inputs, scale of the inputs)
+SIGNED_TARGET_LOSSES = [
+    ("MarginRankingLoss", {"margin": 0.0}, 2, 1.0),
+    ("MarginRankingLoss", {"margin": 0.5}, 2, 1.0),
+    ("HingeEmbeddingLoss", {"margin": 1.0}, 1, 2.0),
+    ("HingeEmbeddingLoss", {"margin": 0.3}, 1, 2.0),
+    ("SoftMarginLoss", {}, 1, 3.0),
+]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("margin", [1.0, 0.3])
-@settings(max_examples=4, deadline=None)
-@given(shape=st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple), seed=st.integers(0, 50))
-def test_hinge_embedding(margin, reduction, dtype, shape, seed):
-    args = [rand(shape, dtype, seed, scale=2.0), _signs(shape, seed, dtype)]
-    run(nn.HingeEmbeddingLoss(margin, reduction=reduction),
-        torch.nn.HingeEmbeddingLoss(margin, reduction=reduction), args, dtype, grad_args=[True, False])
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(("name", "options", "inputs", "scale"), SIGNED_TARGET_LOSSES)
 @settings(max_examples=4, deadline=None)
 @given(shape=st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple), seed=st.integers(0, 50))
-def test_soft_margin(reduction, dtype, shape, seed):
-    args = [rand(shape, dtype, seed, scale=3.0), _signs(shape, seed, dtype)]
-    run(nn.SoftMarginLoss(reduction=reduction), torch.nn.SoftMarginLoss(reduction=reduction), args,
-        dtype, grad_args=[True, False])
+def test_signed_target_losses(name, options, inputs, scale, reduction, dtype, shape, seed):
+    """MarginRankingLoss(x1, x2, y), HingeEmbeddingLoss(x, y) and SoftMarginLoss(x, y): the
+    margin ranking's y gets a gradient, as in torch; the others' targets take none."""
+    args = [rand(shape, dtype, seed + i, scale=scale) for i in range(inputs)] + [_signs(shape, seed, dtype)]
+    run(getattr(nn, name)(reduction=reduction, **options), getattr(torch.nn, name)(reduction=reduction, **options),
+        args, dtype, grad_args=None if name == "MarginRankingLoss" else [True, False])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -51,22 +51,19 @@ def windows(draw, nd: int, dilated: bool):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("kind", ["Max", "Avg"])
 @settings(max_examples=25, deadline=None)
-@given(data=st.data(), return_indices=st.booleans())
-def test_max_pool_matches_torch(dtype, nd, data, return_indices):
-    kw, sizes = data.draw(windows(nd, dilated=True))
-    compare(*layers(f"MaxPool{nd}d", **kw, return_indices=return_indices), (2, 3) + sizes, dtype)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("nd", [1, 2])
-@settings(max_examples=25, deadline=None)
-@given(data=st.data(), count_include_pad=st.booleans())
-def test_avg_pool_matches_torch(dtype, nd, data, count_include_pad):
-    kw, sizes = data.draw(windows(nd, dilated=False))
-    del kw["dilation"]
-    compare(*layers(f"AvgPool{nd}d", **kw, count_include_pad=count_include_pad), (2, 3) + sizes, dtype,
-            distinct=False)
+@given(data=st.data(), flag=st.booleans())
+def test_pool_matches_torch(dtype, nd, kind, data, flag):
+    """Max pooling over dilated windows, with or without the indices (``flag``), and average
+    pooling, with the padding counted or not (``flag``)."""
+    kw, sizes = data.draw(windows(nd, dilated=kind == "Max"))
+    if kind == "Max":
+        kw["return_indices"] = flag
+    else:
+        del kw["dilation"]
+        kw["count_include_pad"] = flag
+    compare(*layers(f"{kind}Pool{nd}d", **kw), (2, 3) + sizes, dtype, distinct=kind == "Max")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

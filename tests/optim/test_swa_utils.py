@@ -50,6 +50,19 @@ def train_epoch(model, opt, lib, xs: list[np.ndarray]) -> None:
         opt.step()
 
 
+def train_and_average(ours, ref, avg, tavg, epochs: int, xs: list[np.ndarray], after_epoch=None) -> None:
+    """``epochs`` epochs of SGD (lr 0.1) on each library's model, each followed by an update of its
+    average (and by ``after_epoch()``)."""
+    opt, topt = cr.optim.SGD(ours.parameters(), lr=0.1), torch.optim.SGD(ref.parameters(), lr=0.1)
+    for _ in range(epochs):
+        train_epoch(ours, opt, cr, xs)
+        train_epoch(ref, topt, torch, xs)
+        avg.update_parameters(ours)
+        tavg.update_parameters(ref)
+        if after_epoch is not None:
+            after_epoch()
+
+
 def assert_models_equal(ours, ref, dtype, what: str = "") -> None:
     sd, tsd = ours.state_dict(), ref.state_dict()
     assert list(sd) == list(tsd)
@@ -76,14 +89,8 @@ def test_averaged_model_equals_torch(dtype, average, use_buffers):
     ours, ref = make_models(dtype)
     avg = swa.AveragedModel(ours, use_buffers=use_buffers, **AVERAGES[average](swa))
     tavg = tswa.AveragedModel(ref, use_buffers=use_buffers, **AVERAGES[average](tswa))
-    opt, topt = cr.optim.SGD(ours.parameters(), lr=0.1), torch.optim.SGD(ref.parameters(), lr=0.1)
-    xs = batches(3, dtype)
-    for _ in range(5):
-        train_epoch(ours, opt, cr, xs)
-        train_epoch(ref, topt, torch, xs)
-        avg.update_parameters(ours)
-        tavg.update_parameters(ref)
-        assert_models_equal(avg, tavg, dtype, average)
+    train_and_average(ours, ref, avg, tavg, 5, batches(3, dtype),
+                      after_epoch=lambda: assert_models_equal(avg, tavg, dtype, average))
     assert avg.n_averaged._data.dtype == np.int64 and avg.n_averaged.shape == ()
     assert int(avg.n_averaged._data) == 5
     avg.eval()
@@ -112,12 +119,7 @@ def test_swa_multi_avg_fn_equals_torch_and_refuses_integer_buffers_as_torch():
     ours, ref = make_models()
     avg = swa.AveragedModel(ours, multi_avg_fn=swa.get_swa_multi_avg_fn())
     tavg = tswa.AveragedModel(ref, multi_avg_fn=tswa.get_swa_multi_avg_fn())
-    opt, topt = cr.optim.SGD(ours.parameters(), lr=0.1), torch.optim.SGD(ref.parameters(), lr=0.1)
-    for _ in range(4):
-        train_epoch(ours, opt, cr, batches(2))
-        train_epoch(ref, topt, torch, batches(2))
-        avg.update_parameters(ours)
-        tavg.update_parameters(ref)
+    train_and_average(ours, ref, avg, tavg, 4, batches(2))
     assert_models_equal(avg, tavg, np.float64)
     # with use_buffers the integer batch count meets integer division, which torch refuses
     avg = swa.AveragedModel(ours, multi_avg_fn=swa.get_swa_multi_avg_fn(), use_buffers=True)
@@ -151,12 +153,7 @@ def test_averaged_model_state_dict_round_trip_and_from_torch():
     ours, ref = make_models()
     avg = swa.AveragedModel(ours, use_buffers=True)
     tavg = tswa.AveragedModel(ref, use_buffers=True)
-    opt, topt = cr.optim.SGD(ours.parameters(), lr=0.1), torch.optim.SGD(ref.parameters(), lr=0.1)
-    for _ in range(3):
-        train_epoch(ours, opt, cr, batches(2))
-        train_epoch(ref, topt, torch, batches(2))
-        avg.update_parameters(ours)
-        tavg.update_parameters(ref)
+    train_and_average(ours, ref, avg, tavg, 3, batches(2))
     sd = avg.state_dict()
     assert list(sd) == list(tavg.state_dict())
     fresh = swa.AveragedModel(make_models(seed=5)[0], use_buffers=True)
