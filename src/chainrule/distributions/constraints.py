@@ -156,6 +156,20 @@ class _OneHot(Constraint):
         return _bools(np.all((x == 0) | (x == 1), axis=-1) & (x.sum(-1) == 1))
 
 
+class _Multinomial(Constraint):
+    """Vectors of nonnegative entries summing to at most ``upper_bound`` along the last dim (the
+    weaker check PyTorch makes for Multinomial's counts)."""
+
+    is_discrete, event_dim = True, 1
+
+    def __init__(self, upper_bound: Any) -> None:
+        self.upper_bound = upper_bound
+
+    def check(self, value: Tensor) -> Tensor:
+        x = _array(value)
+        return _bools(np.all(x >= 0, axis=-1) & (x.sum(-1) <= _array(self.upper_bound)))
+
+
 class _IndependentConstraint(Constraint):
     """``base_constraint`` over events of ``reinterpreted_batch_ndims`` more dims: an element is
     valid when all of its event's entries are."""
@@ -183,6 +197,35 @@ class _IndependentConstraint(Constraint):
 
     def __repr__(self) -> str:
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """The support of a MixtureSameFamily: ``base_constraint`` (the components' support) checked
+    on the value with the component dim put back, valid where every component's check is."""
+
+    def __init__(self, base_constraint: Constraint) -> None:
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError(f"base_constraint must be a Constraint, got {type(base_constraint).__name__}")
+        self.base_constraint = base_constraint
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        return self.base_constraint.event_dim
+
+    def check(self, value: Tensor) -> Tensor:
+        x = _array(value)
+        if x.ndim < self.event_dim:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {x.ndim}")
+        ok = _array(self.base_constraint.check(Tensor._make(np.expand_dims(x, -1 - self.event_dim))))
+        keep = x.ndim - self.event_dim
+        return _bools(ok.reshape(ok.shape[:keep] + (-1,)).all(-1))
+
+    def __repr__(self) -> str:
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
 
 
 class _LowerCholesky(Constraint):
@@ -228,12 +271,12 @@ less_than = _LessThan
 interval = _Interval
 half_open_interval = _HalfOpenInterval
 integer_interval = _IntegerInterval
+multinomial = _Multinomial
 independent = _IndependentConstraint
 
 __all__ = [
-    "Constraint", "boolean", "dependent", "greater_than", "greater_than_eq", "half_open_interval",
-    "independent", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky", "nonnegative",
-    "nonnegative_integer", "one_hot", "positive", "positive_definite", "positive_integer", "real", "real_vector",
-    "simplex",
-    "unit_interval",
+    "Constraint", "MixtureSameFamilyConstraint", "boolean", "dependent", "greater_than", "greater_than_eq",
+    "half_open_interval", "independent", "integer_interval", "interval", "is_dependent", "less_than",
+    "lower_cholesky", "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive",
+    "positive_definite", "positive_integer", "real", "real_vector", "simplex", "unit_interval",
 ]
