@@ -1,35 +1,63 @@
 """``chainrule.distributions``: probability distributions with PyTorch's interface.
 
-``Normal``, ``MultivariateNormal``, ``Uniform``, ``Laplace``, ``Gamma``, ``Beta``, ``Dirichlet``
-and ``Exponential`` (reparameterised: ``rsample`` carries gradients to the parameters),
-``Bernoulli``, ``Categorical``, ``OneHotCategorical``, ``Poisson`` and ``Independent``, with
-``sample``, ``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` (Normal, Uniform,
-Laplace, Exponential; Gamma's cdf), ``expand`` and argument validation; ``kl_divergence`` with
-``register_kl``; ``constraints``. Sampling draws from chainrule's generator, so
-``chainrule.manual_seed`` makes it repeat.
+``Normal``, ``MultivariateNormal``, ``Uniform``, ``Laplace``, ``Gamma``, ``Chi2``, ``Beta``,
+``Dirichlet``, ``Exponential``, ``LogNormal``, ``HalfNormal``, ``Gumbel``, ``Cauchy`` and
+``StudentT`` (reparameterised: ``rsample`` carries gradients to the parameters), ``Bernoulli``,
+``Categorical``, ``OneHotCategorical``, ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
+``MixtureSameFamily``, ``Independent`` and ``TransformedDistribution`` (with the ``transforms``:
+Exp, Affine, Sigmoid, Tanh, Power, Softplus, Abs, Softmax, Compose), with ``sample``,
+``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` where PyTorch has them,
+``expand`` and argument validation; ``kl_divergence`` with ``register_kl``; ``constraints``.
+Sampling draws from chainrule's generator, so ``chainrule.manual_seed`` makes it repeat.
 
     dist = Categorical(logits=policy(state))
     action = dist.sample()
     loss = -(dist.log_prob(action) * advantage).mean()   # REINFORCE
 """
 
-from . import constraints
+from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .beta import Beta
+from .binomial import Binomial
 from .categorical import Categorical, OneHotCategorical
+from .cauchy import Cauchy
+from .chi2 import Chi2
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .gamma import Exponential, Gamma
+from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_normal import HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .log_normal import LogNormal
+from .mixture_same_family import MixtureSameFamily
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
+from .studentT import StudentT
+from .transformed_distribution import TransformedDistribution
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    SoftplusTransform,
+    TanhTransform,
+    Transform,
+)
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
-    "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform", "constraints", "kl_divergence",
-    "register_kl",
+    "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
+    "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel",
+    "HalfNormal", "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal",
+    "Normal", "OneHotCategorical", "Poisson", "PowerTransform", "SigmoidTransform", "SoftmaxTransform",
+    "SoftplusTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform",
+    "constraints", "kl_divergence", "register_kl", "transforms",
 ]

@@ -13,21 +13,28 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.ops import log, where
+from ..autograd.ops import log, log1p, where
 from ..autograd.ops.special import digamma, lgamma
+from ..creation import full_like
 from ..linalg import solve
 from ..tensor import Tensor
 from .bernoulli import Bernoulli, softplus
 from .beta import Beta
+from .binomial import Binomial
 from .categorical import Categorical, OneHotCategorical
+from .cauchy import Cauchy
 from .dirichlet import Dirichlet
 from .distribution import Distribution, sum_rightmost
 from .gamma import Exponential, Gamma
+from .geometric import Geometric
+from .gumbel import EULER_CONSTANT, Gumbel
+from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _half_log_det
 from .normal import Normal
 from .poisson import Poisson
+from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
 
 _KL_REGISTRY: dict[tuple[type, type], Callable[[Any, Any], Tensor]] = {}
@@ -198,3 +205,112 @@ def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
     t2 = (lgamma(p.concentration) - lgamma(q.concentration)).sum(-1)
     t3 = (p.concentration - q.concentration) * (digamma(p.concentration) - digamma(sum_p).unsqueeze(-1))
     return t1 - t2 + t3.sum(-1)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistribution) -> Tensor:
+    """KL between the base distributions, when both push them through equal transforms (KL is
+    invariant under a bijection applied to both)."""
+    if p.transforms != q.transforms:
+        raise NotImplementedError("KL between TransformedDistributions with different transforms")
+    if p.event_shape != q.event_shape:
+        raise NotImplementedError("KL between TransformedDistributions with different event shapes "
+                                  f"({p.event_shape} and {q.event_shape})")
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    """The KL of the underlying centred normals (folding both at 0 keeps the density ratio)."""
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
+    """log(((s_p + s_q)^2 + (mu_p - mu_q)^2) / (4 s_p s_q))."""
+    return log((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)) - log(4 * p.scale * q.scale)
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    """-log r - (mu_q - mu_p) / s_q + r gamma + exp((mu_q - mu_p) / s_q + lgamma(1 + r)) - (1 + gamma),
+    with r = s_p / s_q and gamma the Euler-Mascheroni constant."""
+    ratio = p.scale / q.scale
+    shift = q.loc / q.scale - p.loc / q.scale
+    return -log(ratio) - shift + ratio * EULER_CONSTANT + (shift + lgamma(1 + ratio)).exp() - (1 + EULER_CONSTANT)
+
+
+@register_kl(Gumbel, Normal)
+def _kl_gumbel_normal(p: Gumbel, q: Normal) -> Tensor:
+    """-log(r / sqrt(2 pi)) + (pi r / 2)^2 / 3 + ((mu_p + s_p gamma - mu_q) / s_q)^2 / 2 - (gamma + 1),
+    with r = s_p / s_q."""
+    ratio = p.scale / q.scale
+    t1 = log(ratio / math.sqrt(2 * math.pi))
+    t2 = (math.pi * ratio * 0.5).pow(2) / 3
+    t3 = ((p.loc + p.scale * EULER_CONSTANT - q.loc) / q.scale).pow(2) * 0.5
+    return -t1 + t2 + t3 - (EULER_CONSTANT + 1)
+
+
+@register_kl(Gumbel, Beta)
+@register_kl(Gumbel, Exponential)
+@register_kl(Gumbel, Gamma)
+@register_kl(Gumbel, Uniform)
+def _kl_gumbel_infinity(p: Gumbel, q: Distribution) -> Tensor:
+    """+inf: a Gumbel puts mass where q has none."""
+    return full_like(p.loc, math.inf)
+
+
+@register_kl(Normal, Gumbel)
+def _kl_normal_gumbel(p: Normal, q: Gumbel) -> Tensor:
+    """-log(s_p / s_q) + (mu_p - mu_q) / s_q + exp(-(mu_p - mu_q) / s_q + (s_p / s_q)^2 / 2)
+    - (1 + log(2 pi)) / 2."""
+    mean_ratio, var_ratio, loc_ratio = p.loc / q.scale, (p.scale / q.scale).pow(2), q.loc / q.scale
+    t3 = (-mean_ratio + 0.5 * var_ratio + loc_ratio).exp()
+    return -0.5 * log(var_ratio) + (mean_ratio - loc_ratio) + t3 - 0.5 * (1 + math.log(2 * math.pi))
+
+
+@register_kl(Uniform, Gumbel)
+def _kl_uniform_gumbel(p: Uniform, q: Gumbel) -> Tensor:
+    """log(s / (b - a)) + (z_b + z_a) / 2 - s (e^-z_b - e^-z_a) / (b - a), z = (x - mu) / s."""
+    common = q.scale / (p.high - p.low)
+    high, low = (p.high - q.loc) / q.scale, (p.low - q.loc) / q.scale
+    return log(common) + 0.5 * (high + low) - common * ((-high).exp() - (-low).exp())
+
+
+@register_kl(Exponential, Gumbel)
+def _kl_exponential_gumbel(p: Exponential, q: Gumbel) -> Tensor:
+    """log(r s) - 1 - mu / s + e^(mu / s) r s / (r s + 1) + 1 / (r s)."""
+    prod, loc_ratio = p.rate * q.scale, q.loc / q.scale
+    return log(prod) - 1 - loc_ratio + loc_ratio.exp() * prod / (prod + 1) + prod.reciprocal()
+
+
+@register_kl(Gamma, Gumbel)
+def _kl_gamma_gumbel(p: Gamma, q: Gumbel) -> Tensor:
+    """(a - 1) digamma(a) - lgamma(a) - a + log(b s) + a / (b s) + e^(mu / s) (1 + 1 / (b s))^-a - mu / s."""
+    a, prod, loc_ratio = p.concentration, p.rate * q.scale, q.loc / q.scale
+    t1 = (a - 1) * digamma(a) - lgamma(a) - a
+    t2 = log(prod) + a / prod
+    t3 = loc_ratio.exp() * (1 + prod.reciprocal()).pow(-a) - loc_ratio
+    return t1 + t2 + t3
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    """-H(p) - log(1 - q) / p - logit(q)."""
+    return -p.entropy() - log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    """n (p log(p / q) + (1 - p) log((1 - p) / (1 - q))); +inf where n_p > n_q (q cannot reach
+    p's largest counts); n_p < n_q is not implemented."""
+    if (p.total_count._data < q.total_count._data).any():
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + log1p(-p.probs) - log1p(-q.probs))
+    return _infinite_where(p.total_count._data > q.total_count._data, kl, math.inf)
+
+
+@register_kl(Poisson, Binomial)
+def _kl_poisson_infinity(p: Poisson, q: Binomial) -> Tensor:
+    """+inf: a Poisson reaches every count, a Binomial only up to its total_count."""
+    return full_like(p.rate, math.inf)
