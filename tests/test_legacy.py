@@ -64,3 +64,12 @@ def test_typed_constructor_errors_say_what_to_do():
         chainrule.FloatTensor(chainrule.tensor([1, 2]))
     with pytest.raises(TypeError, match="invalid data type 'str'"):
         chainrule.FloatTensor("ab")
+
+
+@pytest.mark.parametrize("sizes", [(3,), (2, 3), (1, 5), (0,)])
+def test_tensor_of_sizes_is_a_default_dtype_tensor_of_that_shape_as_torch(sizes):
+    got, want = chainrule.Tensor(*sizes), torch.Tensor(*sizes)  # the BiLSTM-CRF tutorial's Tensor(1, n)
+    assert tuple(got.shape) == tuple(want.shape) and got.dtype == chainrule.float32
+    assert tuple(chainrule.Tensor([2, 3]).shape) == (2,) and tuple(chainrule.Tensor().shape) == (0,)
+    with pytest.raises(TypeError, match=r"Tensor\(\): expected sizes \(ints\) or one sequence of data, got list, int"):
+        chainrule.Tensor([1], 2)

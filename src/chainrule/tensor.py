@@ -45,6 +45,11 @@ class Size(tuple):
         return n
 
 
+def _are_sizes(args: tuple[Any, ...]) -> bool:
+    """Are these ``Tensor(*sizes)``'s sizes (ints, not bools), as in ``torch.Tensor(2, 3)``?"""
+    return all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args)
+
+
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Array for new tensor data, with PyTorch's dtype rules.
 
@@ -107,8 +112,15 @@ class Tensor:
     __array_priority__ = 1000
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data: Any = (), dtype: Any = None, requires_grad: bool = False) -> None:
-        self._data = _as_array(data, dtype)
+    def __init__(self, data: Any = (), *sizes: int, dtype: Any = None, requires_grad: bool = False) -> None:
+        if type(self) is Tensor and _are_sizes((data, *sizes)):  # torch.Tensor(2, 3): zeros of that shape
+            self._data = np.zeros((data, *sizes), dtype=_dt.as_dtype(dtype) if dtype is not None
+                                  else _dt.get_default_dtype())
+        elif sizes:
+            raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of data, got "
+                            f"{', '.join(type(a).__name__ for a in (data, *sizes))}")
+        else:
+            self._data = _as_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._retains_grad = False

@@ -92,3 +92,33 @@ def test_errors_as_torch():
                 module.l1_unstructured(lib.nn.Linear(2, 2), "weight", amount=amount)
         with pytest.raises(ValueError, match="has to be pruned before pruning can be removed"):
             module.remove(lib.nn.Linear(2, 2), "weight")
+
+
+def _every_other(lib_prune):
+    """The pruning tutorial's own method: zero every other entry among those still kept."""
+
+    class FooBarPruningMethod(lib_prune.BasePruningMethod):
+        PRUNING_TYPE = "unstructured"
+
+        def compute_mask(self, t, default_mask):
+            mask = default_mask.clone()
+            mask.view(-1)[::2] = 0
+            return mask
+
+    return FooBarPruningMethod
+
+
+def test_a_method_of_ones_own_gets_tensors_and_the_container_lists_the_methods_as_torch():
+    c_module, t_module = _twins(lambda nn: nn.Linear(5, 3))
+    for lib_prune, module in ((prune, c_module), (torch_prune, t_module)):
+        _every_other(lib_prune).apply(module, "bias")
+        lib_prune.l1_unstructured(module, "weight", amount=3)
+        lib_prune.l1_unstructured(module, "weight", amount=0.3)
+        _every_other(lib_prune).apply(module, "weight")  # among the entries still kept
+    _same_masks(c_module, t_module, "bias")
+    _same_masks(c_module, t_module)
+    c_hook, t_hook = ([h for h in m._forward_pre_hooks.values() if getattr(h, "_tensor_name", "") == "weight"][0]
+                      for m in (c_module, t_module))
+    assert [type(h).__name__ for h in c_hook] == [type(h).__name__ for h in t_hook]
+    assert len(c_hook) == len(list(t_hook)) == 3 and type(c_hook[-1]).__name__ == "FooBarPruningMethod"
+    assert_close(c_module(chainrule.ones(2, 5)), t_module(torch.ones(2, 5)), np.float32)

@@ -20,7 +20,7 @@ holding ``weight_orig * weight_mask``.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -52,12 +52,17 @@ def _count(amount: Any, size: int) -> int:
 
 
 class BasePruningMethod:
-    """A way to choose the mask: ``compute_mask(t, default_mask)`` returns the new mask (an array)."""
+    """A way to choose the mask: ``compute_mask(t, default_mask)`` returns the new mask, a tensor of
+    ``t``'s shape, as in PyTorch (a method of one's own overrides it). chainrule's methods define
+    ``_mask``, the same on the arrays."""
 
     PRUNING_TYPE = "unstructured"
     _tensor_name = ""
 
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        return Tensor._make(np.asarray(self._mask(_array(t), _array(default_mask))))
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must define compute_mask(t, default_mask)")
 
     def __call__(self, module: Module, inputs: Any) -> None:
@@ -88,7 +93,7 @@ class BasePruningMethod:
         scores = (importance_scores if importance_scores is not None else getattr(module, name))._data
         if scores.shape != orig._data.shape:
             raise ValueError(f"importance_scores should have the same shape as parameter {name} of {module}")
-        mask = method_to_apply.compute_mask(scores, default_mask).astype(orig._data.dtype)
+        mask = _mask_of(method_to_apply, scores, default_mask).astype(orig._data.dtype)
         if previous is None:
             del module._parameters[name]
             module.register_parameter(name + "_orig", orig)
@@ -129,22 +134,31 @@ class PruningContainer(BasePruningMethod):
         self._tensor_name = method._tensor_name
         self._pruning_methods += (method,)
 
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def __iter__(self) -> Iterator[BasePruningMethod]:
+        return iter(self._pruning_methods)
+
+    def __len__(self) -> int:
+        return len(self._pruning_methods)
+
+    def __getitem__(self, i: int) -> BasePruningMethod:
+        return self._pruning_methods[i]
+
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         method = self._pruning_methods[-1]
         mask = default_mask.copy()
         if method.PRUNING_TYPE == "unstructured":
             kept = mask == 1
-            mask[kept] = method.compute_mask(t[kept], mask[kept])
+            mask[kept] = _mask_of(method, t[kept], mask[kept])
         elif method.PRUNING_TYPE == "structured":
             dim = method.dim % t.ndim
             alive = np.flatnonzero(np.any(np.moveaxis(mask, dim, 0).reshape(t.shape[dim], -1) != 0, axis=1))
             sub_t, sub_mask = np.take(t, alive, axis=dim), np.take(mask, alive, axis=dim)
-            partial = method.compute_mask(sub_t, sub_mask)
+            partial = _mask_of(method, sub_t, sub_mask)
             index = [slice(None)] * t.ndim
             index[dim] = alive
             mask[tuple(index)] = partial
         else:  # global: the new mask as it is
-            mask = method.compute_mask(t, mask)
+            mask = _mask_of(method, t, mask)
         return mask
 
 
@@ -153,7 +167,7 @@ class Identity(BasePruningMethod):
 
     PRUNING_TYPE = "unstructured"
 
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         return default_mask
 
 
@@ -167,7 +181,7 @@ class _Unstructured(BasePruningMethod):
     def _scores(self, t: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         k = _count(self.amount, t.size)
         mask = default_mask.copy()
         if k:
@@ -204,7 +218,7 @@ class LnStructured(BasePruningMethod):
         _check_amount(amount)
         self.amount, self.n, self.dim = amount, n, dim
 
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         dim = self.dim % t.ndim
         k = _count(self.amount, t.shape[dim])
         keep = np.argsort(-_slice_norms(t, self.n, dim), kind="stable")[: t.shape[dim] - k]
@@ -224,7 +238,7 @@ class RandomStructured(BasePruningMethod):
         _check_amount(amount)
         self.amount, self.dim = amount, dim
 
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         dim = self.dim % t.ndim
         k = _count(self.amount, t.shape[dim])
         dropped = np.argsort(rng(None).random(t.shape[dim]))[:k]
@@ -243,11 +257,23 @@ class CustomFromMask(BasePruningMethod):
     def __init__(self, mask: Any) -> None:
         self.mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
 
-    def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    def _mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         if self.mask.shape != default_mask.shape:
             raise ValueError(f"custom_from_mask: the mask of shape {self.mask.shape} does not match the tensor's "
                              f"shape {default_mask.shape}")
         return default_mask * self.mask.astype(default_mask.dtype)
+
+
+def _array(x: Any) -> np.ndarray:
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _mask_of(method: BasePruningMethod, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
+    """``method``'s new mask for ``t``, as an array: chainrule's methods are asked directly, a method
+    of one's own through ``compute_mask`` with tensors, as PyTorch calls it."""
+    if type(method).compute_mask is BasePruningMethod.compute_mask:
+        return method._mask(t, default_mask)
+    return _array(method.compute_mask(Tensor._make(t), Tensor._make(default_mask)))
 
 
 def _hook_of(module: Module, name: str) -> BasePruningMethod | None:
@@ -311,7 +337,7 @@ def global_unstructured(parameters: Iterable[tuple[Module, str]], pruning_method
     container = PruningContainer()
     method._tensor_name = container._tensor_name = "temp"
     container.add_pruning_method(method)
-    final = container.compute_mask(np.concatenate(tensors), np.concatenate(masks))
+    final = container._mask(np.concatenate(tensors), np.concatenate(masks))
     at = 0
     for (module, name), flat in zip(pairs, tensors):
         shape = getattr(module, name).shape
