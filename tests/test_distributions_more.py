@@ -49,6 +49,7 @@ def _transforms(lib, p):
         (tr.PowerTransform(p.exp()), lambda x: x.exp()),
         (tr.ExpTransform().inv, lambda x: x.exp()),
         (tr.SigmoidTransform().inv, lambda x: lib.sigmoid(x)),
+        (tr.IndependentTransform(tr.AffineTransform(p, p.exp()), 1), lambda x: x),
         (tr.ComposeTransform([tr.AffineTransform(0.5, p.exp()), tr.ExpTransform(), tr.PowerTransform(p)]),
          lambda x: x),
     ]
@@ -131,8 +132,10 @@ def test_transformed_distribution_equals_torch(dtype):
                                                             tr.AffineTransform(0.5, -2.0))
         vector = lib.distributions.TransformedDistribution(lib.distributions.Normal(m, s),
                                                            [tr.AffineTransform(1.0, s, event_dim=1)])
+        chained = lib.distributions.TransformedDistribution(  # an elementwise map, then a coupled one
+            lib.distributions.Normal(m, s), [tr.ExpTransform(), tr.AffineTransform(0.5, s, event_dim=1)])
         return (logistic.log_prob(v), logistic.cdf(v), logistic.icdf(q), flipped.cdf(v), flipped.icdf(q),
-                vector.log_prob(v))
+                vector.log_prob(v), chained.log_prob(v.abs() * s + 0.5))
 
     check(fn, loc, scale, x, p)
     base = D.Normal(chainrule.tensor(loc), chainrule.tensor(scale))

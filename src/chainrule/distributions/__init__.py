@@ -5,9 +5,10 @@
 ``StudentT`` (reparameterised: ``rsample`` carries gradients to the parameters), ``Bernoulli``,
 ``Categorical``, ``OneHotCategorical``, ``Poisson``, ``Geometric``, ``Binomial``, ``Multinomial``,
 ``MixtureSameFamily``, ``Independent`` and ``TransformedDistribution`` (with the ``transforms``:
-Exp, Affine, Sigmoid, Tanh, Power, Softplus, Abs, Softmax, Compose), with ``sample``,
-``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` where PyTorch has them,
-``expand`` and argument validation; ``kl_divergence`` with ``register_kl``; ``constraints``.
+Exp, Affine, Sigmoid, Tanh, Power, Softplus, Abs, Softmax, Independent, Compose), with
+``sample``, ``log_prob``, ``entropy``, ``mean``, ``variance``, ``cdf``/``icdf`` where PyTorch
+has them, ``expand`` and argument validation; ``kl_divergence`` with ``register_kl``;
+``constraints``.
 Sampling draws from chainrule's generator, so ``chainrule.manual_seed`` makes it repeat.
 
     dist = Categorical(logits=policy(state))
@@ -44,6 +45,7 @@ from .transforms import (
     AffineTransform,
     ComposeTransform,
     ExpTransform,
+    IndependentTransform,
     PowerTransform,
     SigmoidTransform,
     SoftmaxTransform,
@@ -56,8 +58,8 @@ from .uniform import Uniform
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
     "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel",
-    "HalfNormal", "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal",
-    "Normal", "OneHotCategorical", "Poisson", "PowerTransform", "SigmoidTransform", "SoftmaxTransform",
-    "SoftplusTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform",
-    "constraints", "kl_divergence", "register_kl", "transforms",
+    "HalfNormal", "Independent", "IndependentTransform", "Laplace", "LogNormal", "MixtureSameFamily",
+    "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "PowerTransform",
+    "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StudentT", "TanhTransform", "Transform",
+    "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",
 ]
