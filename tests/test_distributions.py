@@ -25,6 +25,11 @@ def _uniforms(shapes, ranges, dtype, seed):
     return [_uniform(shape, low, high, dtype, seed + i) for i, (shape, (low, high)) in enumerate(zip(shapes, ranges))]
 
 
+def _probs_or_logits(shape, by, dtype, seed):
+    """Class weights (unnormalised probabilities) or logits of ``shape``, as ``by`` says."""
+    return _uniform(shape, 0.1, 2, dtype, seed) if by == "probs" else randn(shape, dtype, seed, 2.0)
+
+
 def _probs(shape, dtype, seed=0):
     return _uniform(shape, 0.05, 0.95, dtype, seed)
 
@@ -166,7 +171,7 @@ def test_bernoulli_clamps_probabilities_at_zero_and_one(dtype):
        by=st.sampled_from(["probs", "logits"]), sample_dims=st.integers(0, 2))
 def test_categorical_equals_torch(batch, k, dtype, seed, by, sample_dims):
     shape = (*batch, k)
-    param = _uniform(shape, 0.1, 2, dtype, seed) if by == "probs" else randn(shape, dtype, seed, 2.0)
+    param = _probs_or_logits(shape, by, dtype, seed)
     value = np.random.default_rng(seed).integers(0, k, (2,) * sample_dims + tuple(batch))
 
     def fn(lib, w, x):

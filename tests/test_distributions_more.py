@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import chainrule
 from chainrule import distributions as D
 from chainrule.distributions import transforms as T
-from test_distributions import _check_trigamma_grad
+from test_distributions import _check_trigamma_grad, _probs_or_logits
 from torch_oracle import assert_close, broadcastable, check, float_dtypes, randn, seeds
 
 
@@ -373,8 +373,7 @@ def test_binomial_enumerate_support_equals_torch():
 @given(batch=st.lists(st.integers(1, 3), max_size=2), k=st.integers(2, 4), dtype=float_dtypes, seed=seeds,
        by=st.sampled_from(["probs", "logits"]), n=st.integers(1, 6))
 def test_multinomial_equals_torch(batch, k, dtype, seed, by, n):
-    shape = (*batch, k)
-    param = _uniform(shape, 0.1, 2, dtype, seed) if by == "probs" else randn(shape, dtype, seed, 2.0)
+    param = _probs_or_logits((*batch, k), by, dtype, seed)
     rng = np.random.default_rng(seed)
     value = np.stack([rng.multinomial(n, np.ones(k) / k) for _ in range(int(np.prod(batch)) * 2)])
     value = value.reshape((2, *batch, k)).astype(dtype)

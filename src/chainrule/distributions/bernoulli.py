@@ -8,9 +8,10 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.ops import logaddexp
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, broadcast_all, lazy_property, logits_to_probs, probs_to_logits, uniform_noise
+from .distribution import broadcast_all, uniform_noise
+from .probs_or_logits import ProbsOrLogits
 
 
 def softplus(x: Tensor) -> Tensor:
@@ -18,7 +19,7 @@ def softplus(x: Tensor) -> Tensor:
     return logaddexp(x, 0.0)
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ProbsOrLogits):
     """Bernoulli(p), parameterised by ``probs`` p or by ``logits`` log(p / (1 - p)) (exactly one
     of them; the other is derived: ``sigmoid(logits)``, or the logit of p clamped to
     [eps, 1 - eps]).
@@ -31,39 +32,8 @@ class Bernoulli(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
-        self._param = param
-        super().__init__(param.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
-        new = self._fresh(batch_shape, _instance)
-        batch_shape = new.batch_shape
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.shape
+        self._take_probability(probs, logits)
+        super().__init__(self._param.shape, validate_args=validate_args)
 
     @property
     def mean(self) -> Tensor:

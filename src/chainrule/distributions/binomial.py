@@ -10,9 +10,9 @@ from ..autograd import no_grad
 from ..autograd.ops import clamp, exp, log1p
 from ..autograd.ops.special import lgamma
 from ..random import rng
-from ..tensor import Size, Tensor
+from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .probs_or_logits import ProbsOrLogits
 
 
 def _clamp_by_zero(x: Tensor) -> Tensor:
@@ -20,7 +20,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (clamp(x, min=0) + x - clamp(x, max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(ProbsOrLogits):
     """Binomial(total_count n, probs p or logits l) over {0, ..., n}:
 
         log P(k) = log C(n, k) + k l - n log(1 + e^l)
@@ -35,41 +35,18 @@ class Binomial(Distribution):
 
     def __init__(self, total_count: Any = 1, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self._param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self._param = self.logits
-        self.total_count = self.total_count.type_as(self._param)
+        (total_count,) = self._take_probability(probs, logits, total_count)
+        self.total_count = total_count.type_as(self._param)
         super().__init__(self._param.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Binomial:
-        new = self._fresh(batch_shape, _instance)
+        new = super().expand(batch_shape, _instance)
         new.total_count = self.total_count.expand(new.batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(new.batch_shape))
-                new._param = getattr(new, name)
         return new
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.shape
 
     @property
     def mean(self) -> Tensor:

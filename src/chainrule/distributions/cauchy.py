@@ -10,11 +10,10 @@ import numpy as np
 from ..autograd.ops import atan, tan
 from ..random import rng
 from ..tensor import Tensor
-from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import LocationScale
 
 
-class Cauchy(Distribution):
+class Cauchy(LocationScale):
     """Cauchy(loc, scale), the ratio of two independent standard normals, shifted and scaled:
 
         p(x) = 1 / (pi scale (1 + ((x - loc) / scale)^2))
@@ -23,24 +22,9 @@ class Cauchy(Distribution):
     standard Cauchy draw.
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Cauchy:
-        return self._expanded(batch_shape, _instance, "loc", "scale")
-
     @property
-    def mean(self) -> Tensor:
+    def mean(self) -> Tensor:  # type: ignore[override]
         return Tensor._make(np.full(self._extended_shape(), np.nan, dtype=self.loc._data.dtype))
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

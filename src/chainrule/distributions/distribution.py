@@ -261,7 +261,8 @@ class Distribution:
 
 class LocationScale(Distribution):
     """A family with a location ``loc`` and a scale ``scale``, broadcast together into the batch
-    shape (Normal, Laplace): their shared construction, ``expand``, and ``mean = mode = loc``."""
+    shape (Normal, Laplace, Cauchy): their shared construction, ``expand``, and ``mean = mode = loc``
+    (a family without a mean says so)."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -278,6 +279,4 @@ class LocationScale(Distribution):
     def mean(self) -> Tensor:
         return self.loc
 
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
+    mode = mean  # a symmetric density peaks at its centre

@@ -13,10 +13,11 @@ from ..random import rng
 from ..tensor import Tensor
 from . import constraints
 from .bernoulli import softplus
-from .distribution import Distribution, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .distribution import broadcast_all
+from .probs_or_logits import ProbsOrLogits
 
 
-class Geometric(Distribution):
+class Geometric(ProbsOrLogits):
     """Geometric(p) over {0, 1, 2, ...}, by ``probs`` p (in (0, 1]) or by ``logits``:
 
         P(k) = (1 - p)^k p,   mean (1 - p) / p,   variance (1 - p) / p^2
@@ -28,15 +29,8 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
-        super().__init__(param.shape, validate_args=validate_args)
+        self._take_probability(probs, logits)
+        super().__init__(self._param.shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             value = self.probs
             valid = value._data > 0
@@ -44,21 +38,6 @@ class Geometric(Distribution):
                 raise ValueError(f"Expected parameter probs ({type(value).__name__} of shape {tuple(value.shape)}) "
                                  f"of distribution {self!r} to be positive but found invalid values:\n"
                                  f"{Tensor._make(value._data[~valid])}")
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Geometric:
-        new = self._fresh(batch_shape, _instance)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(new.batch_shape))
-        return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:

@@ -95,9 +95,7 @@ class MultivariateNormal(Distribution):
     def mean(self) -> Tensor:
         return self.loc
 
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
+    mode = mean  # the density peaks at its mean
 
     @property
     def variance(self) -> Tensor:
