@@ -1,5 +1,5 @@
-"""Function transforms, as ``torch.func``: ``grad``, ``grad_and_value``, ``vjp``, ``jacrev``,
-``vmap`` and ``functional_call``.
+"""Function transforms, as ``torch.func``: ``grad``, ``grad_and_value``, ``vjp``, ``jvp``,
+``jacrev``, ``vmap`` and ``functional_call``.
 
 A transform takes a function of tensors and returns another: ``grad(f)`` computes ``df/dx`` where
 ``f`` returns a scalar, ``vmap(f)`` applies ``f`` to every slice of a batch, and
@@ -27,7 +27,7 @@ from .autograd import ops as _ops
 from .autograd.functional import jacobian
 from .tensor import Tensor
 
-__all__ = ["functional_call", "grad", "grad_and_value", "jacrev", "vjp", "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "jacrev", "jvp", "vjp", "vmap"]
 
 
 # ------------------------------------------------------------------ pytrees
@@ -144,6 +144,42 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
 
     detached = _flatten(output)[1]([o.detach() if isinstance(o, Tensor) else o for o in out_leaves])
     return (detached, vjp_fn, aux) if has_aux else (detached, vjp_fn)
+
+
+def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool = False,
+        has_aux: bool = False) -> Any:
+    """``(func(*primals), J t)``: the derivative of ``func`` at ``primals`` in the direction
+    ``tangents`` (a tuple of the primals' structure and shapes), as ``torch.func.jvp``.
+
+    chainrule differentiates in reverse mode only, so ``J t`` is read off the Jacobian's rows:
+    ``(J t)_i = (e_i^T J) . t``, one backward pass per output number (exact, but a loop where
+    PyTorch's forward mode makes one pass).
+    """
+    name = "jvp(f, primals, tangents)"
+    if not isinstance(primals, tuple):
+        raise RuntimeError(f"{name}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals).")
+    primal_leaves, tangent_leaves = _flatten(primals)[0], _flatten(tangents)[0]
+    if type(tangents) is not tuple or len(tangent_leaves) != len(primal_leaves) or not all(
+            isinstance(p, Tensor) and isinstance(t, Tensor) for p, t in zip(primal_leaves, tangent_leaves)):
+        raise RuntimeError(f"{name}: Expected primals and tangents to have the same python structure, each "
+                           "leaf a tensor")
+    for p, t in zip(primal_leaves, tangent_leaves):
+        if p.shape != t.shape:
+            raise RuntimeError(f"{name}: a tangent has a different size than its primal: the primal is of size "
+                               f"{list(p.shape)} while the tangent is of size {list(t.shape)}")
+    tangent_arrays = [t._data for t in tangent_leaves]
+    output, vjp_fn, *aux = vjp(func, *primals, has_aux=has_aux)
+    out_leaves, rebuild = _flatten(output)
+    derivatives = []
+    for k, out in enumerate(out_leaves):
+        column = np.zeros(out._data.size, dtype=out._data.dtype)  # (J t) of this output, flat
+        for i in range(column.size):
+            unit = [np.zeros(o.shape, dtype=o._data.dtype) for o in out_leaves]  # e_i
+            unit[k].flat[i] = 1
+            row = _flatten(vjp_fn(rebuild([Tensor._make(u) for u in unit])))[0]  # e_i^T J, per primal
+            column[i] = sum(float(np.vdot(r._data, t)) for r, t in zip(row, tangent_arrays))
+        derivatives.append(Tensor._make(column.reshape(out._data.shape)))
+    return (output, rebuild(derivatives), *aux)
 
 
 def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:

@@ -109,3 +109,32 @@ def test_functional_call_leaves_the_module_alone_and_ties_weights():
         shared[1].weight = shared[0].weight
         out = func.functional_call(shared, {"0.weight": lib.eye(2) * 2}, (lib.ones(1, 2),))
         assert out.tolist() == [[4.0, 4.0]]  # the tied layer took the same replacement
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_jvp_equals_torch(dtype):
+    """Several primals, a tuple output with a scalar, a pytree primal, has_aux, and the errors."""
+    x, y, tx, ty = (randn((2, 3), dtype, seed) for seed in range(4))
+    got, want = [], []
+    for (lib, func), out in zip(_libs(), (got, want)):
+        def f(a, b, lib=lib):
+            return (a.sin() * b, (a * b).sum(), lib.tanh(a @ b.T))
+
+        def g(pair):
+            a, b = pair
+            return (a.exp() * b).sum(0), {"a": a}
+
+        t = [lib.tensor(v) for v in (x, y, tx, ty)]
+        out.append(func.jvp(f, (t[0], t[1]), (t[2], t[3])))
+        out.append(func.jvp(g, ((t[0], t[1]),), ((t[2], t[3]),), has_aux=True))
+        with pytest.raises(RuntimeError, match="Expected primals to be a tuple"):
+            func.jvp(f, [t[0], t[1]], (t[2], t[3]))
+        with pytest.raises(RuntimeError, match="Expected primals and tangents to have the same python structure"):
+            func.jvp(f, (t[0], t[1]), (t[2],))
+        with pytest.raises(RuntimeError, match="different size"):
+            func.jvp(f, (t[0], t[1]), (t[2], t[3][:1]))
+    (values, derivatives), (value, derivative, aux) = got
+    (t_values, t_derivatives), (t_value, t_derivative, t_aux) = want
+    for a, b in zip((*values, *derivatives, value, derivative, aux["a"]),
+                    (*t_values, *t_derivatives, t_value, t_derivative, t_aux["a"])):
+        assert_close(a, b, dtype)
