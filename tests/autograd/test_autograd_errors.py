@@ -139,6 +139,9 @@ def test_shape_op_errors():
     _raises(ShapeError, lambda: x.expand(4, 3, 4), "expand", "(2, 3)")
     _raises(ShapeError, lambda: x.expand(3), "expand", "(2, 3)")
     _raises(ShapeError, lambda: chainrule.cat([x, chainrule.ones(2, 4)]), "cat", "(2, 3)", "(2, 4)")
+    for lib in (chainrule, torch):  # torch's own words
+        with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\) cannot be concatenated"):
+            lib.cat([lib.ones(1), lib.tensor(2.0)])
     _raises(ShapeError, lambda: chainrule.stack([x, chainrule.ones(3, 2)]), "stack", "(2, 3)", "(3, 2)")
     _raises(ShapeError, lambda: x.split([1, 3], 1), "split", "[1, 3]", "(2, 3)")
     _raises(ValueError, lambda: x.chunk(0), "chunk", "0")

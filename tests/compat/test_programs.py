@@ -34,7 +34,9 @@ def to_torch(source: str) -> str:
 
 
 def run(path: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    # one thread each for PyTorch's and NumPy's pools: the programs check learning, not speed, and a
+    # pool spinning on a core another process holds can make a small LSTM's run ten times slower
+    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     return subprocess.run([sys.executable, str(path)], cwd=workdir, env=env, text=True,
                           capture_output=True, timeout=TIMEOUT_S)
 

@@ -355,6 +355,9 @@ def _tensors(tensors: Sequence[Any], op: str) -> list[Any]:
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     tensors = _tensors(tensors, "cat")
     shapes = [tuple(np.shape(t._data if isinstance(t, Tensor) else t)) for t in tensors]
+    for i, s in enumerate(shapes):
+        if not s:  # a 0-d tensor has no dimension to join along: view it as [1] first
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ndim = len(shapes[0])
     axis = normalize_dim(dim, ndim, "cat")
     for s in shapes:
