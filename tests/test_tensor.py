@@ -206,6 +206,7 @@ def test_clone_detach_to():
 @pytest.mark.parametrize("data", [
     [1.0, 2.0], [1.5, -2.25], [[1.5, 2.0], [3.0, -4.0]], 3.0, [1, 2], [[1, -2], [3, 4]], [True, False],
     [1e-5, -1.0], [1e9, 1.0], [], [float("nan"), 1.5, -float("inf")], [100.0, -3.0],
+    [float("inf"), -float("inf")], [1.0, float("nan")], [[1.0, float("nan")], [float("inf"), -2.5]],
 ])
 def test_repr_matches_torch(data):
     assert repr(chainrule.tensor(data)) == repr(torch.tensor(data))

@@ -2100,9 +2100,9 @@ def _float_formatter(data: np.ndarray) -> dict[str, Any]:
             return f"{v:.4e}"
         return f"{v:.0f}." if integral else f"{v:.4f}"
 
-    # the widest string is that of the smallest or the largest value, or of a nan/inf
+    # the widest string is that of the smallest or the largest finite value (a nan or an inf is
+    # padded to it, but never widens the others: PyTorch's [1., nan] and [inf, -inf])
     probes = [finite.min(), finite.max()] if finite.size else []
-    probes += list(np.unique(data[~np.isfinite(data)]))
     width = builtins.max((len(one(v)) for v in probes), default=0)
     return {"float_kind": lambda v: one(v).rjust(width)}
 
