@@ -312,3 +312,29 @@ def test_without_numba_what_the_pack_does_not_take_is_left_to_the_twin(without_n
         assert shares_a_pack(opt, small_p, row_p) == ("weight_decay" not in kwargs)
         assert_all_close(ours, twin, rtol=0, atol=0)
         assert_all_close(ours, run_torch("Adam", kwargs, start, grads), **tolerance(np.float32, against_torch=True))
+
+
+def test_subnormal_moments_are_stored_as_zero_and_the_parameters_stay_the_twins():
+    """A unit that stops learning (its gradient 0 from the sixth step, as a dead ReLU's): the
+    twin's m decays into the subnormals and sticks at the smallest one; the kernel stores 0 there
+    (x86 CPUs are slow on subnormal operands), and θ stays the twin's."""
+    if fused._adam_kernel.compiled() is None:
+        pytest.skip("the kernel needs numba")
+    rng = np.random.default_rng(3)
+    start = rng.normal(0.5, 0.2, 64).astype(np.float32)
+    grads = [rng.normal(0, 1, 64).astype(np.float32) for _ in range(5)] + [np.zeros(64, np.float32)] * 995
+    finals = {}
+    for fast in (False, True):
+        p = cr.nn.Parameter(cr.from_numpy(start.copy()))
+        opt = cr.optim.Adam([p], lr=0.01)
+        with mode(fast):
+            for g in grads:
+                p.grad = cr.from_numpy(g.copy())
+                opt.step()
+        finals[fast] = p._data, opt.state[p]["exp_avg"]._data, opt.state[p]["exp_avg_sq"]._data
+    (p_ref, m_ref, v_ref), (p_fast, m_fast, v_fast) = finals[False], finals[True]
+    tiny = np.finfo(np.float32).tiny
+    assert np.all((m_ref != 0) & (np.abs(m_ref) < tiny))  # the twin: every m stuck among the subnormals
+    assert np.all(m_fast == 0) and np.all(v_fast >= tiny)
+    np.testing.assert_allclose(v_fast, v_ref, rtol=1e-5)
+    np.testing.assert_allclose(p_fast, p_ref, rtol=1e-6)
