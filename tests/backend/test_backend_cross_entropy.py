@@ -127,3 +127,24 @@ def test_a_backward_in_the_other_mode_than_its_forward(forward_mode, reduction, 
             loss.backward()
         grads[backward] = z.grad._data
     np.testing.assert_allclose(grads[backward_mode], grads[forward_mode], rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_subnormal_gradients_are_zero_on_the_fast_path(dtype):
+    """A confident classifier: the softmax of its wrong classes underflows into the subnormals.
+    The twin keeps them in dZ; the kernel makes them 0 (the backward's products with subnormal
+    operands are slow on x86), and every other entry is the twin's."""
+    tiny = np.finfo(dtype).tiny
+    gap = -np.log(tiny) + 3  # e^-gap is subnormal, a few steps below the smallest normal number
+    z = np.array([[0.0, -gap, -1.0], [-gap, 2.0, -gap / 2]], dtype)
+    y = np.array([0, 1])
+    grads = {}
+    for mode in MODES:
+        t = chainrule.tensor(z, requires_grad=True)
+        with MODES[mode]():
+            chainrule.nn.functional.cross_entropy(t, chainrule.tensor(y)).backward()
+        grads[mode] = t.grad._data
+    subnormal = (grads["reference"] != 0) & (np.abs(grads["reference"]) < tiny)
+    assert subnormal.sum() == 2
+    assert np.all(grads["fast"][subnormal] == 0)
+    np.testing.assert_allclose(grads["fast"][~subnormal], grads["reference"][~subnormal],
+                               rtol=1e-6 if dtype == np.float32 else 1e-12)

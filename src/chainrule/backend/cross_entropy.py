@@ -46,12 +46,19 @@ def _softmax_nll_loop(z, target, p):
     return total
 
 
-def _softmax_nll_backward_loop(p, target, coef, dz):
-    """``dZ = (softmax(Z) - onehot(y)) coef``, with ``coef = G / N`` (``mean``) or ``G`` (``sum``)."""
+def _softmax_nll_backward_loop(p, target, coef, tiny, dz):
+    """``dZ = (softmax(Z) - onehot(y)) coef``, with ``coef = G / N`` (``mean``) or ``G`` (``sum``).
+
+    An entry below ``tiny`` (the dtype's smallest normal number) in magnitude is 0: once a
+    classifier is confident, the softmax of its wrong classes underflows into the subnormal
+    numbers, and every product the backward pass then makes with them (x86 CPUs take tens of times
+    longer on subnormal operands) slows the whole step down, for a gradient below any rounding.
+    """
     rows, classes = p.shape
     for n in range(rows):
         for c in range(classes):
-            dz[n, c] = p[n, c] * coef
+            d = p[n, c] * coef
+            dz[n, c] = d if abs(d) >= tiny else d * 0
         dz[n, target[n]] -= coef
 
 
@@ -87,5 +94,5 @@ def backward(ctx, g):
         return _backward(ctx, g)  # the forward ran on the twin (or the backend was off then)
     coef = g / g.dtype.type(ctx.denom) if ctx.reduction == "mean" else g  # dL/dl_n, the same for every n
     dz = np.empty_like(p)
-    softmax_nll_backward_kernel(p, ctx.t, p.dtype.type(coef), dz)
+    softmax_nll_backward_kernel(p, ctx.t, p.dtype.type(coef), np.finfo(p.dtype).tiny, dz)
     return dz, None
