@@ -563,3 +563,14 @@ def test_expand_keeps_values_and_gradients(dtype):
                 Dl.HalfNormal(s).expand((2, 3)).cdf(v), Dl.StudentT(s + 2, m, s).expand((2, 3)).log_prob(v))
 
     check(fn, loc, scale, x)
+
+
+def test_mixture_errors_name_what_was_given():
+    normal = D.Normal(chainrule.zeros(3), chainrule.ones(3))
+    with pytest.raises(ValueError, match="MixtureSameFamily: the mixture distribution needs to be a Categorical"):
+        D.MixtureSameFamily(normal, normal)
+    with pytest.raises(ValueError, match="the component distribution needs to be a Distribution .* got list"):
+        D.MixtureSameFamily(D.Categorical(logits=chainrule.zeros(3)), [normal])
+    with pytest.raises(ValueError):  # torch refuses both too
+        torch.distributions.MixtureSameFamily(torch.distributions.Normal(torch.zeros(3), torch.ones(3)),
+                                              torch.distributions.Normal(torch.zeros(3), torch.ones(3)))

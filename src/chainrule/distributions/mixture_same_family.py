@@ -36,9 +36,11 @@ class MixtureSameFamily(Distribution):
         self._mixture_distribution = mixture_distribution
         self._component_distribution = component_distribution
         if not isinstance(mixture_distribution, Categorical):
-            raise ValueError(" The Mixture distribution needs to be an  instance of torch.distributions.Categorical")
+            raise ValueError("MixtureSameFamily: the mixture distribution needs to be a Categorical (the weights "
+                             f"of the components), got {type(mixture_distribution).__name__}")
         if not isinstance(component_distribution, Distribution):
-            raise ValueError("The Component distribution needs to be an instance of torch.distributions.Distribution")
+            raise ValueError("MixtureSameFamily: the component distribution needs to be a Distribution (its last "
+                             f"batch dim the components), got {type(component_distribution).__name__}")
         mdbs, cdbs = mixture_distribution.batch_shape, component_distribution.batch_shape[:-1]
         for size1, size2 in zip(reversed(mdbs), reversed(cdbs), strict=False):
             if size1 != 1 and size2 != 1 and size1 != size2:
