@@ -73,3 +73,6 @@ def test_tensor_of_sizes_is_a_default_dtype_tensor_of_that_shape_as_torch(sizes)
     assert tuple(chainrule.Tensor([2, 3]).shape) == (2,) and tuple(chainrule.Tensor().shape) == (0,)
     with pytest.raises(TypeError, match=r"Tensor\(\): expected sizes \(ints\) or one sequence of data, got list, int"):
         chainrule.Tensor([1], 2)
+    for lib in (chainrule, torch):
+        with pytest.raises(RuntimeError, match="Trying to create tensor with negative dimension -1"):
+            lib.Tensor(2, -1)

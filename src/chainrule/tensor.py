@@ -114,8 +114,11 @@ class Tensor:
 
     def __init__(self, data: Any = (), *sizes: int, dtype: Any = None, requires_grad: bool = False) -> None:
         if type(self) is Tensor and _are_sizes((data, *sizes)):  # torch.Tensor(2, 3): zeros of that shape
-            self._data = np.zeros((data, *sizes), dtype=_dt.as_dtype(dtype) if dtype is not None
-                                  else _dt.get_default_dtype())
+            shape = (int(data), *map(int, sizes))
+            if min(shape) < 0:
+                raise RuntimeError(f"Tensor(): Trying to create tensor with negative dimension {min(shape)}: "
+                                   f"{list(shape)}")
+            self._data = np.zeros(shape, dtype=_dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype())
         elif sizes:
             raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of data, got "
                             f"{', '.join(type(a).__name__ for a in (data, *sizes))}")
