@@ -156,6 +156,9 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
     PyTorch's forward mode makes one pass).
     """
     name = "jvp(f, primals, tangents)"
+    if strict:
+        raise NotImplementedError(f"{name}: strict=True (an error for an output that does not depend on the "
+                                  "primals) is not supported; strict=False gives the same values")
     if not isinstance(primals, tuple):
         raise RuntimeError(f"{name}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals).")
     primal_leaves, tangent_leaves = _flatten(primals)[0], _flatten(tangents)[0]

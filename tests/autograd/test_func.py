@@ -133,6 +133,8 @@ def test_jvp_equals_torch(dtype):
             func.jvp(f, (t[0], t[1]), (t[2],))
         with pytest.raises(RuntimeError, match="different size"):
             func.jvp(f, (t[0], t[1]), (t[2], t[3][:1]))
+    with pytest.raises(NotImplementedError, match="strict=True"):
+        chainrule.func.jvp(lambda a: a, (chainrule.ones(2),), (chainrule.ones(2),), strict=True)
     (values, derivatives), (value, derivative, aux) = got
     (t_values, t_derivatives), (t_value, t_derivative, t_aux) = want
     for a, b in zip((*values, *derivatives, value, derivative, aux["a"]),
