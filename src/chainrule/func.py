@@ -186,22 +186,38 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
 
 
 def jacrev(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
-    """``f -> J``: the Jacobian of ``f`` with respect to the tensor argument(s) ``argnums``, by
-    reverse mode (one backward pass per output number), shaped ``output.shape + input.shape``."""
+    """``f -> J``: the Jacobian of ``f`` with respect to the argument(s) ``argnums``, by reverse
+    mode (one backward pass per output number), shaped ``output.shape + input.shape``. An argument
+    may be a pytree (a dict of parameters, say): its Jacobian is the same tree of Jacobians; with
+    several outputs (a tuple), one such result per output."""
 
     def wrapped(*args: Any) -> Any:
         picked = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        trees = [_flatten(args[a]) for a in picked]  # (leaves, rebuild) of each picked argument
+        leaves = tuple(leaf for tree_leaves, _ in trees for leaf in tree_leaves)
 
-        def of_picked(*chosen: Tensor) -> Any:
-            full = list(args)
-            for a, t in zip(picked, chosen):
-                full[a] = t
+        def of_leaves(*chosen: Tensor) -> Any:
+            full, at = list(args), 0
+            for a, (tree_leaves, rebuild) in zip(picked, trees):
+                full[a] = rebuild(list(chosen[at:at + len(tree_leaves)]))
+                at += len(tree_leaves)
             return func(*full)
 
-        inputs = tuple(args[a] for a in picked)
-        return jacobian(of_picked, inputs[0] if isinstance(argnums, int) else inputs)
+        def regroup(per_leaf: tuple[Tensor, ...]) -> Any:  # one output's Jacobians, as the arguments' trees
+            out, at = [], 0
+            for tree_leaves, rebuild in trees:
+                out.append(rebuild(list(per_leaf[at:at + len(tree_leaves)])))
+                at += len(tree_leaves)
+            return out[0] if isinstance(argnums, int) else tuple(out)
+
+        jac = jacobian(of_leaves, leaves)  # per output (when a tuple), a tuple over the leaves
+        return tuple(regroup(j) for j in jac) if _is_tuple_of_tuples(jac) else regroup(jac)
 
     return wrapped
+
+
+def _is_tuple_of_tuples(jac: Any) -> bool:
+    return isinstance(jac, tuple) and bool(jac) and isinstance(jac[0], tuple)
 
 
 # ------------------------------------------------------------------ vmap

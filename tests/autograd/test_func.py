@@ -140,3 +140,30 @@ def test_jvp_equals_torch(dtype):
     for a, b in zip((*values, *derivatives, value, derivative, aux["a"]),
                     (*t_values, *t_derivatives, t_value, t_derivative, t_aux["a"])):
         assert_close(a, b, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_jacrev_of_a_dict_of_parameters_equals_torch(dtype):
+    """The neural tangent kernel tutorial's call: the Jacobian of a model's output with respect to
+    its parameters, given as a dict; and several arguments with a tuple of outputs."""
+    results = []
+    for lib, func in _libs():
+        model = _mlp(lib, dtype)
+        params = {k: v.detach() for k, v in model.named_parameters()}
+        x = lib.tensor(randn((2, 3), dtype, 1))
+
+        def single(p, xi, func=func, model=model):
+            return func.functional_call(model, p, (xi[None],)).squeeze(0)
+
+        per_sample = func.vmap(func.jacrev(single), (None, 0))(params, x)
+        a, b = lib.tensor(randn((3,), dtype, 2)), lib.tensor(randn((3,), dtype, 3))
+        pair = func.jacrev(lambda u, v: ((u * v).sin(), (u - v).sum()), argnums=(0, 1))(a, b)
+        results.append((per_sample, pair))
+    (ours, ours_pair), (theirs, theirs_pair) = results
+    assert list(ours) == list(theirs)
+    for k in theirs:
+        assert tuple(ours[k].shape) == tuple(theirs[k].shape)
+        assert_close(ours[k], theirs[k], dtype)
+    for got, want in zip(ours_pair, theirs_pair):
+        for g, w in zip(got, want):
+            assert_close(g, w, dtype)
