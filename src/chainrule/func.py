@@ -173,14 +173,16 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
     tangent_arrays = [t._data for t in tangent_leaves]
     output, vjp_fn, *aux = vjp(func, *primals, has_aux=has_aux)
     out_leaves, rebuild = _flatten(output)
+    unit = [np.zeros(o.shape, dtype=o._data.dtype) for o in out_leaves]  # e_i, one entry set at a time
+    cotangent = rebuild([Tensor._make(u) for u in unit])
     derivatives = []
     for k, out in enumerate(out_leaves):
         column = np.zeros(out._data.size, dtype=out._data.dtype)  # (J t) of this output, flat
         for i in range(column.size):
-            unit = [np.zeros(o.shape, dtype=o._data.dtype) for o in out_leaves]  # e_i
             unit[k].flat[i] = 1
-            row = _flatten(vjp_fn(rebuild([Tensor._make(u) for u in unit])))[0]  # e_i^T J, per primal
+            row = _flatten(vjp_fn(cotangent))[0]  # e_i^T J, per primal
             column[i] = sum(float(np.vdot(r._data, t)) for r, t in zip(row, tangent_arrays))
+            unit[k].flat[i] = 0
         derivatives.append(Tensor._make(column.reshape(out._data.shape)))
     return (output, rebuild(derivatives), *aux)
 

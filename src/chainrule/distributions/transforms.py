@@ -72,9 +72,6 @@ class Transform:
     def __eq__(self, other: object) -> bool:
         return self is other
 
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
     __hash__ = object.__hash__
 
     def __call__(self, x: Tensor) -> Tensor:
@@ -319,18 +316,22 @@ class IndependentTransform(Transform):
         return f"IndependentTransform({self.base_transform!r}, {self.reinterpreted_batch_ndims})"
 
 
-class ExpTransform(Transform):
+class _Parameterless(Transform):
+    """A transform without parameters: every instance of its class is the same map."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self))
+
+    __hash__ = object.__hash__
+
+
+class ExpTransform(_Parameterless):
     """y = exp(x), from the reals onto the positive reals; log |dy/dx| = x."""
 
     domain = constraints.real
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ExpTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
         return x.exp()
@@ -387,7 +388,7 @@ def _clamp_open_unit(y: Tensor) -> Tensor:
     return clamp(y, min=float(info.tiny), max=1.0 - float(info.eps))
 
 
-class SigmoidTransform(Transform):
+class SigmoidTransform(_Parameterless):
     """y = 1 / (1 + e^-x) (kept inside [tiny, 1 - eps]), x = logit(y); log |dy/dx| =
     -softplus(-x) - softplus(x)."""
 
@@ -395,11 +396,6 @@ class SigmoidTransform(Transform):
     codomain = constraints.unit_interval
     bijective = True
     sign = +1
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SigmoidTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
         return _clamp_open_unit(sigmoid(x))
@@ -412,18 +408,13 @@ class SigmoidTransform(Transform):
         return -softplus(-x) - softplus(x)
 
 
-class SoftplusTransform(Transform):
+class SoftplusTransform(_Parameterless):
     """y = log(1 + e^x) onto the positive reals, x = log(-expm1(-y)) + y; log |dy/dx| = -softplus(-x)."""
 
     domain = constraints.real
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SoftplusTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
         return softplus(x)
@@ -435,7 +426,7 @@ class SoftplusTransform(Transform):
         return -softplus(-x)
 
 
-class TanhTransform(Transform):
+class TanhTransform(_Parameterless):
     """y = tanh(x) onto (-1, 1), x = atanh(y) (not clamped: use ``cache_size=1`` to invert a
     sample at the bounds); log |dy/dx| = 2 (log 2 - x - softplus(-2x)), stable for large |x|."""
 
@@ -443,11 +434,6 @@ class TanhTransform(Transform):
     codomain = constraints.interval(-1.0, 1.0)
     bijective = True
     sign = +1
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, TanhTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
         return x.tanh()
@@ -459,16 +445,11 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - softplus(-2.0 * x))
 
 
-class AbsTransform(Transform):
+class AbsTransform(_Parameterless):
     """y = |x| (not injective: its ``inv`` returns y itself, the nonnegative preimage)."""
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AbsTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
         return x.abs()
@@ -553,17 +534,12 @@ def _same(a: Any, b: Any) -> bool:
     return bool(np.all(a == b))
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(_Parameterless):
     """y = exp(x) / sum exp(x) over the last dim, onto the simplex; ``inv`` is log y (one of the
     preimages: softmax is not injective, and it has no log |det J|)."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x: Tensor) -> Tensor:
         probs = (x - x.amax(-1, keepdim=True).detach()).exp()
